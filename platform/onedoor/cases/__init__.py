@@ -1,0 +1,1 @@
+"""Cases: one application at the window, with its requested items."""

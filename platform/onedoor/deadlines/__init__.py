@@ -1,0 +1,1 @@
+"""Time limits: working days on the Chinese official calendar, and the deadline handlers."""

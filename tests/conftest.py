@@ -1,0 +1,110 @@
+"""Shared fixtures and personas.
+
+Alice works the window of township 130302001; Bob is an officer of the health agency;
+Carol is an officer of the education agency; Dave coordinates the county.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from workflows import engine, handlers
+from workflows.definitions import deploy_files
+from workflows.handlers import ServiceCall
+from workflows.models import HumanTask, ProcessInstance
+
+TEST_BPMN = Path(__file__).parent / "workflows" / "bpmn"
+ONE_DOOR = Path(settings.ONEDOOR_BPMN_DIR) / "one_door.bpmn"
+TOWNSHIP = "130302001"
+
+
+class Recorder:
+    """Calls of the test.record service handler, safe across threads."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, str]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, call: ServiceCall) -> dict[str, Any]:
+        if call.params.get("explode"):
+            raise RuntimeError("handler exploded on purpose")
+        with self.lock:
+            self.calls.append((call.instance.pk, call.bpmn_id))
+        return {"ok": True}
+
+
+recorder = Recorder()
+handlers.register("test.record")(recorder)
+
+
+@pytest.fixture
+def recorded() -> Iterator[Recorder]:
+    with recorder.lock:
+        recorder.calls.clear()
+    yield recorder
+
+
+@pytest.fixture
+def alice(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("alice", password="x")
+
+
+@pytest.fixture
+def bob(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("bob", password="x")
+
+
+@pytest.fixture
+def carol(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("carol", password="x")
+
+
+@pytest.fixture
+def dave(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("dave", password="x")
+
+
+@pytest.fixture
+def one_door(db: None) -> None:
+    deploy_files([ONE_DOOR])
+
+
+def deploy_test_process(name: str) -> None:
+    deploy_files([TEST_BPMN / name])
+
+
+def open_tasks(instance: ProcessInstance, bpmn_id: str | None = None) -> list[HumanTask]:
+    rows = HumanTask.objects.filter(instance=instance, state=HumanTask.State.OPEN).order_by("id")
+    if bpmn_id:
+        rows = rows.filter(bpmn_id=bpmn_id)
+    return list(rows)
+
+
+def open_task(instance: ProcessInstance, bpmn_id: str, group: str | None = None) -> HumanTask:
+    rows = [t for t in open_tasks(instance, bpmn_id) if group is None or t.candidate_group == group]
+    assert len(rows) == 1, f"expected one open {bpmn_id} ({group}), found {rows}"
+    return rows[0]
+
+
+def complete(
+    instance: ProcessInstance, bpmn_id: str, actor: Any, group: str | None = None, **data: Any
+) -> HumanTask:
+    return engine.complete_task(open_task(instance, bpmn_id, group).task_id, actor=actor, data=data)
+
+
+def start_case(subject_id: int = 1, actor: Any = None) -> ProcessInstance:
+    return engine.start_process(
+        "one_door", subject_type="case", subject_id=subject_id, data={"township": TOWNSHIP}, actor=actor
+    )
+
+
+def refer(instance: ProcessInstance, actor: Any, *referrals: dict[str, Any]) -> None:
+    complete(instance, "review_application", actor, accepted=True)
+    complete(instance, "split_case", actor, referrals=list(referrals))

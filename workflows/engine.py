@@ -1,0 +1,307 @@
+"""The engine room's public API: start a process, complete a task, send a message.
+
+Every call is one transaction: lock the instance row, load the state (spec from the cache),
+fire any timer already due, advance, save, and bring the projections up to date, so the
+inbox and deadlines never disagree with the engine. Timers are fired by `workflows.timers`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.task import TaskState
+
+from .definitions import latest_definition
+from .errors import (
+    InvalidTaskData,
+    MessageNotExpected,
+    ProcessFailed,
+    ProcessNotDeployed,
+    TaskAlreadyCompleted,
+    TaskNotAvailable,
+    TaskNotFound,
+)
+from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
+from .projections import next_timer_at, sync_tasks, waiting_timers
+from .runtime import SERIALIZER_VERSION, current_instance, dump_state, load_state, script_engine, spec_cache
+from .signals import instance_advanced
+
+log = logging.getLogger(__name__)
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+# A process that keeps producing automatic work after this many rounds is looping.
+MAX_ENGINE_ROUNDS = 50
+
+
+@dataclass
+class Step:
+    """What happened while advancing one instance, for the journal and the signal."""
+
+    fired_timers: list[str] = field(default_factory=list)
+
+
+def _actor_id(actor: Actor) -> int | None:
+    return actor.pk if actor is not None and actor.is_authenticated else None  # type: ignore[return-value]
+
+
+def check_task_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Task data must be plain JSON with public keys: no Decimal, no dates, no dunders."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise InvalidTaskData("任务数据必须是字典 (task data must be a mapping)")
+    for key in data:
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            raise InvalidTaskData(f"任务数据的键名无效 (invalid task data key {key!r})")
+    try:
+        return json.loads(json.dumps(dict(data)))
+    except (TypeError, ValueError) as exc:
+        raise InvalidTaskData(
+            "任务数据只能包含字符串、整数、布尔值、列表和字典；金额请用整数“分”，日期请用 ISO 字符串 "
+            f"(task data must be plain JSON: {exc})"
+        ) from exc
+
+
+def advance(instance: ProcessInstance, workflow: BpmnWorkflow) -> Step:
+    """Fire due timers and run automatic tasks until only people or timers can move it on."""
+    step = Step()
+    before = waiting_timers(workflow)
+    token = current_instance.set(instance)
+    try:
+        for _round in range(MAX_ENGINE_ROUNDS):
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+            if not any(
+                not task.task_spec.manual for task in workflow.get_tasks(state=TaskState.READY)
+            ):
+                break
+        else:
+            raise ProcessFailed("流程陷入循环 (the process does not come to rest)")
+    except SpiffWorkflowException as exc:
+        raise ProcessFailed(f"流程执行出错 (process error: {exc})") from exc
+    finally:
+        current_instance.reset(token)
+    step.fired_timers = [
+        task.task_spec.bpmn_id or task.task_spec.name
+        for task in before.values()
+        if task.state == TaskState.COMPLETED
+    ]
+    return step
+
+
+def persist(
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    step: Step,
+    *,
+    now: datetime,
+    events: list[ProcessEvent],
+    completed_task_id: UUID | None = None,
+    actor: Actor = None,
+) -> None:
+    """Save state and projections and write the journal, in the caller's transaction."""
+    creating = instance.pk is None
+    instance.serialized = dump_state(workflow)
+    instance.serializer_version = SERIALIZER_VERSION
+    instance.next_timer_at = next_timer_at(workflow)
+    instance.failure_count = 0
+    if workflow.is_completed() and instance.state != ProcessInstance.State.COMPLETED:
+        instance.state = ProcessInstance.State.COMPLETED
+        instance.completed_at = now
+        events.append(ProcessEvent(kind=ProcessEvent.Kind.COMPLETED, at=now))
+    if creating:
+        instance.save()
+    else:
+        instance.revision += 1
+        instance.save(
+            update_fields=[
+                "serialized", "serializer_version", "next_timer_at", "failure_count",
+                "state", "completed_at", "revision", "updated_at",
+            ]
+        )
+    changes = sync_tasks(
+        instance, workflow, now=now, completed_task_id=completed_task_id, actor_id=_actor_id(actor)
+    )
+    for bpmn_id in step.fired_timers:
+        events.append(ProcessEvent(kind=ProcessEvent.Kind.TIMER_FIRED, bpmn_id=bpmn_id, at=now))
+    for event in events:
+        event.instance = instance
+    ProcessEvent.objects.bulk_create(events)
+    instance_advanced.send(
+        sender=ProcessInstance,
+        instance=instance,
+        opened=changes.opened,
+        closed=changes.closed,
+        fired_timers=step.fired_timers,
+    )
+
+
+def load(instance: ProcessInstance) -> BpmnWorkflow:
+    return load_state(bytes(instance.serialized), spec_cache.get(instance.definition))
+
+
+def start_process(
+    process_id: str,
+    *,
+    subject_type: str,
+    subject_id: str | int,
+    data: Mapping[str, Any] | None = None,
+    actor: Actor = None,
+) -> ProcessInstance:
+    """Start the newest deployed version of `process_id` for a subject (e.g. a case)."""
+    clean = check_task_data(data)
+    try:
+        definition = latest_definition(process_id)
+    except ProcessDefinition.DoesNotExist as exc:
+        raise ProcessNotDeployed(str(exc)) from exc
+    parsed = spec_cache.get(definition)
+    now = timezone.now()
+    with transaction.atomic():
+        instance = ProcessInstance(
+            definition=definition,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            serialized=b"",
+            serializer_version=SERIALIZER_VERSION,
+        )
+        instance.save()  # service handlers may need its id
+        workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(clean)
+        events = [
+            ProcessEvent(
+                kind=ProcessEvent.Kind.STARTED,
+                actor_id=_actor_id(actor),
+                data={"version": definition.version, "data": clean},
+                at=now,
+            )
+        ]
+        step = advance(instance, workflow)
+        persist(instance, workflow, step, now=now, events=events, actor=actor)
+    return instance
+
+
+def _locked_instance_for_task(task_id: UUID) -> tuple[HumanTask, ProcessInstance]:
+    row = HumanTask.objects.filter(task_id=task_id).only("instance_id").first()
+    if row is None:
+        raise TaskNotFound(task_id)
+    instance = (
+        ProcessInstance.objects.select_for_update()
+        .select_related("definition")
+        .get(pk=row.instance_id)
+    )
+    # Read the row again under the instance lock: a colleague's commit is visible now.
+    row = HumanTask.objects.select_related("completed_by").get(task_id=task_id)
+    return row, instance
+
+
+def complete_task(
+    task_id: UUID | str,
+    *,
+    actor: Actor,
+    data: Mapping[str, Any] | None = None,
+) -> HumanTask:
+    """Complete a READY user task with form data; returns its (now completed) projection row.
+
+    Raises TaskAlreadyCompleted if a colleague got there first and TaskNotAvailable if the
+    task was cancelled or a due timer moved the process on (that move is saved).
+    """
+    task_uuid = UUID(str(task_id))
+    clean = check_task_data(data)
+    now = timezone.now()
+    moved_on_by_timer: str | None = None
+    with transaction.atomic():
+        row, instance = _locked_instance_for_task(task_uuid)
+        if row.state == HumanTask.State.COMPLETED:
+            who = row.completed_by.get_username() if row.completed_by else "系统"
+            raise TaskAlreadyCompleted(row.name, who, row.completed_at)
+        if row.state == HumanTask.State.CANCELLED:
+            raise TaskNotAvailable(row.name)
+        workflow = load(instance)
+        step = advance(instance, workflow)  # timers first: a passed deadline wins
+        task = workflow.get_task_from_id(task_uuid)
+        if task is None or task.state != TaskState.READY:
+            persist(instance, workflow, step, now=now, events=[])
+            moved_on_by_timer = row.name
+        else:
+            task.data.update(clean)
+            try:
+                task.run()
+            except (SpiffWorkflowException, WorkflowException) as exc:
+                raise ProcessFailed(f"任务执行出错 (task error: {exc})") from exc
+            later = advance(instance, workflow)
+            step.fired_timers += later.fired_timers
+            events = [
+                ProcessEvent(
+                    kind=ProcessEvent.Kind.TASK_COMPLETED,
+                    bpmn_id=row.bpmn_id,
+                    task_id=task_uuid,
+                    actor_id=_actor_id(actor),
+                    data=clean,
+                    at=now,
+                )
+            ]
+            persist(
+                instance, workflow, step, now=now, events=events,
+                completed_task_id=task_uuid, actor=actor,
+            )
+    if moved_on_by_timer is not None:
+        raise TaskNotAvailable(moved_on_by_timer)
+    row.refresh_from_db()
+    return row
+
+
+def send_message(
+    instance_id: int,
+    message_name: str,
+    *,
+    payload: Mapping[str, Any] | None = None,
+    actor: Actor = None,
+) -> ProcessInstance:
+    """Deliver a BPMN message to a waiting instance (a catch event or receive task)."""
+    clean = check_task_data(payload)
+    now = timezone.now()
+    with transaction.atomic():
+        instance = (
+            ProcessInstance.objects.select_for_update().select_related("definition").get(pk=instance_id)
+        )
+        workflow = load(instance)
+        step = advance(instance, workflow)
+        try:
+            workflow.send_event(BpmnEvent(MessageEventDefinition(message_name), payload=clean))
+        except WorkflowException as exc:
+            raise MessageNotExpected(message_name) from exc
+        later = advance(instance, workflow)
+        step.fired_timers += later.fired_timers
+        events = [
+            ProcessEvent(
+                kind=ProcessEvent.Kind.MESSAGE_RECEIVED,
+                bpmn_id=message_name,
+                actor_id=_actor_id(actor),
+                data=clean,
+                at=now,
+            )
+        ]
+        persist(instance, workflow, step, now=now, events=events, actor=actor)
+    return instance
+
+
+def task_data(task_id: UUID | str) -> dict[str, Any]:
+    """The data a READY task sees (for a form that shows the referral it works on)."""
+    row = HumanTask.objects.select_related("instance__definition").get(task_id=task_id)
+    workflow = load(row.instance)
+    task = workflow.get_task_from_id(UUID(str(task_id)))
+    return dict(task.data) if task is not None else {}

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from workflows.definitions import DefinitionError, deploy_files
+
+
+class Command(BaseCommand):
+    help = "部署 BPMN/DMN 流程文件（默认 bpmn/ 下全部）。Deploy BPMN/DMN files (default: all under bpmn/)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="*", type=Path)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        files: list[Path] = options["files"]
+        if not files:
+            root = Path(settings.ONEDOOR_BPMN_DIR)
+            files = sorted([*root.rglob("*.bpmn"), *root.rglob("*.dmn")])
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise CommandError(f"文件不存在 (no such file): {', '.join(missing)}")
+        try:
+            results = deploy_files(files)
+        except DefinitionError as exc:
+            raise CommandError(f"部署失败，未作任何更改 (deploy failed, nothing stored): {exc}") from exc
+        for result in results:
+            d = result.definition
+            status = "新版本 new version" if result.created else "未变化 unchanged"
+            self.stdout.write(f"{d.process_id} v{d.version} ({d.filename}): {status}")

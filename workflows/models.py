@@ -1,0 +1,176 @@
+"""Process definitions, instances, and the projections queries read instead of blobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProcessDefinition(models.Model):
+    """One immutable version of one executable BPMN process.
+
+    A new row is stored only when the content hash differs from the newest version's (so
+    going back to an earlier file is a new version too); running instances keep
+    the row they started on, new instances take the newest version of their process id.
+    """
+
+    process_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    filename = models.CharField(max_length=300)
+    # The BPMN document, and the DMN documents it was parsed with ({filename: xml}).
+    source = models.TextField()
+    dependencies = models.JSONField(default=dict, blank=True)
+    deployed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["process_id", "version"], name="definition_version_unique"),
+        ]
+        ordering = ["process_id", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.process_id} v{self.version}"
+
+
+class ProcessInstance(models.Model):
+    """A running or finished process, with its SpiffWorkflow state serialized.
+
+    The spec is not embedded in `state`: it is restored by reference from `definition`.
+    """
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("进行中")
+        COMPLETED = "completed", _("已完成")
+
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT)
+    subject_type = models.CharField(max_length=100)
+    subject_id = models.CharField(max_length=100)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
+    # zlib-compressed output of BpmnWorkflowSerializer.serialize_json.
+    serialized = models.BinaryField()
+    serializer_version = models.CharField(max_length=20)
+    # Bumped on every save: a page can say which revision it was rendered from.
+    revision = models.PositiveIntegerField(default=1)
+    next_timer_at = models.DateTimeField(null=True, blank=True)
+    failure_count = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="instance_subject_idx"),
+            # The timer sweep reads only instances with a waiting timer.
+            models.Index(
+                fields=["next_timer_at"],
+                name="instance_timer_due_idx",
+                condition=models.Q(next_timer_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition.process_id}#{self.pk} ({self.subject_type}:{self.subject_id})"
+
+
+class HumanTask(models.Model):
+    """Projection: one row per user task that has become READY, kept in step with the engine."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待办")
+        COMPLETED = "completed", _("已办")
+        CANCELLED = "cancelled", _("已取消")
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
+    task_id = models.UUIDField(unique=True)
+    process_id = models.CharField(max_length=200)
+    subject_type = models.CharField(max_length=100)
+    subject_id = models.CharField(max_length=100)
+    bpmn_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, blank=True)
+    lane = models.CharField(max_length=100, blank=True)
+    candidate_group = models.CharField(max_length=100, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            # Inboxes: open tasks of a group (agency, township), by due date.
+            models.Index(
+                fields=["candidate_group", "due_at"],
+                name="task_open_group_due_idx",
+                condition=models.Q(state="open"),
+            ),
+            models.Index(
+                fields=["lane", "due_at"],
+                name="task_open_lane_due_idx",
+                condition=models.Q(state="open"),
+            ),
+            models.Index(fields=["instance", "state"], name="task_instance_state_idx"),
+            models.Index(fields=["subject_type", "subject_id"], name="task_subject_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.bpmn_id} [{self.state}]"
+
+
+class ProcessEventQuerySet(models.QuerySet["ProcessEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("process events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("process events are append-only")
+
+
+class ProcessEvent(models.Model):
+    """The engine's own journal: append-only, one row per thing that happened to an instance."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", _("流程启动")
+        TASK_COMPLETED = "task_completed", _("任务完成")
+        TIMER_FIRED = "timer_fired", _("定时器触发")
+        MESSAGE_RECEIVED = "message_received", _("收到消息")
+        COMPLETED = "completed", _("流程结束")
+        FAILED = "failed", _("执行失败")
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    bpmn_id = models.CharField(max_length=200, blank=True)
+    task_id = models.UUIDField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField()
+
+    objects = ProcessEventQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["instance", "at"], name="event_instance_at_idx")]
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.bpmn_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("process events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("process events are append-only")

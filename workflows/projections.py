@@ -1,0 +1,135 @@
+"""Keeping the query tables in step with the engine state, in the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.task import Task, TaskState
+
+from .models import HumanTask, ProcessInstance
+from .runtime import script_engine
+
+log = logging.getLogger(__name__)
+
+CANDIDATE_GROUP = "candidateGroup"
+DUE_AT = "dueAt"
+
+
+@dataclass
+class TaskChanges:
+    opened: list[HumanTask] = field(default_factory=list)
+    closed: list[HumanTask] = field(default_factory=list)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """An ISO timestamp from task data; one without a zone is read as server-local time,
+    as SpiffWorkflow does, so the domain should always hand the engine aware values."""
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    return TimerEventDefinition.get_datetime(str(value))
+
+
+def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
+    """The earliest due time among the workflow's waiting timer events."""
+    earliest: datetime | None = None
+    for task in workflow.event_manager.tasks.values():
+        definition = task.task_spec.event_definition
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        value = definition.details(task).value
+        if isinstance(value, dict):  # an exhausted cycle
+            continue
+        if value is None:
+            # Not evaluated yet: due now, so the sweeper evaluates it.
+            definition.has_fired(task)
+            value = definition.details(task).value
+        due = parse_timestamp(value)
+        if due is not None and (earliest is None or due < earliest):
+            earliest = due
+    return earliest
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> dict[UUID, Task]:
+    return {
+        task.id: task
+        for task in workflow.event_manager.tasks.values()
+        if isinstance(task.task_spec.event_definition, TimerEventDefinition)
+    }
+
+
+def _evaluate_properties(task: Task) -> dict[str, Any]:
+    """Evaluate the task's spiffworkflow:properties (expressions over its data)."""
+    values: dict[str, Any] = {}
+    for name, expression in (task.task_spec.extensions.get("properties") or {}).items():
+        try:
+            values[name] = script_engine.evaluate(task, expression)
+        except Exception:  # a missing key must not stop the process; the row says so
+            log.warning("property %s of %s could not be evaluated", name, task.task_spec.bpmn_id)
+            values[name] = None
+    return values
+
+
+def _task_row(instance: ProcessInstance, task: Task, now: datetime) -> HumanTask:
+    spec = task.task_spec
+    properties = _evaluate_properties(task)
+    due_at = parse_timestamp(properties.get(DUE_AT))
+    candidate = properties.get(CANDIDATE_GROUP)
+    return HumanTask(
+        instance=instance,
+        task_id=task.id,
+        process_id=instance.definition.process_id,
+        subject_type=instance.subject_type,
+        subject_id=instance.subject_id,
+        bpmn_id=spec.bpmn_id or spec.name,
+        name=spec.bpmn_name or spec.bpmn_id or spec.name,
+        lane=spec.lane or "",
+        candidate_group=str(candidate) if candidate is not None else "",
+        properties={k: v for k, v in properties.items() if _is_json_scalar(v)},
+        created_at=now,
+        due_at=due_at,
+    )
+
+
+def _is_json_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def sync_tasks(
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    *,
+    now: datetime,
+    completed_task_id: UUID | None = None,
+    actor_id: int | None = None,
+) -> TaskChanges:
+    """Open a row for every READY user task, close the rows of tasks no longer READY."""
+    ready = {task.id: task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    open_rows = {
+        row.task_id: row
+        for row in HumanTask.objects.filter(instance=instance, state=HumanTask.State.OPEN)
+    }
+    changes = TaskChanges()
+    for task_id, row in open_rows.items():
+        if task_id in ready:
+            continue
+        if task_id == completed_task_id:
+            row.state = HumanTask.State.COMPLETED
+            row.completed_by_id = actor_id
+        else:
+            row.state = HumanTask.State.CANCELLED
+        row.completed_at = now
+        changes.closed.append(row)
+    if changes.closed:
+        HumanTask.objects.bulk_update(changes.closed, ["state", "completed_at", "completed_by"])
+    new_rows = [_task_row(instance, task, now) for tid, task in ready.items() if tid not in open_rows]
+    if new_rows:
+        changes.opened = HumanTask.objects.bulk_create(new_rows)
+    return changes
