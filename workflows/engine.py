@@ -17,6 +17,7 @@ from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -150,7 +151,7 @@ def persist(
 
 
 def load(instance: ProcessInstance) -> BpmnWorkflow:
-    return load_state(bytes(instance.serialized), spec_cache.get(instance.definition))
+    return load_state(bytes(instance.serialized), spec_cache.get(instance.definition_id))
 
 
 def start_process(
@@ -167,7 +168,7 @@ def start_process(
         definition = latest_definition(process_id)
     except ProcessDefinition.DoesNotExist as exc:
         raise ProcessNotDeployed(str(exc)) from exc
-    parsed = spec_cache.get(definition)
+    parsed = spec_cache.get(definition.pk)
     now = timezone.now()
     with transaction.atomic():
         instance = ProcessInstance(
@@ -195,15 +196,15 @@ def start_process(
 
 
 def _locked_instance_for_task(task_id: UUID) -> tuple[HumanTask, ProcessInstance]:
-    row = HumanTask.objects.filter(task_id=task_id).only("instance_id").first()
-    if row is None:
-        raise TaskNotFound(task_id)
+    """Lock the task's instance, then read the task row: a colleague's commit is visible now."""
+    owner = HumanTask.objects.filter(task_id=task_id).values("instance_id")[:1]
     instance = (
-        ProcessInstance.objects.select_for_update()
-        .select_related("definition")
-        .get(pk=row.instance_id)
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .filter(pk=Subquery(owner))
+        .first()
     )
-    # Read the row again under the instance lock: a colleague's commit is visible now.
+    if instance is None:
+        raise TaskNotFound(task_id)
     row = HumanTask.objects.select_related("completed_by").get(task_id=task_id)
     return row, instance
 
@@ -260,7 +261,9 @@ def complete_task(
             )
     if moved_on_by_timer is not None:
         raise TaskNotAvailable(moved_on_by_timer)
-    row.refresh_from_db()
+    row.state = HumanTask.State.COMPLETED
+    row.completed_at = now
+    row.completed_by_id = _actor_id(actor)
     return row
 
 
@@ -275,9 +278,7 @@ def send_message(
     clean = check_task_data(payload)
     now = timezone.now()
     with transaction.atomic():
-        instance = (
-            ProcessInstance.objects.select_for_update().select_related("definition").get(pk=instance_id)
-        )
+        instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
         workflow = load(instance)
         step = advance(instance, workflow)
         try:
@@ -301,7 +302,7 @@ def send_message(
 
 def task_data(task_id: UUID | str) -> dict[str, Any]:
     """The data a READY task sees (for a form that shows the referral it works on)."""
-    row = HumanTask.objects.select_related("instance__definition").get(task_id=task_id)
+    row = HumanTask.objects.select_related("instance").get(task_id=task_id)
     workflow = load(row.instance)
     task = workflow.get_task_from_id(UUID(str(task_id)))
     return dict(task.data) if task is not None else {}

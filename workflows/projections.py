@@ -85,7 +85,7 @@ def _task_row(instance: ProcessInstance, task: Task, now: datetime) -> HumanTask
     return HumanTask(
         instance=instance,
         task_id=task.id,
-        process_id=instance.definition.process_id,
+        process_id=workflow_process_id(task),
         subject_type=instance.subject_type,
         subject_id=instance.subject_id,
         bpmn_id=spec.bpmn_id or spec.name,
@@ -96,6 +96,10 @@ def _task_row(instance: ProcessInstance, task: Task, now: datetime) -> HumanTask
         created_at=now,
         due_at=due_at,
     )
+
+
+def workflow_process_id(task: Task) -> str:
+    return str(task.workflow.top_workflow.spec.name)
 
 
 def _is_json_scalar(value: Any) -> bool:
@@ -114,21 +118,30 @@ def sync_tasks(
     ready = {task.id: task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
     open_rows = {
         row.task_id: row
-        for row in HumanTask.objects.filter(instance=instance, state=HumanTask.State.OPEN)
+        for row in HumanTask.objects.filter(instance=instance, state=HumanTask.State.OPEN).only(
+            "id", "task_id", "bpmn_id", "candidate_group", "lane", "name"
+        )
     }
     changes = TaskChanges()
+    cancelled: list[int] = []
     for task_id, row in open_rows.items():
         if task_id in ready:
             continue
+        row.completed_at = now
         if task_id == completed_task_id:
             row.state = HumanTask.State.COMPLETED
             row.completed_by_id = actor_id
-        else:
+            HumanTask.objects.filter(pk=row.pk).update(
+                state=row.state, completed_at=now, completed_by_id=actor_id
+            )
+        else:  # cancelled by the process (an interrupting event, a withdrawn branch)
             row.state = HumanTask.State.CANCELLED
-        row.completed_at = now
+            cancelled.append(row.pk)
         changes.closed.append(row)
-    if changes.closed:
-        HumanTask.objects.bulk_update(changes.closed, ["state", "completed_at", "completed_by"])
+    if cancelled:
+        HumanTask.objects.filter(pk__in=cancelled).update(
+            state=HumanTask.State.CANCELLED, completed_at=now
+        )
     new_rows = [_task_row(instance, task, now) for tid, task in ready.items() if tid not in open_rows]
     if new_rows:
         changes.opened = HumanTask.objects.bulk_create(new_rows)

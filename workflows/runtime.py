@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
     from SpiffWorkflow.task import Task
 
-    from .models import ProcessDefinition, ProcessInstance
+    from .models import ProcessInstance
 
 
 # The instance whose workflow is being advanced, for service handlers' context.
@@ -129,8 +129,9 @@ SERIALIZER_VERSION = serializer.VERSION
 
 
 def dump_state(workflow: BpmnWorkflow) -> bytes:
-    """serialize_json (with its version stamp), compressed for storage."""
-    return zlib.compress(serializer.serialize_json(workflow).encode(), 6)
+    """serialize_json (with its version stamp), compressed for storage (level 1: 3.3 kB
+    instead of 2.9 kB for an open case, at a third of the time)."""
+    return zlib.compress(serializer.serialize_json(workflow).encode(), 1)
 
 
 def load_state(data: bytes, spec: ParsedDefinition) -> BpmnWorkflow:
@@ -158,17 +159,18 @@ class SpecCache:
         self._items: OrderedDict[int, ParsedDefinition] = OrderedDict()
         self._lock = Lock()
 
-    def get(self, definition: ProcessDefinition) -> ParsedDefinition:
+    def get(self, definition_id: int) -> ParsedDefinition:
         with self._lock:
-            parsed = self._items.get(definition.pk)
+            parsed = self._items.get(definition_id)
             if parsed is not None:
-                self._items.move_to_end(definition.pk)
+                self._items.move_to_end(definition_id)
                 return parsed
         from .definitions import parse_definition
+        from .models import ProcessDefinition
 
-        parsed = parse_definition(definition)
+        parsed = parse_definition(ProcessDefinition.objects.get(pk=definition_id))
         with self._lock:
-            self._items[definition.pk] = parsed
+            self._items[definition_id] = parsed
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return parsed

@@ -51,8 +51,7 @@ def sweep_batch(*, batch_size: int | None = None, now: datetime | None = None) -
     result = SweepResult()
     with transaction.atomic():
         claimed = list(
-            ProcessInstance.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("definition")
+            ProcessInstance.objects.select_for_update(skip_locked=True)
             .filter(next_timer_at__lte=now, state=ProcessInstance.State.RUNNING)
             .order_by("next_timer_at")[:size]
         )

@@ -28,7 +28,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         while not stop:
-            close_old_connections()
             result = fire_due_timers(batch_size=options["batch"])
             if result.claimed:
                 self.stdout.write(
@@ -38,3 +37,4 @@ class Command(BaseCommand):
             if options["once"]:
                 return
             time.sleep(options["interval"])
+            close_old_connections()  # drop a connection the database closed while we slept

@@ -1,0 +1,158 @@
+"""Deploying BPMN: idempotence, versions, broken files, and expressions that are refused."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.conftest import ONE_DOOR, TEST_BPMN, complete, open_task, open_tasks, refer, start_case
+from workflows.definitions import DefinitionError, deploy_documents, deploy_files
+from workflows.models import ProcessDefinition, ProcessInstance
+from workflows.runtime import script_engine
+from workflows.safety import SAFE_BUILTINS
+
+pytestmark = pytest.mark.django_db
+VARIANT = TEST_BPMN / "one_door_transfer_approval.bpmn"
+
+
+def test_deploying_the_same_file_twice_stores_one_version(db: None) -> None:
+    out = StringIO()
+    call_command("deploy_processes", stdout=out)
+    call_command("deploy_processes", stdout=out)
+    assert ProcessDefinition.objects.filter(process_id="one_door").count() == 1
+    assert "未变化 unchanged" in out.getvalue()
+
+
+def test_a_changed_file_becomes_a_new_version_and_new_cases_take_it(one_door: None, alice, dave) -> None:
+    old_case = start_case(1, alice)
+    [result] = deploy_files([VARIANT])
+    assert result.created and result.definition.version == 2
+    new_case = start_case(2, alice)
+    assert new_case.definition.version == 2
+    # The variant asks the coordinator to approve a transfer: no Python knows about it.
+    refer(new_case, alice, {"item": "医疗救助", "agency": "education"})
+    complete(new_case, "sign_for_referral", alice, decision="transfer", transfer_to="health")
+    approval = open_task(new_case, "approve_transfer")
+    assert (approval.lane, approval.candidate_group) == ("coordinator", "coordinator")
+    assert open_tasks(new_case, "sign_for_referral") == []
+    complete(new_case, "approve_transfer", dave, approved=True)
+    assert open_task(new_case, "sign_for_referral").candidate_group == "health"
+
+
+def test_a_case_started_on_v1_finishes_on_v1_after_v2_is_deployed(one_door: None, alice, bob) -> None:
+    case = start_case(1, alice)
+    refer(case, alice, {"item": "医疗救助", "agency": "education"})
+    deploy_files([VARIANT])
+    complete(case, "sign_for_referral", bob, decision="transfer", transfer_to="health")
+    # v1 has no approval step: the transfer goes straight to the new agency.
+    assert open_tasks(case, "approve_transfer") == []
+    complete(case, "sign_for_referral", bob, decision="sign")
+    complete(case, "handle_referral", bob, outcome="granted", amount_fen=0, note="")
+    complete(case, "notify_applicant", alice)
+    complete(case, "close_case", alice)
+    case.refresh_from_db()
+    assert case.state == ProcessInstance.State.COMPLETED and case.definition.version == 1
+
+
+def test_going_back_to_an_earlier_file_is_a_new_version(one_door: None) -> None:
+    deploy_files([VARIANT])
+    [back] = deploy_files([ONE_DOOR])
+    assert back.created and back.definition.version == 3
+
+
+def _broken(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _variant_with(old: str, new: str) -> str:
+    text = ONE_DOOR.read_text(encoding="utf-8")
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def test_malformed_xml_is_refused_with_file_and_line(db: None, tmp_path: Path) -> None:
+    path = _broken(tmp_path, "bad.bpmn", "<bpmn:definitions>\n<oops>\n")
+    with pytest.raises(DefinitionError) as exc:
+        deploy_files([path])
+    assert exc.value.filename == "bad.bpmn" and exc.value.line
+    assert ProcessDefinition.objects.count() == 0
+
+
+def test_a_flow_to_a_missing_element_is_refused_naming_the_element(db: None, tmp_path: Path) -> None:
+    text = _variant_with('targetRef="review_application" />', 'targetRef="no_such_task" />')
+    with pytest.raises(DefinitionError) as exc:
+        deploy_files([_broken(tmp_path, "one_door.bpmn", text)])
+    assert "no_such_task" in str(exc.value) or "flow_to_review" in str(exc.value)
+    assert ProcessDefinition.objects.count() == 0
+
+
+def test_a_broken_file_stores_nothing_even_beside_good_ones(db: None, tmp_path: Path) -> None:
+    bad = _broken(tmp_path, "zz_bad.bpmn", "not xml at all")
+    with pytest.raises(DefinitionError):
+        deploy_files([ONE_DOOR, bad])
+    assert ProcessDefinition.objects.count() == 0
+
+
+def test_the_command_reports_a_broken_file_and_fails(db: None, tmp_path: Path) -> None:
+    bad = _broken(tmp_path, "bad.bpmn", "<x/>")
+    with pytest.raises(CommandError, match="bad.bpmn"):
+        call_command("deploy_processes", str(bad))
+
+
+def test_an_unknown_service_operator_is_refused(db: None, tmp_path: Path) -> None:
+    text = _variant_with('id="deadline.remind"', 'id="deadline.nobody_handles_this"')
+    with pytest.raises(DefinitionError, match="deadline.nobody_handles_this"):
+        deploy_files([_broken(tmp_path, "one_door.bpmn", text)])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("accepted == True", '__import__("os").system("touch /tmp/pwned")', "双下划线"),
+        ("accepted == True", "accepted.__class__", "私有属性"),
+        ("accepted == True", 'getattr(accepted, "real")', "getattr"),
+        ("accepted == True", "open('/etc/passwd').read()", "open"),
+        ('referral["agency"] = reroute_to', "import os\nos.system('id')", "导入"),
+        ('referral["agency"] = reroute_to', "x = ().__class__.__bases__[0].__subclasses__()", "私有属性"),
+        ("accepted == True", "accepted ==", "语法错误"),
+        ('value="referral"', 'value="eval(referral)"', "eval"),
+        ('<bpmn:timeDate>clock["remind_at"]', "<bpmn:timeDate>exec('1')", "exec"),
+    ],
+)
+def test_unsafe_expressions_are_refused_at_deploy_with_the_reason(
+    db: None, tmp_path: Path, old: str, new: str, reason: str
+) -> None:
+    text = _variant_with(old, new)
+    with pytest.raises(DefinitionError) as exc:
+        deploy_files([_broken(tmp_path, "evil.bpmn", text)])
+    assert reason in str(exc.value)
+    assert "evil.bpmn" in str(exc.value)
+    assert ProcessDefinition.objects.count() == 0
+    assert not Path("/tmp/pwned").exists()
+
+
+def test_scripts_run_with_restricted_builtins(one_door: None, alice) -> None:
+    assert "open" not in SAFE_BUILTINS and "__import__" not in SAFE_BUILTINS
+    case = start_case(1, alice)
+    task = open_task(case, "review_application")
+    from workflows import engine
+
+    workflow = engine.load(case)
+    spiff_task = workflow.get_task_from_id(task.task_id)
+    assert script_engine.evaluate(spiff_task, "len(township)") == 9
+    with pytest.raises(Exception, match="open"):
+        script_engine.evaluate(spiff_task, "open('/etc/passwd')")
+    # Task data cannot bring the builtins back.
+    spiff_task.data["__builtins__"] = __builtins__
+    with pytest.raises(Exception, match="__import__"):
+        script_engine.evaluate(spiff_task, "__import__('os')")
+
+
+def test_deploying_documents_in_memory_names_the_document(db: None) -> None:
+    with pytest.raises(DefinitionError, match="upload.bpmn"):
+        deploy_documents([("upload.bpmn", b"<definitions/>")], {})
