@@ -64,13 +64,16 @@ def run_in_memory(cases: int) -> tuple[float, int]:
     start = time.perf_counter()
     try:
         for _ in range(cases):
-            workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
+            workflow = BpmnWorkflow(
+                parsed.spec, parsed.subprocess_specs, script_engine=script_engine
+            )
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data["township"] = "130302001"
             workflow.do_engine_steps()
             for bpmn_id, data in PATH:
                 task = next(
-                    t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+                    t
+                    for t in workflow.get_tasks(state=TaskState.READY, manual=True)
                     if t.task_spec.bpmn_id == bpmn_id
                 )
                 task.data.update(data)
@@ -86,7 +89,11 @@ def run_in_memory(cases: int) -> tuple[float, int]:
 def run_persisted(cases: int, actor: Any) -> tuple[float, int, list[int], list[int]]:
     instances = [
         engine.start_process(
-            "one_door", subject_type="bench", subject_id=n, data={"township": "130302001"}, actor=actor
+            "one_door",
+            subject_type="bench",
+            subject_id=n,
+            data={"township": "130302001"},
+            actor=actor,
         )
         for n in range(cases)
     ]
@@ -108,6 +115,7 @@ def run_persisted(cases: int, actor: Any) -> tuple[float, int, list[int], list[i
                 .values_list("task_id", flat=True)
                 .first()
             )
+            assert task_id is not None, f"{bpmn_id} not open on {instance.pk}"
             engine.complete_task(task_id, actor=actor, data=data)
             completions += 1
     elapsed = time.perf_counter() - start
@@ -122,7 +130,9 @@ def embedded_spec_size() -> int:
     spec_json = json.dumps(
         {
             "spec": serializer.to_dict(parsed.spec),
-            "subprocess_specs": {k: serializer.to_dict(v) for k, v in parsed.subprocess_specs.items()},
+            "subprocess_specs": {
+                k: serializer.to_dict(v) for k, v in parsed.subprocess_specs.items()
+            },
         }
     )
     return len(spec_json)
@@ -148,13 +158,20 @@ def main() -> None:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
     mem_rate, db_rate = mem_n / mem_s, db_n / db_s
-    print(f"one_door.bpmn, {args.cases} cases x {len(PATH)} user tasks, PostgreSQL {connection.pg_version}")
+    print(
+        f"one_door.bpmn, {args.cases} cases x {len(PATH)} user tasks, "
+        f"PostgreSQL {connection.pg_version}"  # type: ignore[attr-defined]
+    )
     print(f"in memory:  {mem_rate:8.0f} task completions/s  ({mem_s * 1000 / mem_n:.2f} ms each)")
-    print(f"persisted:  {db_rate:8.0f} task completions/s  ({db_s * 1000 / db_n:.2f} ms each, "
-          "lock + load + advance + save + projections + journal, one transaction each)")
+    print(
+        f"persisted:  {db_rate:8.0f} task completions/s  ({db_s * 1000 / db_n:.2f} ms each, "
+        "lock + load + advance + save + projections + journal, one transaction each)"
+    )
     print(f"ratio:      {mem_rate / db_rate:8.1f} x  (in memory / persisted)")
-    print(f"state per open case: {statistics.mean(compressed):.0f} bytes stored (zlib), "
-          f"{statistics.mean(raw):.0f} bytes JSON; an embedded spec would add {spec_bytes} bytes JSON")
+    print(
+        f"state per open case: {statistics.mean(compressed):.0f} bytes stored (zlib), "
+        f"{statistics.mean(raw):.0f} bytes JSON; an embedded spec would add {spec_bytes} bytes JSON"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 
 from workflows import engine, handlers
 from workflows.definitions import deploy_files
@@ -101,7 +100,11 @@ def complete(
 
 def start_case(subject_id: int = 1, actor: Any = None) -> ProcessInstance:
     return engine.start_process(
-        "one_door", subject_type="case", subject_id=subject_id, data={"township": TOWNSHIP}, actor=actor
+        "one_door",
+        subject_type="case",
+        subject_id=subject_id,
+        data={"township": TOWNSHIP},
+        actor=actor,
     )
 
 

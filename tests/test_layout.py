@@ -36,5 +36,13 @@ def test_manage_py_runs() -> None:
 
 
 def test_top_level_is_the_one_the_design_card_fixes() -> None:
-    for name in ["workflows", "bpmn", "platform", "templates", "tests", "manage.py", "pyproject.toml"]:
+    for name in [
+        "workflows",
+        "bpmn",
+        "platform",
+        "templates",
+        "tests",
+        "manage.py",
+        "pyproject.toml",
+    ]:
         assert (ROOT / name).exists(), name

@@ -90,7 +90,8 @@ def check_document_expressions(filename: str, root: etree._Element) -> None:
             if handlers.get(operator) is None:
                 raise DefinitionError(
                     filename,
-                    f"服务任务的处理程序 '{operator}' 未注册 (no handler registered for service '{operator}')",
+                    f"服务任务的处理程序 '{operator}' 未注册 "
+                    f"(no handler registered for service '{operator}')",
                     _element_label(node),
                     node.sourceline or "",
                 )
@@ -117,7 +118,9 @@ def _parse_xml(filename: str, content: bytes) -> etree._Element:
     try:
         return etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as exc:
-        raise DefinitionError(filename, f"XML 格式错误 (malformed XML: {exc.msg})", line=exc.lineno or "") from exc
+        raise DefinitionError(
+            filename, f"XML 格式错误 (malformed XML: {exc.msg})", line=exc.lineno or ""
+        ) from exc
 
 
 def _new_parser() -> SpiffBpmnParser:
@@ -160,7 +163,9 @@ def _parse_spec(parser: SpiffBpmnParser, filename: str, process_id: str) -> Pars
             getattr(exc, "line_number", ""),
         ) from exc
     except Exception as exc:  # the parser raises plain errors for some malformed models
-        raise DefinitionError(filename, f"无法解析流程 (cannot parse process: {exc})", process_id) from exc
+        raise DefinitionError(
+            filename, f"无法解析流程 (cannot parse process: {exc})", process_id
+        ) from exc
     return ParsedDefinition(spec=spec, subprocess_specs=subprocess_specs)
 
 
@@ -182,7 +187,9 @@ def validate_document(filename: str, content: bytes, dmn: dict[str, str]) -> lis
     _add_documents(parser, filename, root, dmn)
     processes = _executable_process_ids(root)
     if not processes:
-        raise DefinitionError(filename, "文件中没有可执行流程 (no process with isExecutable=\"true\")")
+        raise DefinitionError(
+            filename, '文件中没有可执行流程 (no process with isExecutable="true")'
+        )
     for process_id, _name in processes:
         _parse_spec(parser, filename, process_id)
     return processes
@@ -207,7 +214,9 @@ def deploy_files(paths: list[Path]) -> list[DeployResult]:
 
 
 def deploy_documents(documents: list[tuple[str, bytes]], dmn: dict[str, str]) -> list[DeployResult]:
-    checked = [(name, content, validate_document(name, content, dmn)) for name, content in documents]
+    checked = [
+        (name, content, validate_document(name, content, dmn)) for name, content in documents
+    ]
     results: list[DeployResult] = []
     with transaction.atomic():
         for filename, content, processes in checked:

@@ -36,7 +36,14 @@ from .errors import (
 )
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
 from .projections import next_timer_at, sync_tasks, waiting_timers
-from .runtime import SERIALIZER_VERSION, current_instance, dump_state, load_state, script_engine, spec_cache
+from .runtime import (
+    SERIALIZER_VERSION,
+    current_instance,
+    dump_state,
+    load_state,
+    script_engine,
+    spec_cache,
+)
 from .signals import instance_advanced
 
 log = logging.getLogger(__name__)
@@ -55,7 +62,7 @@ class Step:
 
 
 def _actor_id(actor: Actor) -> int | None:
-    return actor.pk if actor is not None and actor.is_authenticated else None  # type: ignore[return-value]
+    return actor.pk if actor is not None and actor.is_authenticated else None
 
 
 def check_task_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -71,7 +78,8 @@ def check_task_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
         return json.loads(json.dumps(dict(data)))
     except (TypeError, ValueError) as exc:
         raise InvalidTaskData(
-            "任务数据只能包含字符串、整数、布尔值、列表和字典；金额请用整数“分”，日期请用 ISO 字符串 "
+            "任务数据只能包含字符串、整数、布尔值、列表和字典；"
+            "金额请用整数“分”，日期请用 ISO 字符串 "
             f"(task data must be plain JSON: {exc})"
         ) from exc
 
@@ -129,8 +137,14 @@ def persist(
         instance.revision += 1
         instance.save(
             update_fields=[
-                "serialized", "serializer_version", "next_timer_at", "failure_count",
-                "state", "completed_at", "revision", "updated_at",
+                "serialized",
+                "serializer_version",
+                "next_timer_at",
+                "failure_count",
+                "state",
+                "completed_at",
+                "revision",
+                "updated_at",
             ]
         )
     changes = sync_tasks(
@@ -199,9 +213,7 @@ def _locked_instance_for_task(task_id: UUID) -> tuple[HumanTask, ProcessInstance
     """Lock the task's instance, then read the task row: a colleague's commit is visible now."""
     owner = HumanTask.objects.filter(task_id=task_id).values("instance_id")[:1]
     instance = (
-        ProcessInstance.objects.select_for_update(of=("self",))
-        .filter(pk=Subquery(owner))
-        .first()
+        ProcessInstance.objects.select_for_update(of=("self",)).filter(pk=Subquery(owner)).first()
     )
     if instance is None:
         raise TaskNotFound(task_id)
@@ -256,8 +268,13 @@ def complete_task(
                 )
             ]
             persist(
-                instance, workflow, step, now=now, events=events,
-                completed_task_id=task_uuid, actor=actor,
+                instance,
+                workflow,
+                step,
+                now=now,
+                events=events,
+                completed_task_id=task_uuid,
+                actor=actor,
             )
     if moved_on_by_timer is not None:
         raise TaskNotAvailable(moved_on_by_timer)

@@ -29,7 +29,9 @@ class ProcessDefinition(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["process_id", "version"], name="definition_version_unique"),
+            models.UniqueConstraint(
+                fields=["process_id", "version"], name="definition_version_unique"
+            ),
         ]
         ordering = ["process_id", "-version"]
 

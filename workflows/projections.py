@@ -142,7 +142,9 @@ def sync_tasks(
         HumanTask.objects.filter(pk__in=cancelled).update(
             state=HumanTask.State.CANCELLED, completed_at=now
         )
-    new_rows = [_task_row(instance, task, now) for tid, task in ready.items() if tid not in open_rows]
+    new_rows = [
+        _task_row(instance, task, now) for tid, task in ready.items() if tid not in open_rows
+    ]
     if new_rows:
         changes.opened = HumanTask.objects.bulk_create(new_rows)
     return changes

@@ -65,7 +65,9 @@ class EngineScriptEngine(PythonScriptEngine):
         operator = kwargs["operation_name"]
         handler = handlers.get(operator)
         if handler is None:
-            raise WorkflowTaskException(f"no handler registered for service '{operator}'", task=task)
+            raise WorkflowTaskException(
+                f"no handler registered for service '{operator}'", task=task
+            )
         params = {name: p["value"] for name, p in kwargs.get("operation_params", {}).items()}
         instance = current_instance.get()
         if instance is None:
@@ -99,7 +101,7 @@ class SpecByReferenceConverter(BpmnWorkflowConverter):
         del dct["subprocess_specs"]
         return dct
 
-    def from_dict(  # type: ignore[override]
+    def from_dict(
         self,
         dct: dict[str, Any],
         spec: BpmnProcessSpec | None = None,

@@ -44,7 +44,9 @@ def check_expression(source: str, *, mode: str = "eval") -> None:
             raise UnsafeExpression("不允许导入模块 (import is not allowed)")
         if isinstance(node, ast.Name):
             if node.id.startswith("__"):
-                raise UnsafeExpression(f"不允许使用双下划线名称 {node.id!r} (dunder names are not allowed)")
+                raise UnsafeExpression(
+                    f"不允许使用双下划线名称 {node.id!r} (dunder names are not allowed)"
+                )
             if node.id in FORBIDDEN_NAMES:
                 raise UnsafeExpression(f"不允许使用 {node.id!r} ({node.id!r} is not allowed)")
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):

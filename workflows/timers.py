@@ -86,7 +86,9 @@ def _record_failure(instance: ProcessInstance, exc: Exception, now: datetime) ->
     )
 
 
-def fire_due_timers(*, batch_size: int | None = None, max_batches: int | None = None) -> SweepResult:
+def fire_due_timers(
+    *, batch_size: int | None = None, max_batches: int | None = None
+) -> SweepResult:
     """Sweep batch after batch until no due instance is left (or max_batches)."""
     total = SweepResult()
     batches = 0

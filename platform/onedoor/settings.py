@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     "onedoor.deadlines",
     "onedoor.cases",
     "onedoor.home",
-
 ]
 
 MIDDLEWARE = [

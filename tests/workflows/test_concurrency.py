@@ -87,15 +87,23 @@ def test_two_people_completing_one_task_at_once_one_wins_the_other_is_told(
         assert case.state == ProcessInstance.State.COMPLETED
 
 
-def test_two_sweepers_never_fire_a_timer_twice_nor_lose_one(db: None, recorded, slow_steps: None) -> None:
+def test_two_sweepers_never_fire_a_timer_twice_nor_lose_one(
+    db: None, recorded, slow_steps: None
+) -> None:
     deploy_test_process("timer_service.bpmn")
-    with time_machine.travel(datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+    with time_machine.travel(
+        datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False
+    ):
         instances = [
-            engine.start_process("timer_service", subject_type="test", subject_id=n, data={"explode": False})
+            engine.start_process(
+                "timer_service", subject_type="test", subject_id=n, data={"explode": False}
+            )
             for n in range(12)
         ]
     # Back to the real clock: every one-hour timer is long due.
-    results = run_in_threads(lambda: fire_due_timers(batch_size=2), lambda: fire_due_timers(batch_size=2))
+    results = run_in_threads(
+        lambda: fire_due_timers(batch_size=2), lambda: fire_due_timers(batch_size=2)
+    )
     assert not [r for r in results if isinstance(r, Exception)], results
     assert all(r.fired > 0 for r in results), "both sweepers should have done part of the work"
     assert sum(r.fired for r in results) == 12

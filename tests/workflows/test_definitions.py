@@ -26,8 +26,11 @@ def test_deploying_the_same_file_twice_stores_one_version(db: None) -> None:
     assert "未变化 unchanged" in out.getvalue()
 
 
-def test_a_changed_file_becomes_a_new_version_and_new_cases_take_it(one_door: None, alice, dave) -> None:
+def test_a_changed_file_becomes_a_new_version_and_new_cases_take_it(
+    one_door: None, alice, dave
+) -> None:
     old_case = start_case(1, alice)
+    assert old_case.definition.version == 1
     [result] = deploy_files([VARIANT])
     assert result.created and result.definition.version == 2
     new_case = start_case(2, alice)
@@ -42,7 +45,9 @@ def test_a_changed_file_becomes_a_new_version_and_new_cases_take_it(one_door: No
     assert open_task(new_case, "sign_for_referral").candidate_group == "health"
 
 
-def test_a_case_started_on_v1_finishes_on_v1_after_v2_is_deployed(one_door: None, alice, bob) -> None:
+def test_a_case_started_on_v1_finishes_on_v1_after_v2_is_deployed(
+    one_door: None, alice, bob
+) -> None:
     case = start_case(1, alice)
     refer(case, alice, {"item": "医疗救助", "agency": "education"})
     deploy_files([VARIANT])
@@ -83,7 +88,9 @@ def test_malformed_xml_is_refused_with_file_and_line(db: None, tmp_path: Path) -
     assert ProcessDefinition.objects.count() == 0
 
 
-def test_a_flow_to_a_missing_element_is_refused_naming_the_element(db: None, tmp_path: Path) -> None:
+def test_a_flow_to_a_missing_element_is_refused_naming_the_element(
+    db: None, tmp_path: Path
+) -> None:
     text = _variant_with('targetRef="review_application" />', 'targetRef="no_such_task" />')
     with pytest.raises(DefinitionError) as exc:
         deploy_files([_broken(tmp_path, "one_door.bpmn", text)])
@@ -118,7 +125,11 @@ def test_an_unknown_service_operator_is_refused(db: None, tmp_path: Path) -> Non
         ("accepted == True", 'getattr(accepted, "real")', "getattr"),
         ("accepted == True", "open('/etc/passwd').read()", "open"),
         ('referral["agency"] = reroute_to', "import os\nos.system('id')", "导入"),
-        ('referral["agency"] = reroute_to', "x = ().__class__.__bases__[0].__subclasses__()", "私有属性"),
+        (
+            'referral["agency"] = reroute_to',
+            "x = ().__class__.__bases__[0].__subclasses__()",
+            "私有属性",
+        ),
         ("accepted == True", "accepted ==", "语法错误"),
         ('value="referral"', 'value="eval(referral)"', "eval"),
         ('<bpmn:timeDate>clock["remind_at"]', "<bpmn:timeDate>exec('1')", "exec"),

@@ -49,7 +49,9 @@ def test_completing_a_task_twice_says_who_completed_it(one_door: None, alice, bo
     engine.complete_task(task.task_id, actor=alice, data={"accepted": True})
     events_before = ProcessEvent.objects.count()
     with pytest.raises(TaskAlreadyCompleted) as exc:
-        engine.complete_task(task.task_id, actor=bob, data={"accepted": False, "refusal_reason": "x"})
+        engine.complete_task(
+            task.task_id, actor=bob, data={"accepted": False, "refusal_reason": "x"}
+        )
     assert exc.value.completed_by == "alice"
     assert "alice" in str(exc.value)
     assert ProcessEvent.objects.count() == events_before
@@ -69,7 +71,9 @@ def test_starting_an_undeployed_process_is_reported(db: None) -> None:
 def test_each_step_is_journalled_with_its_actor(one_door: None, alice) -> None:
     case = start_case(actor=alice)
     complete(case, "review_application", alice, accepted=True)
-    kinds = list(ProcessEvent.objects.filter(instance=case).values_list("kind", "bpmn_id", "actor__username"))
+    kinds = list(
+        ProcessEvent.objects.filter(instance=case).values_list("kind", "bpmn_id", "actor__username")
+    )
     assert kinds == [("started", "", "alice"), ("task_completed", "review_application", "alice")]
 
 
@@ -91,7 +95,9 @@ def test_a_message_reaches_the_waiting_process_and_routes_its_next_task(db: None
     deploy_test_process("message_wait.bpmn")
     instance = engine.start_process("message_wait", subject_type="meeting", subject_id=7)
     assert not HumanTask.objects.filter(instance=instance).exists()
-    engine.send_message(instance.pk, "meeting_decision", payload={"owner": "health", "text": "限期办结"}, actor=dave)
+    engine.send_message(
+        instance.pk, "meeting_decision", payload={"owner": "health", "text": "限期办结"}, actor=dave
+    )
     task = open_task(instance, "act_on_decision")
     assert task.candidate_group == "health"
     assert engine.task_data(task.task_id)["decision"]["text"] == "限期办结"

@@ -40,32 +40,54 @@ def test_two_agencies_work_in_parallel_and_the_case_closes_when_both_are_back(
     one_door: None, alice, bob, carol
 ) -> None:
     case = start_case(actor=alice)
-    refer(case, alice, {"item": "医疗救助", "agency": "health"}, {"item": "教育救助", "agency": "education"})
+    refer(
+        case,
+        alice,
+        {"item": "医疗救助", "agency": "health"},
+        {"item": "教育救助", "agency": "education"},
+    )
     signs = open_tasks(case, "sign_for_referral")
     assert sorted(t.candidate_group for t in signs) == ["education", "health"]
     assert {t.lane for t in signs} == {"agency"}
 
     complete(case, "sign_for_referral", bob, group="health", decision="sign")
-    complete(case, "handle_referral", bob, group="health", outcome="granted", amount_fen=150000, note="")
+    complete(
+        case, "handle_referral", bob, group="health", outcome="granted", amount_fen=150000, note=""
+    )
     # One agency back is not enough to tell the applicant.
     assert open_tasks(case, "notify_applicant") == []
     complete(case, "sign_for_referral", carol, group="education", decision="sign")
-    complete(case, "handle_referral", carol, group="education", outcome="refused", amount_fen=0, note="不符合条件")
+    complete(
+        case,
+        "handle_referral",
+        carol,
+        group="education",
+        outcome="refused",
+        amount_fen=0,
+        note="不符合条件",
+    )
 
     notify = open_task(case, "notify_applicant")
     assert notify.candidate_group == TOWNSHIP
     results = engine.task_data(notify.task_id)["referral_results"]
-    assert sorted((r["agency"], r["outcome"]) for r in results) == [("education", "refused"), ("health", "granted")]
+    assert sorted((r["agency"], r["outcome"]) for r in results) == [
+        ("education", "refused"),
+        ("health", "granted"),
+    ]
     complete(case, "notify_applicant", alice, channel="书面", text="已告知")
     complete(case, "close_case", alice)
     case.refresh_from_db()
     assert case.state == ProcessInstance.State.COMPLETED
     completed = HumanTask.objects.filter(instance=case, state="completed")
     assert completed.count() == 8  # review, split, 2 x (sign, handle), notify, close
-    assert set(completed.filter(bpmn_id="handle_referral").values_list("completed_by__username", flat=True)) == {"bob", "carol"}
+    assert set(
+        completed.filter(bpmn_id="handle_referral").values_list("completed_by__username", flat=True)
+    ) == {"bob", "carol"}
 
 
-def test_a_returned_referral_goes_back_to_the_window_which_reroutes_it(one_door: None, alice, bob) -> None:
+def test_a_returned_referral_goes_back_to_the_window_which_reroutes_it(
+    one_door: None, alice, bob
+) -> None:
     case = start_case(actor=alice)
     refer(case, alice, {"item": "住房救助", "agency": "civil"})
     complete(case, "sign_for_referral", bob, decision="return", reason="应由住建部门办理")
@@ -87,10 +109,19 @@ def test_the_window_may_withdraw_a_returned_item(one_door: None, alice, bob) -> 
     assert engine.task_data(notify.task_id)["referral_results"][0]["outcome"] == "withdrawn"
 
 
-def test_a_transfer_moves_the_referral_to_the_agency_really_responsible(one_door: None, alice, bob, carol) -> None:
+def test_a_transfer_moves_the_referral_to_the_agency_really_responsible(
+    one_door: None, alice, bob, carol
+) -> None:
     case = start_case(actor=alice)
     refer(case, alice, {"item": "医疗救助", "agency": "education"})
-    complete(case, "sign_for_referral", carol, decision="transfer", transfer_to="health", reason="属卫健职责")
+    complete(
+        case,
+        "sign_for_referral",
+        carol,
+        decision="transfer",
+        transfer_to="health",
+        reason="属卫健职责",
+    )
     sign = open_task(case, "sign_for_referral")
     assert sign.candidate_group == "health"
     assert engine.task_data(sign.task_id)["referral"]["transfers"] == 1
@@ -112,20 +143,32 @@ def test_handling_is_due_in_working_days_with_a_reminder_and_an_overdue_notice(
         from onedoor.deadlines.workdays import add_working_days
 
         due_day = add_working_days(signed_at.date(), 5).day
-        assert handle.due_at == datetime.combine(due_day, datetime.max.time().replace(microsecond=0), SHANGHAI)
+        assert handle.due_at == datetime.combine(
+            due_day, datetime.max.time().replace(microsecond=0), SHANGHAI
+        )
         assert handle.due_at.date() > datetime(2026, 10, 7).date()  # the golden week is not counted
         case.refresh_from_db()
-        assert case.next_timer_at is not None and case.next_timer_at < handle.due_at  # reminder first
+        assert (
+            case.next_timer_at is not None and case.next_timer_at < handle.due_at
+        )  # reminder first
 
         clock.move_to(case.next_timer_at + timedelta(minutes=1))
         fire_due_timers()
-        fired = list(ProcessEvent.objects.filter(instance=case, kind="timer_fired").values_list("bpmn_id", flat=True))
+        fired = list(
+            ProcessEvent.objects.filter(instance=case, kind="timer_fired").values_list(
+                "bpmn_id", flat=True
+            )
+        )
         assert fired == ["reminder_due"]
 
         clock.move_to(handle.due_at + timedelta(minutes=1))
         fire_due_timers()
         fire_due_timers()  # a second sweep fires nothing more
-        fired = list(ProcessEvent.objects.filter(instance=case, kind="timer_fired").values_list("bpmn_id", flat=True))
+        fired = list(
+            ProcessEvent.objects.filter(instance=case, kind="timer_fired").values_list(
+                "bpmn_id", flat=True
+            )
+        )
         assert fired == ["reminder_due", "handling_overdue"]
         case.refresh_from_db()
         assert case.next_timer_at is None
@@ -136,19 +179,28 @@ def test_handling_is_due_in_working_days_with_a_reminder_and_an_overdue_notice(
         assert open_task(case, "notify_applicant")
 
 
-def test_completing_after_the_due_date_fires_the_overdue_timer_first(one_door: None, alice, bob) -> None:
+def test_completing_after_the_due_date_fires_the_overdue_timer_first(
+    one_door: None, alice, bob
+) -> None:
     with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI), tick=False) as clock:
         case = start_case(actor=alice)
         refer(case, alice, {"item": "临时救助", "agency": "health", "handle_days": 2})
         complete(case, "sign_for_referral", bob, decision="sign")
         handle = open_task(case, "handle_referral")
+        assert handle.due_at is not None
         clock.move_to(handle.due_at + timedelta(hours=1))  # no sweeper ran
         complete(case, "handle_referral", bob, outcome="granted", amount_fen=1, note="")
-        fired = set(ProcessEvent.objects.filter(instance=case, kind="timer_fired").values_list("bpmn_id", flat=True))
+        fired = set(
+            ProcessEvent.objects.filter(instance=case, kind="timer_fired").values_list(
+                "bpmn_id", flat=True
+            )
+        )
         assert fired == {"reminder_due", "handling_overdue"}
 
 
-def test_a_finished_reminder_timer_does_not_fire_after_the_task_is_done(one_door: None, alice, bob) -> None:
+def test_a_finished_reminder_timer_does_not_fire_after_the_task_is_done(
+    one_door: None, alice, bob
+) -> None:
     with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI), tick=False) as clock:
         case = start_case(actor=alice)
         refer(case, alice, {"item": "临时救助", "agency": "health", "handle_days": 3})

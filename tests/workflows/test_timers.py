@@ -64,6 +64,7 @@ def test_a_broken_case_is_recorded_and_does_not_block_the_others(db: None, recor
         assert broken.failure_count == 1
         assert "exploded on purpose" in broken.last_error
         # It backs off instead of being retried in a tight loop...
+        assert broken.next_timer_at is not None
         assert broken.next_timer_at > NOON + timedelta(hours=2)
         assert fire_due_timers().claimed == 0
         failure = ProcessEvent.objects.get(instance=broken, kind="failed")

@@ -47,11 +47,15 @@ def start_step(call: ServiceCall) -> dict[str, Any]:
 
 @handlers.register("deadline.remind")
 def remind(call: ServiceCall) -> dict[str, Any]:
-    log.info("reminder (催办): instance %s, step due %s", call.instance.pk, call.params.get("due_at"))
+    log.info(
+        "reminder (催办): instance %s, step due %s", call.instance.pk, call.params.get("due_at")
+    )
     return {"reminded_at": call.now.isoformat()}
 
 
 @handlers.register("deadline.overdue")
 def overdue(call: ServiceCall) -> dict[str, Any]:
-    log.info("overdue (督办): instance %s, step due %s", call.instance.pk, call.params.get("due_at"))
+    log.info(
+        "overdue (督办): instance %s, step due %s", call.instance.pk, call.params.get("due_at")
+    )
     return {"overdue_at": call.now.isoformat()}

@@ -24,7 +24,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "running": ProcessInstance.objects.filter(state=ProcessInstance.State.RUNNING).count(),
         "completed": ProcessInstance.objects.filter(state=ProcessInstance.State.COMPLETED).count(),
         "lanes": lanes,
-        "tasks": HumanTask.objects.filter(state=HumanTask.State.OPEN).order_by("due_at", "created_at")[:50],
+        "tasks": HumanTask.objects.filter(state=HumanTask.State.OPEN).order_by(
+            "due_at", "created_at"
+        )[:50],
         "now": now,
     }
     return render(request, "home/index.html", context)

@@ -10,7 +10,7 @@ from workflows.definitions import DefinitionError, deploy_files
 
 
 class Command(BaseCommand):
-    help = "部署 BPMN/DMN 流程文件（默认 bpmn/ 下全部）。Deploy BPMN/DMN files (default: all under bpmn/)."
+    help = "部署 BPMN/DMN 流程文件（默认 bpmn/ 下全部）。Deploy BPMN/DMN files (default: bpmn/*)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="*", type=Path)
@@ -26,7 +26,9 @@ class Command(BaseCommand):
         try:
             results = deploy_files(files)
         except DefinitionError as exc:
-            raise CommandError(f"部署失败，未作任何更改 (deploy failed, nothing stored): {exc}") from exc
+            raise CommandError(
+                f"部署失败，未作任何更改 (deploy failed, nothing stored): {exc}"
+            ) from exc
         for result in results:
             d = result.definition
             status = "新版本 new version" if result.created else "未变化 unchanged"

@@ -14,8 +14,12 @@ class Command(BaseCommand):
     help = "触发到期的流程定时器。Fire due BPMN timers (loops unless --once)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="sweep until nothing is due, then exit")
-        parser.add_argument("--interval", type=float, default=5.0, help="seconds to sleep when idle")
+        parser.add_argument(
+            "--once", action="store_true", help="sweep until nothing is due, then exit"
+        )
+        parser.add_argument(
+            "--interval", type=float, default=5.0, help="seconds to sleep when idle"
+        )
         parser.add_argument("--batch", type=int, default=None, help="instances per transaction")
 
     def handle(self, *args: Any, **options: Any) -> None:

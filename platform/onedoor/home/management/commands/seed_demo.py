@@ -11,7 +11,7 @@ from django.db import transaction
 from workflows import engine
 from workflows.models import HumanTask, ProcessInstance
 
-DEMO_PASSWORD = "onedoor-demo"
+DEMO_PASSWORD = "onedoor-demo"  # noqa: S105  (printed by make demo; demo data only)
 
 
 def _complete(instance: ProcessInstance, bpmn_id: str, actor: Any, **data: Any) -> None:
@@ -48,13 +48,17 @@ class Command(BaseCommand):
         )
         start(1)  # waiting for acceptance
         refused = start(2)
-        _complete(refused, "review_application", admin, accepted=False, refusal_reason="不属于本乡镇户籍")
+        _complete(
+            refused, "review_application", admin, accepted=False, refusal_reason="不属于本乡镇户籍"
+        )
         split = start(3)
         _complete(split, "review_application", admin, accepted=True)
         referred = start(4)
         _complete(referred, "review_application", admin, accepted=True)
         _complete(
-            referred, "split_case", admin,
+            referred,
+            "split_case",
+            admin,
             referrals=[
                 {"item": "医疗救助", "agency": "health", "handle_days": 10},
                 {"item": "教育救助", "agency": "education", "handle_days": 5},
@@ -63,5 +67,9 @@ class Command(BaseCommand):
         _complete(referred, "sign_for_referral", admin, decision="sign")
         returned = start(5)
         _complete(returned, "review_application", admin, accepted=True)
-        _complete(returned, "split_case", admin, referrals=[{"item": "住房救助", "agency": "civil"}])
-        _complete(returned, "sign_for_referral", admin, decision="return", reason="应由住建部门办理")
+        _complete(
+            returned, "split_case", admin, referrals=[{"item": "住房救助", "agency": "civil"}]
+        )
+        _complete(
+            returned, "sign_for_referral", admin, decision="return", reason="应由住建部门办理"
+        )
