@@ -127,6 +127,8 @@ def persist(
     instance.serializer_version = SERIALIZER_VERSION
     instance.next_timer_at = next_timer_at(workflow)
     instance.failure_count = 0
+    for bpmn_id in step.fired_timers:
+        events.append(ProcessEvent(kind=ProcessEvent.Kind.TIMER_FIRED, bpmn_id=bpmn_id, at=now))
     if workflow.is_completed() and instance.state != ProcessInstance.State.COMPLETED:
         instance.state = ProcessInstance.State.COMPLETED
         instance.completed_at = now
@@ -150,8 +152,6 @@ def persist(
     changes = sync_tasks(
         instance, workflow, now=now, completed_task_id=completed_task_id, actor_id=_actor_id(actor)
     )
-    for bpmn_id in step.fired_timers:
-        events.append(ProcessEvent(kind=ProcessEvent.Kind.TIMER_FIRED, bpmn_id=bpmn_id, at=now))
     for event in events:
         event.instance = instance
     ProcessEvent.objects.bulk_create(events)

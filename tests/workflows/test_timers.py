@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 from tests.conftest import deploy_test_process, open_task
 from workflows import engine
+from workflows.errors import TaskNotAvailable
 from workflows.models import ProcessEvent, ProcessInstance
 from workflows.timers import fire_due_timers
 
@@ -86,3 +87,22 @@ def test_run_timers_once_sweeps_and_exits(db: None, recorded) -> None:
         call_command("run_timers", "--once", stdout=out)
         assert "fired 1 timer(s)" in out.getvalue()
         assert len(recorded.calls) == 1
+
+
+def test_a_task_whose_interrupting_timer_has_passed_cannot_be_completed(db: None, alice) -> None:
+    deploy_test_process("interrupting_timer.bpmn")
+    with time_machine.travel(NOON, tick=False) as clock:
+        instance = engine.start_process("interrupting_timer", subject_type="test", subject_id=1)
+        task = open_task(instance, "answer")
+        clock.move_to(NOON + timedelta(hours=1, minutes=1))  # due, but no sweeper has run
+        with pytest.raises(TaskNotAvailable):
+            engine.complete_task(task.task_id, actor=alice, data={"reply": "太迟了"})
+        # The timer's move was saved: the task is cancelled and the process took the timeout path.
+        task.refresh_from_db()
+        assert task.state == "cancelled"
+        instance.refresh_from_db()
+        assert instance.state == ProcessInstance.State.COMPLETED
+        assert list(
+            ProcessEvent.objects.filter(instance=instance).values_list("kind", "bpmn_id")
+        ) == [("started", ""), ("timer_fired", "too_late"), ("completed", "")]
+        assert not ProcessEvent.objects.filter(instance=instance, kind="task_completed").exists()
