@@ -123,6 +123,16 @@ def _parse_xml(filename: str, content: bytes) -> etree._Element:
         ) from exc
 
 
+def _definition_error(exc: ValidationException, filename: str) -> DefinitionError:
+    """SpiffWorkflow's validation error, as ours: file, element, line, reason."""
+    return DefinitionError(
+        exc.file_name or filename,
+        str(exc.args[0] if exc.args else exc),
+        f"{exc.id} ({exc.tag})" if getattr(exc, "id", "") else "",
+        getattr(exc, "line_number", ""),
+    )
+
+
 def _new_parser() -> SpiffBpmnParser:
     return SpiffBpmnParser(validator=VALIDATOR)
 
@@ -135,12 +145,7 @@ def _add_documents(
             parser.add_dmn_xml(etree.fromstring(dmn_source.encode()), filename=dmn_name)
         parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
     except ValidationException as exc:
-        raise DefinitionError(
-            exc.file_name or filename,
-            str(exc.args[0] if exc.args else exc),
-            f"{exc.id} ({exc.tag})" if getattr(exc, "id", "") else "",
-            getattr(exc, "line_number", ""),
-        ) from exc
+        raise _definition_error(exc, filename) from exc
 
 
 def _executable_process_ids(root: etree._Element) -> list[tuple[str, str]]:
@@ -156,12 +161,7 @@ def _parse_spec(parser: SpiffBpmnParser, filename: str, process_id: str) -> Pars
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
-        raise DefinitionError(
-            exc.file_name or filename,
-            str(exc.args[0] if exc.args else exc),
-            f"{exc.id} ({exc.tag})" if getattr(exc, "id", "") else "",
-            getattr(exc, "line_number", ""),
-        ) from exc
+        raise _definition_error(exc, filename) from exc
     except Exception as exc:  # the parser raises plain errors for some malformed models
         raise DefinitionError(
             filename, f"无法解析流程 (cannot parse process: {exc})", process_id
