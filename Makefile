@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint typecheck pytest bench clean
+.PHONY: demo test install browser lint typecheck pytest bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -16,6 +16,23 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 install: $(VENV)/.installed
+
+# The end-to-end tests (tests/e2e) drive Debian's Chromium through Playwright: browser downloads
+# by test tools fail here, so the browser and CJK fonts (Chinese in screenshots) come from apt.
+browser:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	fc-list :lang=zh family 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "browser: missing$$missing and no apt-get here; install Chromium at /usr/bin/chromium" >&2; \
+	    echo "  and a CJK font (Debian/Ubuntu: apt-get install chromium fonts-noto-cjk)" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "browser: installing$$missing (apt-get)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 demo: install
 	mkdir -p var
@@ -34,10 +51,10 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy .
 
-test: install
+test: install browser
 	bash .ci/with-postgres $(MAKE) --no-print-directory lint typecheck pytest
 
-pytest: install
+pytest: install browser
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 

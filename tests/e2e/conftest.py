@@ -1,0 +1,111 @@
+"""End-to-end fixtures: Debian's Chromium, driven by Playwright, against the live server.
+
+The live server is pytest-django's ``live_server`` (a threaded WSGI server on the same
+PostgreSQL test database, transactional: what a test writes is committed, so the server
+thread sees it, and the tables are flushed afterwards). ``make browser`` installs
+/usr/bin/chromium and the CJK fonts; Playwright's own browser downloads are never used.
+
+    def test_something(page: Page, screenshot: Screenshot) -> None:
+        page.goto("/")            # relative to live_server.url
+        screenshot("something")   # var/screenshots/something.png
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from tests.e2e.support import Screenshot
+
+# Playwright's sync API runs an asyncio event loop in the test thread (it drives the browser
+# from a greenlet). Django's async-safety guard sees that running loop and raises
+# SynchronousOnlyOperation on every ORM call made in the test thread: fixtures creating users,
+# deploy_files, assertions that read the database. The guard is a false alarm here: those
+# calls are still ordinary blocking code, never awaited from a coroutine, and the server thread
+# has no loop at all. Django reads this variable on each call; it is process-wide, so once this
+# directory is collected it also holds for the other tests of the run, which never rely on the
+# guard. setdefault: a value already in the environment is left as it is.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+SCREENSHOTS = ROOT / "var" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # we run as root in a container: Chromium's sandbox refuses root
+    "--disable-gpu",
+    "--disable-background-networking",  # the machine reaches no network but the test server
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is marked e2e (`pytest -m "not e2e"` skips the browser)."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the item, so `page` can tell a failed test at teardown."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(
+    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """A fresh browser context per test (no cookies carried over), in Chinese, at 1280x900;
+    relative URLs go to the live server. A failed test leaves var/screenshots/FAILED-<test>.png."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        page.screenshot(path=SCREENSHOTS / f"FAILED-{name}.png", full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page: Page) -> Screenshot:
+    """``screenshot(name, target=page, full_page=True)`` saves var/screenshots/<name>.png."""
+
+    def take(name: str, target: Page | None = None, *, full_page: bool = True) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / (name if name.endswith(".png") else f"{name}.png")
+        (target or page).screenshot(path=path, full_page=full_page)
+        return path
+
+    return take
