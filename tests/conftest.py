@@ -101,9 +101,9 @@ def complete(
 def start_case(subject_id: int = 1, actor: Any = None) -> ProcessInstance:
     return engine.start_process(
         "one_door",
-        subject_type="case",
+        subject_type="engine-test",
         subject_id=subject_id,
-        data={"township": TOWNSHIP},
+        data={"township": TOWNSHIP, "county": "130302"},
         actor=actor,
     )
 

@@ -35,7 +35,7 @@ from .errors import (
     TaskNotFound,
 )
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
-from .projections import next_timer_at, sync_tasks, waiting_timers
+from .projections import end_event, next_timer_at, sync_tasks, waiting_timers
 from .runtime import (
     SERIALIZER_VERSION,
     current_instance,
@@ -132,6 +132,7 @@ def persist(
     if workflow.is_completed() and instance.state != ProcessInstance.State.COMPLETED:
         instance.state = ProcessInstance.State.COMPLETED
         instance.completed_at = now
+        instance.end_event, instance.end_event_name = end_event(workflow)
         events.append(ProcessEvent(kind=ProcessEvent.Kind.COMPLETED, at=now))
     if creating:
         instance.save()
@@ -145,6 +146,8 @@ def persist(
                 "failure_count",
                 "state",
                 "completed_at",
+                "end_event",
+                "end_event_name",
                 "revision",
                 "updated_at",
             ]

@@ -65,6 +65,9 @@ class ProcessInstance(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The top-level end event the process finished on (e.g. refused or closed).
+    end_event = models.CharField(max_length=200, blank=True)
+    end_event_name = models.CharField(max_length=200, blank=True)
 
     class Meta:
         indexes = [
@@ -97,6 +100,9 @@ class HumanTask(models.Model):
     bpmn_id = models.CharField(max_length=200)
     name = models.CharField(max_length=200, blank=True)
     lane = models.CharField(max_length=100, blank=True)
+    # The BPMN id of the (multi-instance) subprocess the task runs in; blank at top level.
+    scope = models.CharField(max_length=200, blank=True)
+    scope_name = models.CharField(max_length=200, blank=True)
     candidate_group = models.CharField(max_length=100, blank=True)
     properties = models.JSONField(default=dict, blank=True)
     assignee = models.ForeignKey(

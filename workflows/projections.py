@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task, TaskState
 
@@ -79,6 +80,7 @@ def _evaluate_properties(task: Task) -> dict[str, Any]:
 
 def _task_row(instance: ProcessInstance, task: Task, now: datetime) -> HumanTask:
     spec = task.task_spec
+    scope_id, scope_name = _scope(task)
     properties = _evaluate_properties(task)
     due_at = parse_timestamp(properties.get(DUE_AT))
     candidate = properties.get(CANDIDATE_GROUP)
@@ -91,11 +93,37 @@ def _task_row(instance: ProcessInstance, task: Task, now: datetime) -> HumanTask
         bpmn_id=spec.bpmn_id or spec.name,
         name=spec.bpmn_name or spec.bpmn_id or spec.name,
         lane=spec.lane or "",
+        scope=scope_id,
+        scope_name=scope_name,
         candidate_group=str(candidate) if candidate is not None else "",
         properties={k: v for k, v in properties.items() if _is_json_scalar(v)},
         created_at=now,
         due_at=due_at,
     )
+
+
+def _scope(task: Task) -> tuple[str, str]:
+    """(BPMN id, name) of the subprocess the task runs in; blank at top level."""
+    workflow = task.workflow
+    if workflow is workflow.top_workflow:
+        return "", ""
+    parent = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+    if parent is None:
+        return "", ""
+    return str(parent.task_spec.bpmn_id or ""), str(parent.task_spec.bpmn_name or "")
+
+
+def end_event(workflow: BpmnWorkflow) -> tuple[str, str]:
+    """The (BPMN id, name) of the top-level end event a finished process reached."""
+    ends = [
+        task
+        for task in workflow.get_tasks(state=TaskState.COMPLETED)
+        if isinstance(task.task_spec, EndEvent) and task.workflow is workflow
+    ]
+    if not ends:
+        return "", ""
+    last = max(ends, key=lambda task: task.last_state_change)
+    return str(last.task_spec.bpmn_id or ""), str(last.task_spec.bpmn_name or "")
 
 
 def workflow_process_id(task: Task) -> str:

@@ -39,7 +39,7 @@ def test_a_changed_file_becomes_a_new_version_and_new_cases_take_it(
     refer(new_case, alice, {"item": "医疗救助", "agency": "education"})
     complete(new_case, "sign_for_referral", alice, decision="transfer", transfer_to="health")
     approval = open_task(new_case, "approve_transfer")
-    assert (approval.lane, approval.candidate_group) == ("coordinator", "coordinator")
+    assert (approval.lane, approval.candidate_group) == ("coordinator", "130302")
     assert open_tasks(new_case, "sign_for_referral") == []
     complete(new_case, "approve_transfer", dave, approved=True)
     assert open_task(new_case, "sign_for_referral").candidate_group == "health"

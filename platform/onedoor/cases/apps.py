@@ -9,4 +9,4 @@ class CasesConfig(AppConfig):
     verbose_name = "救助申请"
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401  (registers the service-task handlers)
+        from . import handlers, projection  # noqa: F401  (service-task handlers, engine signal)

@@ -43,19 +43,3 @@ def start_step(call: ServiceCall) -> dict[str, Any]:
         "remind_at": _local(remind.day, REMIND_AT).isoformat(),
         "calendar_certain": due.certain and remind.certain,
     }
-
-
-@handlers.register("deadline.remind")
-def remind(call: ServiceCall) -> dict[str, Any]:
-    log.info(
-        "reminder (催办): instance %s, step due %s", call.instance.pk, call.params.get("due_at")
-    )
-    return {"reminded_at": call.now.isoformat()}
-
-
-@handlers.register("deadline.overdue")
-def overdue(call: ServiceCall) -> dict[str, Any]:
-    log.info(
-        "overdue (督办): instance %s, step due %s", call.instance.pk, call.params.get("due_at")
-    )
-    return {"overdue_at": call.now.isoformat()}

@@ -1,0 +1,63 @@
+"""log_action: the one way an audit event is written."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from onedoor.cases.models import Case, Referral
+
+# Keys whose values never go into the audit trail in clear.
+SECRET_KEYS = {"id_number", "password"}
+
+
+def _masked(data: dict[str, Any] | None) -> dict[str, Any]:
+    from onedoor.households.idnumber import mask
+
+    clean: dict[str, Any] = {}
+    for key, value in (data or {}).items():
+        if key in SECRET_KEYS and isinstance(value, str):
+            clean[key] = mask(value)
+        elif isinstance(value, dict):
+            clean[key] = _masked(value)
+        else:
+            clean[key] = value
+    return clean
+
+
+def log_action(
+    action: str,
+    *,
+    actor: AbstractBaseUser | None,
+    case: Case | None = None,
+    referral: Referral | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record a state change. Call inside the transaction that makes the change."""
+    staff = getattr(actor, "staff", None) if actor is not None else None
+    if referral is not None and case is None:
+        case = referral.case
+    event = AuditEvent.objects.create(
+        at=timezone.now(),
+        actor=actor,  # type: ignore[misc]
+        actor_role=staff.role if staff else "",
+        actor_agency=staff.agency.code if staff and staff.agency else "",
+        action=action,
+        case=case,
+        referral=referral,
+        before=_masked(before),
+        after=_masked(after),
+        data=_masked(data),
+    )
+    from onedoor.cases.notifications import notify_for
+
+    notify_for(event)
+    return event

@@ -1,0 +1,264 @@
+"""Cases at the window, their referrals to agencies, and the notices around them.
+
+The path a case takes lives in bpmn/one_door.bpmn; the columns here that follow it
+(`stage`, `Referral.current_task`, `Referral.agency`, `Referral.due_at`) are projections
+written in the engine's transaction (cases/projection.py), never set by hand.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onedoor.catalogue.models import Item
+from onedoor.directory.models import Agency, Division, Staff
+from onedoor.households.models import Household
+from workflows.models import HumanTask, ProcessInstance
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+SUBJECT_CASE = "case"
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> CaseQuerySet:
+        """The one place that decides which cases a user may see."""
+        staff: Staff | None = getattr(user, "staff", None) if user.is_authenticated else None
+        if staff is None:
+            return self.none()
+        role = staff.role
+        if role == Staff.Role.WINDOW:
+            return self.filter(township=staff.division)
+        if role == Staff.Role.VILLAGE_ASSISTANT:
+            return self.filter(household__village=staff.division)
+        if role == Staff.Role.AGENCY_OFFICER:
+            assert staff.agency is not None
+            # Referred to this agency now or at any point (a transfer keeps the sender's view).
+            touched = HumanTask.objects.filter(
+                subject_type=SUBJECT_CASE,
+                subject_id=Cast(OuterRef("pk"), models.CharField()),
+                candidate_group=staff.agency.code,
+            )
+            return self.filter(Exists(touched))
+        # Coordinators, supervisors and administrators: their county.
+        return self.filter(township__parent=staff.county)
+
+
+class Case(models.Model):
+    class Channel(models.TextChoices):
+        WALK_IN = "walk_in", _("窗口申请")
+        ON_BEHALF = "on_behalf", _("村（居）代办")
+        OUTREACH = "outreach", _("主动发现")
+
+    reference = models.CharField(_("受理编号"), max_length=30, unique=True)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="cases")
+    applicant = models.ForeignKey("households.Member", on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="cases")
+    channel = models.CharField(_("申请渠道"), max_length=20, choices=Channel.choices)
+    statement = models.TextField(_("困难情况"), blank=True)
+    first_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("首问负责人"),
+    )
+    consent_to_share = models.BooleanField(_("同意向有关部门共享信息"), default=False)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    process = models.OneToOneField(
+        ProcessInstance, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Projection of the process: the BPMN id and name of the case-level step it stands at,
+    # or of the end event it finished on.
+    stage = models.CharField(max_length=100, blank=True, db_index=True)
+    stage_name = models.CharField(max_length=100, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["township", "-created_at"], name="case_township_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class CaseItem(models.Model):
+    """An item the household asked for."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    materials_received = models.JSONField(_("已收材料"), default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "item"], name="case_item_unique")]
+
+    def __str__(self) -> str:
+        return str(self.item)
+
+
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> ReferralQuerySet:
+        staff: Staff | None = getattr(user, "staff", None) if user.is_authenticated else None
+        if staff is not None and staff.role == Staff.Role.AGENCY_OFFICER:
+            assert staff.agency is not None
+            touched = HumanTask.objects.annotate(rid=KT("properties__referralId")).filter(
+                rid=Cast(OuterRef("pk"), models.CharField()), candidate_group=staff.agency.code
+            )
+            return self.filter(Q(agency=staff.agency) | Exists(touched))
+        return self.filter(case__in=Case.objects.visible_to(user))
+
+    def open(self) -> ReferralQuerySet:
+        return self.filter(current_task__isnull=False)
+
+    def overdue(self, now: Any = None) -> ReferralQuerySet:
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+
+class Referral(models.Model):
+    """One requested item sent to one agency (转办; 转介 when the agency is a charity)."""
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", _("予以救助")
+        REFUSED = "refused", _("不予救助")
+        SERVICE_GIVEN = "service", _("已提供服务")
+        REFERRED_ON = "referred_on", _("已转介其他渠道")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals")
+    referred_at = models.DateTimeField(default=timezone.now)
+    # Projection of the referral's open BPMN task (None once it is back or withdrawn).
+    current_task = models.OneToOneField(
+        HumanTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="referral"
+    )
+    step = models.CharField(max_length=100, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    returns = models.PositiveSmallIntegerField(default=0)
+    transfers = models.PositiveSmallIntegerField(default=0)
+    # Feedback (反馈).
+    outcome = models.CharField(_("办理结果"), max_length=20, choices=Outcome.choices, blank=True)
+    amount_fen = models.PositiveIntegerField(_("救助金额（分）"), null=True, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    feedback_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "id"]
+        indexes = [models.Index(fields=["agency", "due_at"], name="referral_agency_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} · {self.item} → {self.agency}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.current_task_id is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def kind_label(self) -> str:
+        return "转介" if self.agency.is_charity else "转办"
+
+
+class ApplicantNotice(models.Model):
+    """What the window told the household, how, and when (告知)."""
+
+    class Channel(models.TextChoices):
+        IN_WRITING = "writing", _("书面告知")
+        IN_PERSON = "in_person", _("当面告知")
+        PHONE = "phone", _("电话告知")
+        SMS = "sms", _("短信告知")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(max_length=20, default="outcome")  # outcome | refusal
+    channel = models.CharField(_("告知方式"), max_length=20, choices=Channel.choices)
+    text = models.TextField(_("告知内容"))
+    notified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notified_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_channel_display()}"
+
+
+class SupervisionNotice(models.Model):
+    """督办: the coordinator chases an agency about an overdue referral."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="supervision_notices"
+    )
+    level = models.PositiveSmallIntegerField(default=1)
+    text = models.TextField(_("督办意见"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"督办 {self.referral}"
+
+
+class ReferenceCounter(models.Model):
+    """Next sequence number of case references, per township and year."""
+
+    township = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["township", "year"], name="reference_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township.code}-{self.year}: {self.last}"
+
+
+def next_reference(township: Division, year: int) -> str:
+    """`<township code>-<year>-<seq>`, allocated under a row lock (no gaps from races)."""
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
+        township=township, year=year
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{township.code}-{year}-{counter.last:05d}"
+
+
+def describe(obj: Any) -> dict[str, Any]:
+    """A small before/after snapshot for the audit trail."""
+    if isinstance(obj, Referral):
+        return {
+            "agency": obj.agency.code,
+            "step": obj.step,
+            "outcome": obj.outcome,
+            "returns": obj.returns,
+            "transfers": obj.transfers,
+        }
+    if isinstance(obj, Case):
+        return {"stage": obj.stage}
+    return {}

@@ -1,0 +1,374 @@
+"""Every change to cases and referrals goes through a function here.
+
+Each runs in one transaction, advances the process through the engine room, and writes
+exactly one audit event; notifications follow from the audit event on commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onedoor.audit.actions import log_action
+from onedoor.catalogue.models import Item
+from onedoor.directory.models import Agency, Division
+from onedoor.households.models import Household, Member
+from workflows import engine
+from workflows.models import HumanTask
+
+from .models import (
+    SUBJECT_CASE,
+    ApplicantNotice,
+    Case,
+    CaseItem,
+    Referral,
+    SupervisionNotice,
+    describe,
+    next_reference,
+)
+
+PROCESS_ID = "one_door"
+
+
+class ActionError(Exception):
+    """Input the action cannot accept; the message is shown to the user as it is."""
+
+
+@dataclass(frozen=True)
+class MemberData:
+    name: str
+    id_number: str
+    relation: str
+    phone: str = ""
+    work_capacity: str = Member.WorkCapacity.FULL
+    disability: str = Member.Disability.NONE
+    serious_illness: bool = False
+
+
+def register_application(
+    *,
+    actor: Any,
+    township: Division,
+    village: Division,
+    members: list[MemberData],
+    items: list[Item],
+    channel: str,
+    statement: str,
+    consent: bool,
+    address: str = "",
+    classification: str = Household.Classification.NONE,
+    monthly_income_fen: int = 0,
+    household: Household | None = None,
+) -> Case:
+    """一表登记: register the household (or reuse it) and the application, start its process."""
+    if not items:
+        raise ActionError(_("请至少选择一项救助事项"))
+    if village.parent_id != township.pk:
+        raise ActionError(_("所选村（社区）不属于本乡镇（街道）"))
+    with transaction.atomic(durable=True):
+        if household is None:
+            if not members:
+                raise ActionError(_("请至少登记一名家庭成员"))
+            duplicates = Member.objects.filter(id_number__in=[m.id_number for m in members])
+            if duplicates.exists():
+                first = duplicates.select_related("household").first()
+                assert first is not None
+                raise ActionError(
+                    _("身份证号码 %(id)s 已登记在 %(household)s，请从已有家庭登记申请")
+                    % {"id": first.masked_id_number, "household": first.household}
+                )
+            household = Household.objects.create(
+                village=village,
+                address=address,
+                classification=classification,
+                monthly_income_fen=monthly_income_fen,
+                created_by=actor,
+            )
+            Member.objects.bulk_create(
+                [
+                    Member(household=household, **{**m.__dict__, "id_number": m.id_number.upper()})
+                    for m in members
+                ]
+            )
+        applicant = household.head
+        assert applicant is not None
+        now = timezone.now()
+        case = Case.objects.create(
+            reference=next_reference(township, timezone.localdate(now).year),
+            household=household,
+            applicant=applicant,
+            township=township,
+            channel=channel,
+            statement=statement,
+            first_contact=actor,
+            consent_to_share=consent,
+            consent_at=now if consent else None,
+        )
+        CaseItem.objects.bulk_create([CaseItem(case=case, item=item) for item in items])
+        instance = engine.start_process(
+            PROCESS_ID,
+            subject_type=SUBJECT_CASE,
+            subject_id=case.pk,
+            data={
+                "township": township.code,
+                "county": township.parent.code if township.parent else "",
+            },
+            actor=actor,
+        )
+        case.process = instance
+        case.save(update_fields=["process"])
+        log_action(
+            "case.registered",
+            actor=actor,
+            case=case,
+            after={
+                "reference": case.reference,
+                "items": [i.code for i in items],
+                "channel": channel,
+            },
+        )
+    return case
+
+
+def _complete(task: HumanTask, actor: Any, data: dict[str, Any]) -> None:
+    engine.complete_task(task.task_id, actor=actor, data=data)
+
+
+def review_application(task: HumanTask, *, actor: Any, accepted: bool, reason: str = "") -> Case:
+    case = Case.objects.get(pk=int(task.subject_id))
+    if not accepted and not reason.strip():
+        raise ActionError(_("不予受理必须填写理由"))
+    with transaction.atomic(durable=True):
+        before = describe(case)
+        _complete(task, actor, {"accepted": accepted, "refusal_reason": reason.strip()})
+        case.refresh_from_db()
+        log_action(
+            "case.accepted" if accepted else "case.refused",
+            actor=actor,
+            case=case,
+            before=before,
+            after=describe(case),
+            data={"reason": reason.strip()},
+        )
+    return case
+
+
+def refer_case(task: HumanTask, *, actor: Any, choices: list[tuple[Item, Agency]]) -> Case:
+    """分办: send each requested item to an agency."""
+    case = Case.objects.select_related("township").get(pk=int(task.subject_id))
+    if not case.consent_to_share:
+        raise ActionError(_("申请人尚未同意向有关部门共享信息，不能转办"))
+    if not choices:
+        raise ActionError(_("请至少转办一个事项"))
+    county = case.township.parent
+    for _item, agency in choices:
+        if agency.county_id != (county.pk if county else None):
+            raise ActionError(_("%(agency)s 不是本县成员单位") % {"agency": agency})
+    with transaction.atomic(durable=True):
+        referrals = [
+            Referral.objects.create(case=case, item=item, agency=agency) for item, agency in choices
+        ]
+        _complete(
+            task,
+            actor,
+            {
+                "referrals": [
+                    {
+                        "id": r.pk,
+                        "item": r.item.name,
+                        "agency": r.agency.code,
+                        "sign_days": r.item.sign_days,
+                        "handle_days": r.item.handle_days,
+                    }
+                    for r in referrals
+                ]
+            },
+        )
+        case.refresh_from_db()
+        log_action(
+            "case.referred",
+            actor=actor,
+            case=case,
+            after={
+                "referrals": [{"item": r.item.code, "agency": r.agency.code} for r in referrals]
+            },
+        )
+    return case
+
+
+def _referral_of(task: HumanTask) -> Referral:
+    rid = task.properties.get("referralId")
+    referral = Referral.objects.select_related("case", "agency", "item").filter(pk=rid).first()
+    if referral is None:
+        raise ActionError(_("该任务没有对应的转办事项"))
+    return referral
+
+
+def sign_referral(
+    task: HumanTask,
+    *,
+    actor: Any,
+    decision: str,
+    reason: str = "",
+    transfer_to: Agency | None = None,
+) -> Referral:
+    """签收, or 退回 with a reason, or 移交 to the agency really responsible."""
+    referral = _referral_of(task)
+    reason = reason.strip()
+    if decision in {"return", "transfer"} and not reason:
+        raise ActionError(_("退回或移交必须填写理由"))
+    if decision == "transfer":
+        if transfer_to is None:
+            raise ActionError(_("请选择移交的部门"))
+        if transfer_to.pk == referral.agency_id:
+            raise ActionError(_("不能移交给本部门"))
+    elif decision not in {"sign", "return"}:
+        raise ActionError(_("无效的操作"))
+    with transaction.atomic(durable=True):
+        before = describe(referral)
+        data: dict[str, Any] = {"decision": decision, "reason": reason}
+        if decision == "transfer":
+            assert transfer_to is not None
+            data["transfer_to"] = transfer_to.code
+            referral.transfers += 1
+        elif decision == "return":
+            referral.returns += 1
+        else:
+            referral.signed_at = timezone.now()
+        referral.save(update_fields=["transfers", "returns", "signed_at"])
+        _complete(task, actor, data)
+        referral.refresh_from_db()
+        action = {
+            "sign": "referral.signed",
+            "return": "referral.returned",
+            "transfer": "referral.transferred",
+        }[decision]
+        log_action(
+            action,
+            actor=actor,
+            referral=referral,
+            before=before,
+            after=describe(referral),
+            data={"reason": reason},
+        )
+    return referral
+
+
+def give_feedback(
+    task: HumanTask, *, actor: Any, outcome: str, amount_fen: int | None, note: str
+) -> Referral:
+    """反馈: the agency's result for the referral."""
+    referral = _referral_of(task)
+    if outcome not in Referral.Outcome.values or outcome == Referral.Outcome.WITHDRAWN:
+        raise ActionError(_("请选择办理结果"))
+    if outcome == Referral.Outcome.REFUSED and not note.strip():
+        raise ActionError(_("不予救助必须说明理由"))
+    with transaction.atomic(durable=True):
+        before = describe(referral)
+        referral.outcome, referral.amount_fen, referral.note = outcome, amount_fen, note.strip()
+        referral.feedback_at = timezone.now()
+        referral.save(update_fields=["outcome", "amount_fen", "note", "feedback_at"])
+        _complete(
+            task, actor, {"outcome": outcome, "amount_fen": amount_fen or 0, "note": note.strip()}
+        )
+        referral.refresh_from_db()
+        log_action(
+            "referral.feedback",
+            actor=actor,
+            referral=referral,
+            before=before,
+            after=describe(referral),
+        )
+    return referral
+
+
+def reroute_referral(
+    task: HumanTask, *, actor: Any, to: Agency | None, reason: str = ""
+) -> Referral:
+    """The window re-routes a returned referral to another agency, or withdraws it (to=None)."""
+    referral = _referral_of(task)
+    if to is None and not reason.strip():
+        raise ActionError(_("撤回事项必须填写理由"))
+    with transaction.atomic(durable=True):
+        before = describe(referral)
+        if to is None:
+            referral.outcome = Referral.Outcome.WITHDRAWN
+            referral.note = reason.strip()
+            referral.save(update_fields=["outcome", "note"])
+        _complete(task, actor, {"reroute_to": to.code if to else "", "reason": reason.strip()})
+        referral.refresh_from_db()
+        log_action(
+            "referral.rerouted" if to else "referral.withdrawn",
+            actor=actor,
+            referral=referral,
+            before=before,
+            after=describe(referral),
+            data={"reason": reason.strip()},
+        )
+    return referral
+
+
+def notify_applicant(task: HumanTask, *, actor: Any, channel: str, text: str) -> Case:
+    """告知: record how and what the household was told."""
+    case = Case.objects.get(pk=int(task.subject_id))
+    if not text.strip():
+        raise ActionError(_("请填写告知内容"))
+    with transaction.atomic(durable=True):
+        notice = ApplicantNotice.objects.create(
+            case=case, channel=channel, text=text.strip(), notified_by=actor
+        )
+        _complete(task, actor, {"channel": channel, "notice_id": notice.pk})
+        log_action("case.notified", actor=actor, case=case, data={"channel": channel})
+    return case
+
+
+def close_case(task: HumanTask, *, actor: Any) -> Case:
+    """办结."""
+    case = Case.objects.get(pk=int(task.subject_id))
+    with transaction.atomic(durable=True):
+        before = describe(case)
+        _complete(task, actor, {})
+        case.refresh_from_db()
+        log_action("case.closed", actor=actor, case=case, before=before, after=describe(case))
+    return case
+
+
+def complete_generic_task(task: HumanTask, *, actor: Any, approved: bool, note: str) -> None:
+    """A user task the platform has no special form for (a step added in the BPMN file)."""
+    with transaction.atomic(durable=True):
+        _complete(task, actor, {"approved": approved, "note": note.strip()})
+        log_action(
+            "task.completed",
+            actor=actor,
+            case=Case.objects.get(pk=int(task.subject_id)),
+            data={
+                "task": task.bpmn_id,
+                "name": task.name,
+                "approved": approved,
+                "note": note.strip(),
+            },
+        )
+
+
+def issue_supervision_notice(referral: Referral, *, actor: Any, text: str) -> SupervisionNotice:
+    """督办: the coordinator chases the agency about an open referral."""
+    if not referral.is_open:
+        raise ActionError(_("该事项已办结，无需督办"))
+    if not text.strip():
+        raise ActionError(_("请填写督办意见"))
+    with transaction.atomic(durable=True):
+        level = referral.supervision_notices.count() + 1
+        notice = SupervisionNotice.objects.create(
+            referral=referral, level=level, text=text.strip(), issued_by=actor
+        )
+        log_action(
+            "referral.supervised",
+            actor=actor,
+            referral=referral,
+            data={"level": level, "text": text.strip()},
+        )
+    return notice

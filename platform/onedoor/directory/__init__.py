@@ -1,0 +1,1 @@
+"""Who is where: administrative divisions, agencies, and staff with their role and scope."""
