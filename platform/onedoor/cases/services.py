@@ -121,6 +121,7 @@ def register_application(
         )
         case.process = instance
         case.save(update_fields=["process"])
+        case.refresh_from_db()  # the stage the engine's projection just wrote
         log_action(
             "case.registered",
             actor=actor,
