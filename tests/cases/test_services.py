@@ -54,7 +54,9 @@ def test_no_referral_without_the_applicants_consent(alice) -> None:
         services.refer_case(
             task_of(case, "split_case"),
             actor=alice,
-            choices=[(case.items.first().item, Agency.objects.get(kind="medical"))],
+            choices=[
+                (case.items.get(item__code="yiliao").item, Agency.objects.get(kind="medical"))
+            ],
         )
     assert not Referral.objects.exists()
 

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views, views_agency
+
+app_name = "cases"
+urlpatterns = [
+    path("cases/", views.case_list, name="list"),
+    path("cases/new/", views.intake, name="intake"),
+    path("cases/<int:pk>/", views.case_detail, name="case"),
+    path("cases/<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("tasks/<uuid:task_id>/", views.perform_task, name="task"),
+    path("inbox/", views_agency.inbox, name="inbox"),
+    path("referrals/<int:pk>/", views_agency.referral_detail, name="referral"),
+    path("referrals/<int:pk>/slip/", views.referral_slip, name="slip"),
+    path("referrals/<int:pk>/supervise/", views_agency.supervise, name="supervise"),
+    path("board/", views_agency.board, name="board"),
+]

@@ -1,0 +1,212 @@
+"""Window pages: intake, case list, case page (with the task forms), receipt and slip."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from onedoor.audit.models import AuditEvent
+from onedoor.catalogue.models import Item
+from onedoor.directory.models import Agency, Staff
+from workflows.errors import EngineError
+from workflows.models import HumanTask
+
+from . import services
+from .access import can_act, get_case_for_user, get_task_for_user, staff_of
+from .forms import IntakeForm, MemberFormSet, cleaned, form_for
+from .models import Case, Referral
+
+INTAKE_ROLES = {Staff.Role.WINDOW, Staff.Role.VILLAGE_ASSISTANT}
+
+
+def _require_staff(request: HttpRequest) -> Staff:
+    staff = staff_of(request.user)
+    if staff is None:
+        raise PermissionDenied(_("您的账号未分配岗位，请联系管理员"))
+    return staff
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    cases = Case.objects.visible_to(request.user).select_related(
+        "household__village", "township", "applicant"
+    )
+    stage = request.GET.get("stage", "")
+    item = request.GET.get("item", "")
+    agency = request.GET.get("agency", "")
+    overdue = request.GET.get("overdue", "")
+    if stage:
+        cases = cases.filter(stage=stage)
+    if item:
+        cases = cases.filter(items__item__code=item)
+    if agency:
+        cases = cases.filter(referrals__agency__code=agency)
+    if overdue:
+        late = Referral.objects.filter(
+            case=OuterRef("pk"), current_task__isnull=False, due_at__lt=timezone.now()
+        )
+        cases = cases.filter(Exists(late))
+    visible = Case.objects.visible_to(request.user)
+    context = {
+        "page": Paginator(cases.distinct().order_by("-created_at"), 30).get_page(
+            request.GET.get("page")
+        ),
+        "stages": visible.order_by().values_list("stage", "stage_name").distinct(),
+        "items": Item.objects.filter(is_active=True),
+        "agencies": Agency.objects.filter(referrals__case__in=visible).distinct(),
+        "filters": {"stage": stage, "item": item, "agency": agency, "overdue": overdue},
+    }
+    template = "cases/list.html#rows" if getattr(request, "htmx", False) else "cases/list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    staff = _require_staff(request)
+    if staff.role not in INTAKE_ROLES:
+        raise PermissionDenied(_("只有窗口工作人员和村（居）协理员可以登记申请"))
+    township = staff.division if staff.role == Staff.Role.WINDOW else staff.division.parent
+    assert township is not None
+    form = IntakeForm(request.POST or None, township=township)
+    members = MemberFormSet(request.POST or None, prefix="m")
+    if staff.role == Staff.Role.VILLAGE_ASSISTANT:
+        village_field: Any = form.fields["village"]
+        village_field.queryset = village_field.queryset.filter(pk=staff.division_id)
+        form.initial["channel"] = Case.Channel.ON_BEHALF
+    if request.method == "POST" and form.is_valid() and members.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.register_application(
+                actor=request.user,
+                township=township,
+                village=data["village"],
+                members=[services.MemberData(**m) for m in members.cleaned_data if m],
+                items=list(data["items"]),
+                channel=data["channel"],
+                statement=data["statement"],
+                consent=data["consent"],
+                address=data["address"],
+                classification=data["classification"],
+                monthly_income_fen=int(data["monthly_income_yuan"] * Decimal(100)),
+            )
+        except services.ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("申请已登记，受理编号 %(ref)s") % {"ref": case.reference})
+            return redirect("cases:case", case.pk)
+    return render(
+        request,
+        "cases/intake.html",
+        {"form": form, "members": members, "items": Item.objects.filter(is_active=True)},
+    )
+
+
+def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    staff = staff_of(request.user)
+    referrals = case.referrals.select_related("agency", "item", "current_task")
+    if staff is not None and staff.role == Staff.Role.AGENCY_OFFICER:
+        referrals = referrals.filter(pk__in=Referral.objects.visible_to(request.user))
+    open_tasks = HumanTask.objects.filter(
+        subject_type="case", subject_id=str(case.pk), state=HumanTask.State.OPEN
+    ).order_by("id")
+    actionable = [
+        (task, form_for(task, case)) for task in open_tasks if can_act(request.user, task)
+    ]
+    steps = HumanTask.objects.filter(subject_type="case", subject_id=str(case.pk)).select_related(
+        "completed_by"
+    )
+    if staff is not None and staff.role == Staff.Role.AGENCY_OFFICER and staff.agency is not None:
+        steps = steps.filter(candidate_group=staff.agency.code)
+    return {
+        "case": case,
+        "members": case.household.members.all(),
+        "show_personal": staff is not None and staff.sees_personal_data,
+        "referrals": referrals,
+        "actionable": actionable,
+        "steps": steps.order_by("created_at", "id"),
+        "timeline": AuditEvent.objects.for_case(case.pk).order_by("at", "pk")
+        if staff is not None and staff.role != Staff.Role.AGENCY_OFFICER
+        else AuditEvent.objects.for_case(case.pk)
+        .filter(referral__in=referrals)
+        .order_by("at", "pk"),
+        "notices": case.notices.all(),
+        "now": timezone.now(),
+    }
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk)
+    return render(request, "cases/detail.html", _case_context(request, case))
+
+
+@login_required
+@require_POST
+def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
+    """Work one open task of a case: the form is chosen by the task's BPMN id."""
+    task = get_task_for_user(request.user, task_id)
+    case = get_case_for_user(request.user, int(task.subject_id))
+    back = request.POST.get("next") or ""
+    target = back if back.startswith("/") and not back.startswith("//") else f"/cases/{case.pk}/"
+    if task.state != HumanTask.State.OPEN:
+        who = task.completed_by.get_username() if task.completed_by else _("系统")
+        messages.error(
+            request,
+            _("“%(task)s”已由 %(who)s 处理，本次提交未作更改") % {"task": task.name, "who": who},
+        )
+        return redirect(target)
+    if not can_act(request.user, task):
+        raise PermissionDenied(_("您不能办理该任务"))
+    form = form_for(task, case, request.POST)
+    if form.is_valid():
+        try:
+            from .forms import action_for
+
+            action_for(task).perform(task, request.user, cleaned(form))
+        except (services.ActionError, EngineError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("“%(task)s”已办理") % {"task": task.name})
+            return redirect(target)
+    else:
+        errors = "；".join(
+            f"{form.fields[name].label if name in form.fields else ''} {error}".strip()
+            for name, field_errors in form.errors.items()
+            for error in field_errors
+        )
+        messages.error(request, _("请修正：%(errors)s") % {"errors": errors})
+    return redirect(target)
+
+
+@login_required
+@require_GET
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk)
+    return render(
+        request, "cases/receipt.html", {"case": case, "items": case.items.select_related("item")}
+    )
+
+
+@login_required
+@require_GET
+def referral_slip(request: HttpRequest, pk: int) -> HttpResponse:
+    from .access import get_referral_for_user
+
+    referral = get_referral_for_user(request.user, pk)
+    return render(request, "cases/slip.html", {"referral": referral, "case": referral.case})
