@@ -223,7 +223,7 @@ def _advance(case: Case, scenario: str, window: Any, people: dict[str, Any], clo
         clock.shift(timedelta(days=3))
         referral.refresh_from_db()
         services.give_feedback(
-            referral.current_task,
+            _current(referral),
             actor=officer,
             outcome="granted",
             amount_fen=200000,
