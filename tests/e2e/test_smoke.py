@@ -1,20 +1,25 @@
-"""Smoke: the home page renders in a real Chromium, Chinese text and all."""
+"""Smoke: a user signs in and the engine overview renders in a real Chromium, Chinese and all."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from tests.e2e.support import Screenshot
+from tests.e2e.support import Screenshot, log_in
 from workflows.definitions import deploy_files
 
 
-def test_home_page_shows_the_engine_overview(page: Page, screenshot: Screenshot) -> None:
+def test_engine_overview_after_login(
+    page: Page, screenshot: Screenshot, django_user_model: Any
+) -> None:
     deploy_files([Path(settings.ONEDOOR_BPMN_DIR) / "one_door.bpmn"])
+    django_user_model.objects.create_superuser("root", password="smoke-pw")
 
-    page.goto("/")
+    log_in(page, "root", "smoke-pw")
+    page.goto("/engine/")
 
     expect(page.get_by_role("heading", name="流程引擎概况")).to_be_visible()
     expect(page.get_by_text("one_door").first).to_be_visible()
