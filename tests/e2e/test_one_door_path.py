@@ -31,12 +31,9 @@ BAD_ID = FIRST17 + ("0" if GOOD_ID[-1] != "0" else "1")
 SPOUSE17 = "130302" + "19820315" + "246"
 SPOUSE_ID = SPOUSE17 + check_character(SPOUSE17)
 
-# PRODUCT BUG (reported, not fixed here): the intake page always shows a second, blank member
-# row (MemberFormSet: min_num=1, extra=1), whose selects submit 户主 / 有劳动能力 / 无 by
-# default; Django counts the row as changed and rejects it with 这个字段是必填项 under 姓名 and
-# 身份证号码, so a one-person household cannot be registered. The path registers a two-person
-# household instead (head and spouse), which a clerk can do; test_one_person_household below
-# is the bug itself, marked xfail(strict): it starts failing once the bug is fixed.
+# The path registers a two-person household (head and spouse, the second row added with
+# 增加成员); test_one_person_household covers a household of one (a blank extra row used to
+# fail validation).
 
 
 @pytest.fixture
@@ -216,12 +213,6 @@ def test_one_door_path(page: Page, screenshot: Screenshot, people: dict[str, Any
     screenshot("board")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="product bug: the blank second member row of the intake form fails validation "
-    "(这个字段是必填项), so a one-person household cannot be registered",
-)
 def test_one_person_household(page: Page, people: dict[str, Any]) -> None:
     log_in(page, "window1", PASSWORD)
     page.goto("/cases/new/")

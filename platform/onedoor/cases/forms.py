@@ -57,6 +57,11 @@ class MemberForm(forms.Form):
     disability = forms.ChoiceField(label=_("残疾等级"), choices=Member.Disability.choices)
     serious_illness = forms.BooleanField(label=_("重特大疾病"), required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # the table shows no <label>: name each input
+            field.widget.attrs["aria-label"] = str(field.label)
+
     def clean_id_number(self) -> str:
         value = normalize(self.cleaned_data["id_number"])
         validate_id_number(value)
@@ -75,8 +80,10 @@ class BaseMemberFormSet(forms.BaseFormSet):
             raise forms.ValidationError(_("请登记且仅登记一名户主"))
 
 
+# One row to start with; 增加成员 adds more (a blank extra row would fail validation, since its
+# selects always submit a value).
 MemberFormSet = formset_factory(
-    MemberForm, formset=BaseMemberFormSet, extra=1, min_num=1, validate_min=True
+    MemberForm, formset=BaseMemberFormSet, extra=0, min_num=1, validate_min=True
 )
 
 
