@@ -202,3 +202,24 @@ def test_id_numbers_are_masked_in_the_audit_trail(alice) -> None:
         "test.masking", actor=alice, case=case, data={"id_number": make_id_number(3)}
     )
     assert event.data["id_number"].count("*") == 10
+
+
+def test_an_id_number_typed_differently_is_still_a_duplicate(alice) -> None:
+    from onedoor.catalogue.models import Item
+    from onedoor.directory.models import Division
+
+    number = make_id_number(11)
+    register(alice, seq=11)
+    with pytest.raises(services.ActionError, match="已登记"):
+        services.register_application(
+            actor=alice,
+            township=Division.objects.get(code="130302001"),
+            village=Division.objects.get(code="130302001001"),
+            members=[
+                services.MemberData(name="张三", id_number=f" {number.lower()} ", relation="head")
+            ],
+            items=[Item.objects.get(code="yiliao")],
+            channel=Case.Channel.WALK_IN,
+            statement="",
+            consent=True,
+        )

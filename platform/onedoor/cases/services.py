@@ -6,7 +6,7 @@ exactly one audit event; notifications follow from the audit event on commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from onedoor.audit.actions import log_action
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Division
+from onedoor.households.idnumber import normalize
 from onedoor.households.models import Household, Member
 from workflows import engine
 from workflows.models import HumanTask
@@ -73,6 +74,7 @@ def register_application(
         if household is None:
             if not members:
                 raise ActionError(_("请至少登记一名家庭成员"))
+            members = [replace(m, id_number=normalize(m.id_number)) for m in members]
             duplicates = Member.objects.filter(id_number__in=[m.id_number for m in members])
             if duplicates.exists():
                 first = duplicates.select_related("household").first()
@@ -88,12 +90,7 @@ def register_application(
                 monthly_income_fen=monthly_income_fen,
                 created_by=actor,
             )
-            Member.objects.bulk_create(
-                [
-                    Member(household=household, **{**m.__dict__, "id_number": m.id_number.upper()})
-                    for m in members
-                ]
-            )
+            Member.objects.bulk_create([Member(household=household, **asdict(m)) for m in members])
         applicant = household.head
         assert applicant is not None
         now = timezone.now()

@@ -24,8 +24,8 @@ from workflows.errors import EngineError
 from workflows.models import HumanTask
 
 from . import services
-from .access import can_act, get_case_for_user, get_task_for_user, staff_of
-from .forms import IntakeForm, MemberFormSet, cleaned, form_for
+from .access import can_act, get_case_for_user, get_referral_for_user, get_task_for_user, staff_of
+from .forms import IntakeForm, MemberFormSet, action_for, cleaned, form_for
 from .models import Case, Referral
 
 INTAKE_ROLES = {Staff.Role.WINDOW, Staff.Role.VILLAGE_ASSISTANT}
@@ -176,8 +176,6 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
     form = form_for(task, case, request.POST)
     if form.is_valid():
         try:
-            from .forms import action_for
-
             action_for(task).perform(task, request.user, cleaned(form))
         except (services.ActionError, EngineError) as exc:
             messages.error(request, str(exc))
@@ -206,7 +204,5 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def referral_slip(request: HttpRequest, pk: int) -> HttpResponse:
-    from .access import get_referral_for_user
-
     referral = get_referral_for_user(request.user, pk)
     return render(request, "cases/slip.html", {"referral": referral, "case": referral.case})

@@ -33,6 +33,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     referrals = (
         Referral.objects.filter(agency=staff.agency, current_task__isnull=False)
         .select_related("case__township", "item", "current_task")
+        .annotate(notices=Count("supervision_notices"))
         .order_by("due_at", "referred_at")
     )
     return render(
