@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from notifications.signals import notify
 from playwright.sync_api import Page, expect
 
 from tests.e2e.support import Screenshot, log_in
@@ -25,3 +27,11 @@ def test_engine_overview_after_login(
     expect(page.get_by_text("one_door").first).to_be_visible()
     shot = screenshot("home")
     assert shot.stat().st_size > 0
+
+
+def test_the_bell_shows_unread_notifications_as_soon_as_a_page_opens(page: Page) -> None:
+    user = get_user_model().objects.create_user("reader", password="pw-reader")
+    notify.send(user, recipient=user, verb="收到转办事项")
+    log_in(page, "reader", "pw-reader")
+    page.goto("/notifications/")
+    expect(page.get_by_role("link", name="通知 1")).to_be_visible(timeout=3_000)
