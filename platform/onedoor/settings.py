@@ -36,6 +36,31 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
 
 
+def env_seconds(name: str, default: float) -> float:
+    """A positive duration in seconds (a sweep interval, a time budget)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, got {value!r}") from exc
+    if not 0 < seconds < float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a positive number of seconds, got {value!r}")
+    return seconds
+
+
+def env_broker_url(name: str, default: str) -> str:
+    """A Celery broker URL; a typo here would otherwise surface as a worker that never connects."""
+    value = env_str(name, default)
+    scheme = value.partition("://")[0]
+    if scheme not in {"redis", "rediss", "amqp", "amqps"}:
+        raise ImproperlyConfigured(
+            f"{name} must be a redis://, rediss://, amqp:// or amqps:// URL, got {value!r}"
+        )
+    return value
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "onedoor-development-only-secret-key-change-me")
 if not DEBUG and SECRET_KEY.startswith("onedoor-development") and env_bool("PRODUCTION", False):
@@ -130,6 +155,41 @@ ONEDOOR_BPMN_DIR = BASE_DIR / "bpmn"
 WORKFLOWS_SPEC_CACHE_SIZE = env_int("WORKFLOWS_SPEC_CACHE_SIZE", 64)
 # Instances the timer sweeper claims per transaction.
 WORKFLOWS_TIMER_BATCH = env_int("WORKFLOWS_TIMER_BATCH", 20)
+
+# The deployment runner (README "Deployment"): celery beat schedules the timer sweep
+# (workflows.tasks) and any number of Celery workers run it, all on one PostgreSQL and one
+# Redis. The embedded default (`manage.py run_timers`, started by `make demo`) needs none of it.
+# Correctness comes from the sweeper's row locks, not from Celery: two sweeps at once are safe.
+WORKFLOWS_SWEEP_INTERVAL = env_seconds("WORKFLOWS_SWEEP_INTERVAL", 5.0)
+# A sweep task stops claiming batches after this long, so one busy worker yields to the next
+# scheduled sweep (and to its peers) instead of running unbounded.
+WORKFLOWS_SWEEP_BUDGET = env_seconds("WORKFLOWS_SWEEP_BUDGET", 30.0)
+CELERY_BROKER_URL = env_broker_url(
+    "CELERY_BROKER_URL", env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+)
+# No result backend by default: nobody waits for a scheduled sweep's return value.
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
+# Deployments sharing one Redis (two counties, staging beside production) use distinct queues.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "onedoor")
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One sweep at a time per worker process: a worker that prefetched sweeps would hold them back
+# from idle peers. Late acknowledgement redelivers the sweep of a worker that died mid-way;
+# sweeping twice is harmless.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = True
+CELERY_BEAT_SCHEDULE = {
+    "sweep-due-timers": {
+        "task": "workflows.sweep_due_timers",
+        "schedule": WORKFLOWS_SWEEP_INTERVAL,
+        # A sweep still queued when the next one is sent is dropped: the next one covers it,
+        # and a backlog of stale sweeps after an outage would only compete for the same rows.
+        "options": {"expires": WORKFLOWS_SWEEP_INTERVAL},
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule")
+)
 
 LOGGING = {
     "version": 1,
