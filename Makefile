@@ -52,7 +52,8 @@ typecheck: install
 	$(VENV)/bin/mypy .
 
 test: install browser
-	bash .ci/with-postgres $(MAKE) --no-print-directory lint typecheck pytest
+	@# PostgreSQL and Redis (the Celery runner test) are found or started by these wrappers.
+	bash .ci/with-postgres bash .ci/with-redis $(MAKE) --no-print-directory lint typecheck pytest
 
 pytest: install browser
 	$(PY) manage.py makemigrations --check --dry-run
