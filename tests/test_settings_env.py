@@ -1,0 +1,35 @@
+"""Settings read from the environment refuse bad values with the variable's name."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from onedoor.settings import env_broker_url, env_seconds
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5", "inf", "nan"])
+def test_a_sweep_interval_must_be_a_positive_number_of_seconds(monkeypatch, value) -> None:
+    monkeypatch.setenv("WORKFLOWS_SWEEP_INTERVAL", value)
+    with pytest.raises(ImproperlyConfigured, match="WORKFLOWS_SWEEP_INTERVAL"):
+        env_seconds("WORKFLOWS_SWEEP_INTERVAL", 5.0)
+
+
+def test_a_sweep_interval_reads_fractions_and_defaults(monkeypatch) -> None:
+    monkeypatch.setenv("WORKFLOWS_SWEEP_INTERVAL", "0.5")
+    assert env_seconds("WORKFLOWS_SWEEP_INTERVAL", 5.0) == 0.5
+    monkeypatch.delenv("WORKFLOWS_SWEEP_INTERVAL")
+    assert env_seconds("WORKFLOWS_SWEEP_INTERVAL", 5.0) == 5.0
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1:6379", "redis//localhost", "http://redis:6379/0"])
+def test_a_broker_url_with_a_wrong_scheme_is_refused(monkeypatch, value) -> None:
+    monkeypatch.setenv("CELERY_BROKER_URL", value)
+    with pytest.raises(ImproperlyConfigured, match="CELERY_BROKER_URL"):
+        env_broker_url("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+
+
+def test_a_redis_or_rabbitmq_broker_url_is_taken(monkeypatch) -> None:
+    for url in ["redis://10.0.0.5:6379/2", "rediss://cache:6380/0", "amqp://guest@mq//"]:
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
+        assert env_broker_url("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0") == url
