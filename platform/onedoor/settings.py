@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "onedoor.home.context_processors.staff",
+                "onedoor.home.context_processors.calendar_gaps",
             ],
         },
     },
@@ -138,7 +139,9 @@ LOGOUT_REDIRECT_URL = "/login/"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# UI strings are English msgids; the Chinese users see comes from this catalogue (zh_Hans).
+# The compiled .mo files are committed, so a checkout runs without GNU gettext.
+LOCALE_PATHS = [BASE_DIR / "platform" / "onedoor" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from onedoor.cases import services
-from onedoor.cases.models import Case, Referral
+from onedoor.cases.models import Case, Referral, SupervisionNotice
 from workflows.models import HumanTask
 
 from .conftest import make_id_number, refer_all, register, task_of
@@ -52,6 +52,7 @@ def test_every_url_with_an_object_refuses_those_outside_its_scope(
 ) -> None:
     referral = Referral.objects.get(case=alices_case)
     task = task_of(alices_case, "sign_for_referral")
+    notice = SupervisionNotice.objects.create(referral=referral, text="请办理")
     checked = 0
     for name, pattern in _patterns():
         params = pattern.pattern.converters if hasattr(pattern.pattern, "converters") else {}
@@ -61,6 +62,8 @@ def test_every_url_with_an_object_refuses_those_outside_its_scope(
             kwargs: dict[str, object]
             if "referral" in name or name in {"cases:slip", "cases:supervise"}:
                 kwargs = {"pk": referral.pk}
+            elif name == "cases:answer_notice":
+                kwargs = {"pk": notice.pk}
             elif "task_id" in params:
                 kwargs = {"task_id": task.task_id}
             elif name.startswith("cases:"):
@@ -71,7 +74,7 @@ def test_every_url_with_an_object_refuses_those_outside_its_scope(
             client = client_for(outsider)
             response = (
                 client.post(url, {})
-                if name in {"cases:task", "cases:supervise"}
+                if name in {"cases:task", "cases:supervise", "cases:answer_notice"}
                 else client.get(url)
             )
             assert response.status_code in {403, 404}, (
@@ -81,6 +84,8 @@ def test_every_url_with_an_object_refuses_those_outside_its_scope(
     assert checked >= 10
     # Nothing changed by the attempts.
     assert task_of(alices_case, "sign_for_referral").pk == task.pk
+    notice.refresh_from_db()
+    assert notice.answered_at is None
 
 
 def test_lists_counts_and_notifications_do_not_leak(alices_case, walter, carol, bob, dave) -> None:
@@ -224,8 +229,10 @@ def test_coordinator_issues_a_supervision_notice_that_reaches_the_agency(
     assert referral.supervision_notices.get().text == "请于两日内办结"
     from notifications.models import Notification
 
-    note = Notification.objects.get(recipient=bob, verb="收到督办通知")
+    # The verb is stored as an English msgid and shown in the reader's language.
+    note = Notification.objects.get(recipient=bob, data__action="referral.supervised")
     assert note.data["url"] == f"/referrals/{referral.pk}/"
+    assert "收到督办通知" in client_for(bob).get("/notifications/").content.decode()
     assert client_for(bob).get("/notifications/bell/").content.decode().count("badge") == 1
 
 

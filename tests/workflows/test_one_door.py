@@ -171,7 +171,11 @@ def test_handling_is_due_in_working_days_with_a_reminder_and_an_overdue_notice(
         )
         assert fired == ["reminder_due", "handling_overdue"]
         case.refresh_from_db()
-        assert case.next_timer_at is None
+        # Next: level-2 escalation if it stays overdue three more working days (the default).
+        escalate_day = add_working_days(due_day, 3).day
+        assert case.next_timer_at == datetime.combine(
+            escalate_day, datetime.max.time().replace(microsecond=0), SHANGHAI
+        )
         # Overdue is not the end: the agency still owes its feedback.
         still_open = open_task(case, "handle_referral")
         assert still_open.due_at < datetime.now(SHANGHAI)
@@ -207,10 +211,12 @@ def test_a_finished_reminder_timer_does_not_fire_after_the_task_is_done(
         complete(case, "sign_for_referral", bob, decision="sign")
         complete(case, "handle_referral", bob, outcome="granted", amount_fen=1, note="")
         case.refresh_from_db()
-        assert case.next_timer_at is None
+        # What waits now is the window's own clock for telling the applicant.
+        assert case.next_timer_at == open_task(case, "notify_applicant").due_at
         clock.move_to(datetime(2026, 12, 30, tzinfo=SHANGHAI))
-        assert fire_due_timers().fired == 0
-        assert not ProcessEvent.objects.filter(instance=case, kind="timer_fired").exists()
+        fire_due_timers()
+        fired = ProcessEvent.objects.filter(instance=case, kind="timer_fired")
+        assert list(fired.values_list("bpmn_id", flat=True)) == ["notify_overdue"]
 
 
 def test_a_cancelled_task_cannot_be_completed(one_door: None, alice) -> None:

@@ -17,7 +17,7 @@ from onedoor.households.idnumber import normalize, validate_id_number
 from onedoor.households.models import Household, Member
 from workflows.models import HumanTask
 
-from . import services
+from . import clock, services
 from .models import ApplicantNotice, Case, Referral
 
 
@@ -145,10 +145,24 @@ class SignForm(forms.Form):
         self.fields["transfer_to"].queryset = _agencies(case.township.parent)  # type: ignore[attr-defined]
 
 
-class FeedbackForm(forms.Form):
+class HandleForm(forms.Form):
+    """办理: feed back the result, or ask for an extension, or ask for missing materials."""
+
+    handling = forms.ChoiceField(
+        label=_("办理操作"),
+        choices=[
+            ("feedback", _("反馈办理结果")),
+            ("extend", _("申请延期")),
+            ("suspend", _("要求补正材料（暂停计时）")),
+        ],
+        initial="feedback",
+        widget=forms.RadioSelect,
+    )
     outcome = forms.ChoiceField(
         label=_("办理结果"),
-        choices=[c for c in Referral.Outcome.choices if c[0] != Referral.Outcome.WITHDRAWN],
+        required=False,
+        choices=[("", "---------")]
+        + [c for c in Referral.Outcome.choices if c[0] != Referral.Outcome.WITHDRAWN],
     )
     amount_yuan = forms.DecimalField(
         label=_("救助金额（元）"),
@@ -159,6 +173,63 @@ class FeedbackForm(forms.Form):
     )
     note = forms.CharField(
         label=_("办理说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    extension_days = forms.IntegerField(
+        label=_("延长工作日数"), required=False, min_value=1, max_value=60
+    )
+    reason = forms.CharField(
+        label=_("延期理由或需补正的材料"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        handling = data.get("handling")
+        if handling == "feedback" and not data.get("outcome"):
+            self.add_error("outcome", _("请选择办理结果"))
+        if handling == "extend" and not data.get("extension_days"):
+            self.add_error("extension_days", _("请填写延长的工作日数"))
+        if handling in {"extend", "suspend"} and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("请填写延期理由或需补正的材料"))
+        return data
+
+
+def _handle(task: HumanTask, user: Any, d: dict[str, Any]) -> object:
+    if d["handling"] == "extend":
+        return clock.request_extension(
+            task, actor=user, days=d["extension_days"], reason=d["reason"]
+        )
+    if d["handling"] == "suspend":
+        return clock.request_materials(task, actor=user, materials=d["reason"])
+    return services.give_feedback(
+        task, actor=user, outcome=d["outcome"], amount_fen=_fen(d["amount_yuan"]), note=d["note"]
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    approved = forms.TypedChoiceField(
+        label=_("延期审批"),
+        choices=[("yes", _("准予延期")), ("no", _("不予延期"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("审批意见"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class MaterialsReceivedForm(forms.Form):
+    received = forms.BooleanField(label=_("申请人已补齐材料，恢复部门办理计时"))
+    note = forms.CharField(
+        label=_("收到的材料"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SupervisionAnswerForm(forms.Form):
+    answer = forms.CharField(label=_("逾期原因"), widget=forms.Textarea(attrs={"rows": 2}))
+    promised_date = forms.DateField(
+        label=_("承诺办结日期"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
@@ -237,11 +308,14 @@ TASK_ACTIONS: dict[str, TaskAction] = {
         ),
         True,
     ),
-    "handle_referral": TaskAction(
-        FeedbackForm,
-        lambda t, u, d: services.give_feedback(
-            t, actor=u, outcome=d["outcome"], amount_fen=_fen(d["amount_yuan"]), note=d["note"]
-        ),
+    "handle_referral": TaskAction(HandleForm, _handle),
+    "approve_extension": TaskAction(
+        ExtensionDecisionForm,
+        lambda t, u, d: clock.decide_extension(t, actor=u, approved=d["approved"], note=d["note"]),
+    ),
+    "await_materials": TaskAction(
+        MaterialsReceivedForm,
+        lambda t, u, d: clock.receive_materials(t, actor=u, note=d["note"]),
     ),
     "reroute_referral": TaskAction(
         RerouteForm,

@@ -129,6 +129,13 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
     def overdue(self, now: Any = None) -> ReferralQuerySet:
         return self.open().filter(due_at__lt=now or timezone.now())
 
+    def promise_broken(self) -> ReferralQuerySet:
+        """Still open after the date the agency promised in answer to a 督办."""
+        promised = SupervisionNotice.objects.filter(
+            referral=OuterRef("pk"), promised_date__lt=timezone.localdate()
+        )
+        return self.open().filter(Exists(promised))
+
 
 class Referral(models.Model):
     """One requested item sent to one agency (转办; 转介 when the agency is a charity)."""
@@ -150,7 +157,13 @@ class Referral(models.Model):
     )
     step = models.CharField(max_length=100, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    # Projections of the clocks (the latest sign-for and handling due times, after any
+    # extension or suspension), kept after the step ends so figures can tell on-time work.
+    sign_due_at = models.DateTimeField(null=True, blank=True)
+    handle_due_at = models.DateTimeField(null=True, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
+    # 0: not escalated; 1: level-1 督办 raised at the due date; 2: level 2 to the leader in charge.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
     returns = models.PositiveSmallIntegerField(default=0)
     transfers = models.PositiveSmallIntegerField(default=0)
     # Feedback (反馈).
@@ -158,6 +171,8 @@ class Referral(models.Model):
     amount_fen = models.PositiveIntegerField(_("救助金额（分）"), null=True, blank=True)
     note = models.TextField(_("说明"), blank=True)
     feedback_at = models.DateTimeField(null=True, blank=True)
+    # Working days from referral to feedback, on the official calendar (figures read it).
+    working_days_taken = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -204,23 +219,92 @@ class ApplicantNotice(models.Model):
 
 
 class SupervisionNotice(models.Model):
-    """督办: the coordinator chases an agency about an overdue referral."""
+    """督办: a late referral chased, by the process itself (issued_by None) or a coordinator.
+
+    The agency must answer with a reason and a promised date, which is tracked in turn.
+    """
 
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, related_name="supervision_notices"
     )
     level = models.PositiveSmallIntegerField(default=1)
+    # The step that was late (sign / handle), and its due time when the notice was raised.
+    step = models.CharField(max_length=10, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
     text = models.TextField(_("督办意见"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     issued_at = models.DateTimeField(default=timezone.now)
+    # The agency's answer (督办回复).
+    answer = models.TextField(_("逾期原因"), blank=True)
+    promised_date = models.DateField(_("承诺办结日期"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]
+        indexes = [
+            models.Index(
+                fields=["promised_date"],
+                name="notice_promise_idx",
+                condition=Q(answered_at__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"督办 {self.referral}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+    @property
+    def promise_broken(self) -> bool:
+        """Promised date passed and the referral still open."""
+        return (
+            self.promised_date is not None
+            and self.promised_date < timezone.localdate()
+            and self.referral.is_open
+        )
+
+
+class ClockChange(models.Model):
+    """A lawful change to a running clock: extension (延期) or suspension (补正材料中止)."""
+
+    class Kind(models.TextChoices):
+        EXTENSION = "extension", _("延期")
+        SUSPENSION = "suspension", _("补正材料（暂停计时）")
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="clock_changes")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reason = models.TextField(_("理由"))
+    days = models.PositiveSmallIntegerField(_("延长工作日"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # Extensions: the coordinator's decision. Suspensions: who received the materials.
+    approved = models.BooleanField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    due_before = models.DateTimeField(null=True, blank=True)
+    due_after = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.referral}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.decided_at is None
 
 
 class ReferenceCounter(models.Model):

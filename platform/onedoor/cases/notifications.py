@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 from notifications.signals import notify
 
 from onedoor.directory.models import Staff
@@ -15,16 +16,38 @@ from onedoor.directory.models import Staff
 if TYPE_CHECKING:
     from onedoor.audit.models import AuditEvent
 
-# action -> (message, who is told: "agency" | "window" | "coordinator")
+# action -> (message, who is told: "agency" | "window" | "coordinator").
+# The message is stored untranslated (an English msgid) and translated when it is shown
+# (templates/home/notifications.html), so each recipient reads it in their own language.
 RULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "case.referred": ("收到转办事项", ("case_agencies",)),
-    "referral.rerouted": ("收到转办事项", ("agency",)),
-    "referral.returned": ("转办事项被退回", ("window",)),
-    "referral.transferred": ("转办事项已移交", ("window", "agency")),
-    "referral.reminder": ("转办事项即将到期（催办）", ("agency",)),
-    "referral.overdue": ("转办事项已逾期", ("agency", "coordinator")),
-    "referral.supervised": ("收到督办通知", ("agency",)),
-    "referral.feedback": ("部门已反馈办理结果", ("window",)),
+    "case.referred": (gettext_noop("Referral received"), ("case_agencies",)),
+    "referral.rerouted": (gettext_noop("Referral received"), ("agency",)),
+    "referral.returned": (gettext_noop("Referral returned"), ("window",)),
+    "referral.transferred": (gettext_noop("Referral transferred"), ("window", "agency")),
+    "referral.reminder": (gettext_noop("Referral due soon (reminder)"), ("agency",)),
+    "referral.overdue": (
+        gettext_noop("Referral overdue (level-1 supervision)"),
+        ("agency", "coordinator"),
+    ),
+    "referral.escalated": (
+        gettext_noop("Still overdue: level-2 supervision"),
+        ("agency_leader", "coordinator"),
+    ),
+    "referral.supervision_answered": (
+        gettext_noop("Agency answered supervision"),
+        ("coordinator",),
+    ),
+    "referral.extension_requested": (gettext_noop("Extension requested"), ("coordinator",)),
+    "referral.extension_approved": (gettext_noop("Extension approved"), ("agency",)),
+    "referral.extension_refused": (gettext_noop("Extension refused"), ("agency",)),
+    "referral.materials_requested": (gettext_noop("Missing materials requested"), ("window",)),
+    "referral.materials_received": (
+        gettext_noop("Materials received, clock resumed"),
+        ("agency",),
+    ),
+    "case.step_overdue": (gettext_noop("Window step overdue"), ("window", "coordinator")),
+    "referral.supervised": (gettext_noop("Supervision notice received"), ("agency",)),
+    "referral.feedback": (gettext_noop("Agency sent feedback"), ("window",)),
 }
 
 
@@ -34,6 +57,12 @@ def _users(role: str, event: AuditEvent) -> Iterable[Any]:
     if role == "agency" and event.referral is not None:
         return User.objects.filter(
             staff__role=Staff.Role.AGENCY_OFFICER, staff__agency=event.referral.agency
+        )
+    if role == "agency_leader" and event.referral is not None:
+        return User.objects.filter(
+            staff__role=Staff.Role.AGENCY_OFFICER,
+            staff__agency=event.referral.agency,
+            staff__is_agency_leader=True,
         )
     if role == "case_agencies" and case is not None:
         return User.objects.filter(
@@ -49,7 +78,7 @@ def _users(role: str, event: AuditEvent) -> Iterable[Any]:
 
 
 def _url(role: str, event: AuditEvent) -> str:
-    if role == "agency" and event.referral is not None:
+    if role in {"agency", "agency_leader"} and event.referral is not None:
         return reverse("cases:referral", args=[event.referral.pk])
     if role == "case_agencies":
         return reverse("cases:inbox")

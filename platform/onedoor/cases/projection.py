@@ -47,7 +47,14 @@ def _project_referrals(opened: list[HumanTask], closed: list[HumanTask]) -> None
         rid = _referral_id(row)
         if rid is None:
             continue
-        changes: dict[str, Any] = {"current_task": row, "step": row.name, "due_at": row.due_at}
+        changes: dict[str, Any] = {"current_task": row, "step": row.name}
+        # While the coordinator weighs an extension the handling clock runs on: keep its due.
+        if row.bpmn_id != "approve_extension":
+            changes["due_at"] = row.due_at
+        if row.bpmn_id == "sign_for_referral":
+            changes["sign_due_at"] = row.due_at
+        elif row.bpmn_id == "handle_referral":
+            changes["handle_due_at"] = row.due_at
         agency = Agency.objects.filter(code=row.properties.get("agency")).first()
         if agency is not None:
             changes["agency"] = agency

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from onedoor.audit.actions import log_action
 from onedoor.catalogue.models import Item
+from onedoor.deadlines.workdays import working_days_between
 from onedoor.directory.models import Agency, Division
 from onedoor.households.idnumber import normalize
 from onedoor.households.models import Household, Member
@@ -178,9 +179,8 @@ def refer_case(task: HumanTask, *, actor: Any, choices: list[tuple[Item, Agency]
                     {
                         "id": r.pk,
                         "item": r.item.name,
+                        "item_code": r.item.code,
                         "agency": r.agency.code,
-                        "sign_days": r.item.sign_days,
-                        "handle_days": r.item.handle_days,
                     }
                     for r in referrals
                 ]
@@ -200,7 +200,11 @@ def refer_case(task: HumanTask, *, actor: Any, choices: list[tuple[Item, Agency]
 
 def _referral_of(task: HumanTask) -> Referral:
     rid = task.properties.get("referralId")
-    referral = Referral.objects.select_related("case", "agency", "item").filter(pk=rid).first()
+    referral = (
+        Referral.objects.select_related("case__township__parent", "agency", "item")
+        .filter(pk=rid)
+        .first()
+    )
     if referral is None:
         raise ActionError(_("该任务没有对应的转办事项"))
     return referral
@@ -269,9 +273,24 @@ def give_feedback(
         before = describe(referral)
         referral.outcome, referral.amount_fen, referral.note = outcome, amount_fen, note.strip()
         referral.feedback_at = timezone.now()
-        referral.save(update_fields=["outcome", "amount_fen", "note", "feedback_at"])
+        county = referral.case.township.parent
+        referral.working_days_taken = working_days_between(
+            timezone.localdate(referral.referred_at),
+            timezone.localdate(referral.feedback_at),
+            county.code if county else "",
+        )
+        referral.save(
+            update_fields=["outcome", "amount_fen", "note", "feedback_at", "working_days_taken"]
+        )
         _complete(
-            task, actor, {"outcome": outcome, "amount_fen": amount_fen or 0, "note": note.strip()}
+            task,
+            actor,
+            {
+                "handling": "feedback",
+                "outcome": outcome,
+                "amount_fen": amount_fen or 0,
+                "note": note.strip(),
+            },
         )
         referral.refresh_from_db()
         log_action(
@@ -359,9 +378,15 @@ def issue_supervision_notice(referral: Referral, *, actor: Any, text: str) -> Su
     if not text.strip():
         raise ActionError(_("请填写督办意见"))
     with transaction.atomic(durable=True):
-        level = referral.supervision_notices.count() + 1
+        # A coordinator's own 督办 stands at the level the process has escalated it to.
+        level = max(1, referral.escalation_level)
         notice = SupervisionNotice.objects.create(
-            referral=referral, level=level, text=text.strip(), issued_by=actor
+            referral=referral,
+            level=level,
+            step="handle" if referral.signed_at else "sign",
+            due_at=referral.due_at,
+            text=text.strip(),
+            issued_by=actor,
         )
         log_action(
             "referral.supervised",

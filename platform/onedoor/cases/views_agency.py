@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onedoor.directory.models import Staff
 
-from . import services
+from . import clock, services
 from .access import can_act, get_referral_for_user, staff_of
-from .forms import SupervisionForm, form_for
-from .models import Referral
+from .forms import SupervisionAnswerForm, SupervisionForm, form_for
+from .models import Referral, SupervisionNotice
 
 DUE_SOON = timedelta(days=2)
 
@@ -29,7 +29,7 @@ DUE_SOON = timedelta(days=2)
 def inbox(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None or staff.role != Staff.Role.AGENCY_OFFICER:
-        raise PermissionDenied(_("收件箱仅供部门经办人使用"))
+        raise PermissionDenied(_("The inbox is for agency officers only"))
     referrals = (
         Referral.objects.filter(agency=staff.agency, current_task__isnull=False)
         .select_related("case__township", "item", "current_task")
@@ -57,6 +57,12 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form_for(task, referral.case) if task is not None and can_act(request.user, task) else None
     )
     staff = staff_of(request.user)
+    # The referral's own agency answers 督办 (reason and promised date), once per notice.
+    may_answer = (
+        staff is not None
+        and staff.role == Staff.Role.AGENCY_OFFICER
+        and staff.agency_id == referral.agency_id
+    )
     return render(
         request,
         "cases/referral.html",
@@ -72,6 +78,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if staff is not None and staff.role == Staff.Role.COORDINATOR and referral.is_open
             else None,
             "events": referral.audit_events.select_related("actor").order_by("at", "pk"),
+            "notices": referral.supervision_notices.select_related("issued_by", "answered_by"),
+            "answer_form": SupervisionAnswerForm() if may_answer else None,
+            "clock_changes": referral.clock_changes.select_related("requested_by", "decided_by"),
             "now": timezone.now(),
         },
     )
@@ -82,7 +91,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def board(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None or staff.role not in {Staff.Role.COORDINATOR, Staff.Role.SUPERVISOR}:
-        raise PermissionDenied(_("督办看板仅供联席会议办公室和监督人员使用"))
+        raise PermissionDenied(
+            _("The supervision board is for the joint-conference office and supervisors only")
+        )
     now = timezone.now()
     open_referrals = Referral.objects.visible_to(request.user).filter(current_task__isnull=False)
     late = Q(due_at__lt=now)
@@ -99,7 +110,24 @@ def board(request: HttpRequest) -> HttpResponse:
     overdue = (
         open_referrals.filter(late)
         .select_related("case__township", "agency", "item")
-        .annotate(notices=Count("supervision_notices"))
+        .annotate(
+            notices=Count("supervision_notices"),
+            unanswered=Count(
+                "supervision_notices", filter=Q(supervision_notices__answered_at__isnull=True)
+            ),
+        )
+        .order_by("due_at")
+    )
+    extensions = (
+        open_referrals.filter(current_task__bpmn_id="approve_extension")
+        .select_related("case__township", "agency", "item")
+        .prefetch_related("clock_changes")
+        .order_by("referred_at")
+    )
+    broken = (
+        Referral.objects.visible_to(request.user)
+        .promise_broken()
+        .select_related("case__township", "agency", "item")
         .order_by("due_at")
     )
     return render(
@@ -109,6 +137,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "by_agency": by_agency,
             "by_township": by_township,
             "overdue": overdue,
+            "extensions": extensions,
+            "broken": broken,
             "now": now,
             "can_supervise": staff.role == Staff.Role.COORDINATOR,
             "form": SupervisionForm(),
@@ -121,7 +151,7 @@ def board(request: HttpRequest) -> HttpResponse:
 def supervise(request: HttpRequest, pk: int) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None or staff.role != Staff.Role.COORDINATOR:
-        raise PermissionDenied(_("只有联席会议办公室可以督办"))
+        raise PermissionDenied(_("Only the joint-conference office can issue supervision notices"))
     referral = get_referral_for_user(request.user, pk)
     form = SupervisionForm(request.POST)
     if form.is_valid():
@@ -132,8 +162,43 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ActionError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("已向%(agency)s发出督办通知") % {"agency": referral.agency})
+            messages.success(
+                request, _("Supervision notice sent to %(agency)s") % {"agency": referral.agency}
+            )
     else:
-        messages.error(request, _("请填写督办意见"))
+        messages.error(request, _("Please write the supervision remarks"))
     back = request.POST.get("next") or ""
     return redirect(back if back.startswith("/") and not back.startswith("//") else "cases:board")
+
+
+@login_required
+@require_POST
+def answer_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """督办回复: the referral's agency answers with a reason and a promised date."""
+    staff = staff_of(request.user)
+    notice = SupervisionNotice.objects.select_related("referral").filter(pk=pk).first()
+    if notice is None:
+        raise Http404("notice not found")
+    referral = get_referral_for_user(request.user, notice.referral_id)
+    if (
+        staff is None
+        or staff.role != Staff.Role.AGENCY_OFFICER
+        or staff.agency_id != referral.agency_id
+    ):
+        raise PermissionDenied(_("只有承办部门可以回复督办"))
+    form = SupervisionAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            clock.answer_supervision_notice(
+                notice,
+                actor=request.user,
+                answer=form.cleaned_data["answer"],
+                promised_date=form.cleaned_data["promised_date"],
+            )
+        except services.ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已回复督办"))
+    else:
+        messages.error(request, _("请填写逾期原因和承诺办结日期"))
+    return redirect("cases:referral", referral.pk)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onedoor.directory.models import Agency
@@ -14,9 +17,6 @@ class Item(models.Model):
     category = models.CharField(_("类别"), max_length=50)
     agency_kind = models.CharField(_("责任部门"), max_length=20, choices=Agency.Kind.choices)
     materials = models.JSONField(_("所需材料"), default=list, blank=True)
-    sign_days = models.PositiveSmallIntegerField(_("签收时限（工作日）"), default=2)
-    handle_days = models.PositiveSmallIntegerField(_("办理时限（工作日）"), default=10)
-    limit_source = models.CharField(_("时限依据"), max_length=200)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -24,3 +24,25 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # Time limits are rules with sources and effective dates (deadlines.TimeLimitRule);
+    # these read the rule in force today, for pages that show an item's limits.
+    def time_limit(self, step: str) -> Any:
+        from onedoor.deadlines.models import TimeLimitRule
+
+        return TimeLimitRule.objects.applicable(step, self, timezone.localdate())
+
+    @property
+    def sign_days(self) -> int | None:
+        rule = self.time_limit("sign")
+        return rule.working_days if rule else None
+
+    @property
+    def handle_days(self) -> int | None:
+        rule = self.time_limit("handle")
+        return rule.working_days if rule else None
+
+    @property
+    def limit_source(self) -> str:
+        rule = self.time_limit("handle")
+        return rule.source if rule else ""

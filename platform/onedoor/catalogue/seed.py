@@ -18,6 +18,7 @@ ITEMS: list[dict] = [
         category="基本生活救助",
         agency_kind="civil",
         handle_days=20,
+        extension_days=10,
         limit_source="青岛市低保审核确认（地方示例）：20个工作日，可延长至30个工作日",
         materials=[*ID_AND_HOUSEHOLD, "家庭收入和财产状况申报", "家庭经济状况核对授权书"],
     ),
@@ -27,6 +28,7 @@ ITEMS: list[dict] = [
         category="基本生活救助",
         agency_kind="civil",
         handle_days=15,
+        extension_days=5,
         limit_source="尖山区特困供养（地方示例）：总时限15个工作日，可延长至20个工作日",
         materials=[*ID_AND_HOUSEHOLD, "劳动能力、生活自理能力证明", "家庭经济状况核对授权书"],
     ),
@@ -168,6 +170,19 @@ ITEMS: list[dict] = [
 ]
 
 
+# Keys of ITEMS rows that are time-limit rules (deadlines.TimeLimitRule), not item fields.
+LIMIT_KEYS = {"handle_days", "extension_days", "limit_source"}
+
+
 def seed_catalogue() -> list[Item]:
-    """Create or update the catalogue's items by code (idempotent)."""
-    return [Item.objects.update_or_create(code=row["code"], defaults=row)[0] for row in ITEMS]
+    """Create or update the catalogue's items by code, with their time limits (idempotent)."""
+    from onedoor.deadlines.seed import seed_time_limits
+
+    items = [
+        Item.objects.update_or_create(
+            code=row["code"], defaults={k: v for k, v in row.items() if k not in LIMIT_KEYS}
+        )[0]
+        for row in ITEMS
+    ]
+    seed_time_limits({row["code"]: row for row in ITEMS})
+    return items

@@ -106,6 +106,8 @@ class Staff(models.Model):
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     phone = models.CharField(max_length=30, blank=True)
+    # An agency's leader in charge (分管领导) receives level-2 督办.
+    is_agency_leader = models.BooleanField(_("分管领导"), default=False)
 
     class Meta:
         verbose_name_plural = "staff"

@@ -1,0 +1,192 @@
+"""Lawful changes to a running clock, and the agency's answer to 督办.
+
+Like services.py: each function is one transaction, advances the process through the engine
+room where the BPMN has a step for it, and writes exactly one audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onedoor.audit.actions import log_action
+from workflows import engine
+from workflows.models import HumanTask
+
+from .models import ClockChange, SupervisionNotice
+from .services import ActionError, _referral_of
+
+
+def _expect(task: HumanTask, bpmn_id: str) -> None:
+    if task.bpmn_id != bpmn_id:
+        raise ActionError(_("该任务不能办理此操作"))
+
+
+def request_extension(task: HumanTask, *, actor: Any, days: int, reason: str) -> ClockChange:
+    """延期: the agency asks the coordinator for more working days; its clock runs on meanwhile."""
+    _expect(task, "handle_referral")
+    referral = _referral_of(task)
+    reason = reason.strip()
+    if days <= 0:
+        raise ActionError(_("请填写延长的工作日数"))
+    if not reason:
+        raise ActionError(_("申请延期必须填写理由"))
+    clock = engine.task_data(task.task_id).get("clock") or {}
+    cap = int(clock.get("max_extension_days") or 0)
+    used = int(clock.get("extended_days") or 0)
+    if cap and used + days > cap:
+        raise ActionError(
+            _("该事项最多可延长 %(cap)s 个工作日（已延长 %(used)s 个），依据：%(source)s")
+            % {"cap": cap, "used": used, "source": clock.get("source", "")}
+        )
+    with transaction.atomic(durable=True):
+        change = ClockChange.objects.create(
+            referral=referral,
+            kind=ClockChange.Kind.EXTENSION,
+            reason=reason,
+            days=days,
+            requested_by=actor,
+            due_before=referral.handle_due_at,
+        )
+        engine.complete_task(
+            task.task_id,
+            actor=actor,
+            data={"handling": "extend", "extension_days": days, "extension_reason": reason},
+        )
+        log_action(
+            "referral.extension_requested",
+            actor=actor,
+            referral=referral,
+            data={"days": days, "reason": reason, "due_at": _iso(referral.handle_due_at)},
+        )
+    return change
+
+
+def decide_extension(task: HumanTask, *, actor: Any, approved: bool, note: str) -> ClockChange:
+    """The coordinator approves or refuses an extension; approval moves the due date on."""
+    _expect(task, "approve_extension")
+    referral = _referral_of(task)
+    note = note.strip()
+    if not approved and not note:
+        raise ActionError(_("不予延期必须说明理由"))
+    with transaction.atomic(durable=True):
+        change = (
+            ClockChange.objects.select_for_update()
+            .filter(referral=referral, kind=ClockChange.Kind.EXTENSION, decided_at__isnull=True)
+            .order_by("-requested_at")
+            .first()
+        )
+        if change is None:
+            raise ActionError(_("没有待审批的延期申请"))
+        engine.complete_task(
+            task.task_id,
+            actor=actor,
+            data={"extension_approved": approved, "extension_note": note},
+        )
+        referral.refresh_from_db()
+        change.approved, change.decided_by, change.decided_at = approved, actor, timezone.now()
+        change.decision_note, change.due_after = note, referral.handle_due_at
+        change.save()
+        log_action(
+            "referral.extension_approved" if approved else "referral.extension_refused",
+            actor=actor,
+            referral=referral,
+            before={"due_at": _iso(change.due_before)},
+            after={"due_at": _iso(change.due_after)},
+            data={"days": change.days, "reason": note or change.reason},
+        )
+    return change
+
+
+def request_materials(task: HumanTask, *, actor: Any, materials: str) -> ClockChange:
+    """补正材料: the agency lists what is missing; the clock stops until the window has it."""
+    _expect(task, "handle_referral")
+    referral = _referral_of(task)
+    materials = materials.strip()
+    if not materials:
+        raise ActionError(_("请列明需要补正的材料"))
+    with transaction.atomic(durable=True):
+        change = ClockChange.objects.create(
+            referral=referral,
+            kind=ClockChange.Kind.SUSPENSION,
+            reason=materials,
+            requested_by=actor,
+            due_before=referral.handle_due_at,
+        )
+        engine.complete_task(
+            task.task_id, actor=actor, data={"handling": "suspend", "missing_materials": materials}
+        )
+        log_action(
+            "referral.materials_requested",
+            actor=actor,
+            referral=referral,
+            data={"reason": materials, "due_at": _iso(referral.handle_due_at)},
+        )
+    return change
+
+
+def receive_materials(task: HumanTask, *, actor: Any, note: str) -> ClockChange:
+    """The window received the missing materials: the agency's clock runs again."""
+    _expect(task, "await_materials")
+    referral = _referral_of(task)
+    with transaction.atomic(durable=True):
+        change = (
+            ClockChange.objects.select_for_update()
+            .filter(referral=referral, kind=ClockChange.Kind.SUSPENSION, decided_at__isnull=True)
+            .order_by("-requested_at")
+            .first()
+        )
+        if change is None:
+            raise ActionError(_("没有等待补正的材料"))
+        engine.complete_task(task.task_id, actor=actor, data={"materials_note": note.strip()})
+        referral.refresh_from_db()
+        change.approved, change.decided_by, change.decided_at = True, actor, timezone.now()
+        change.decision_note, change.due_after = note.strip(), referral.handle_due_at
+        change.save()
+        log_action(
+            "referral.materials_received",
+            actor=actor,
+            referral=referral,
+            before={"due_at": _iso(change.due_before)},
+            after={"due_at": _iso(change.due_after)},
+            data={"reason": note.strip()},
+        )
+    return change
+
+
+def answer_supervision_notice(
+    notice: SupervisionNotice, *, actor: Any, answer: str, promised_date: date | None
+) -> SupervisionNotice:
+    """督办回复: the agency gives the reason it is late and the date it promises to finish."""
+    answer = answer.strip()
+    if not answer:
+        raise ActionError(_("请说明逾期原因"))
+    if promised_date is None or promised_date < timezone.localdate():
+        raise ActionError(_("承诺办结日期不能早于今天"))
+    with transaction.atomic(durable=True):
+        notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
+        if notice.answered_at is not None:
+            raise ActionError(_("该督办已由 %(user)s 回复") % {"user": notice.answered_by})
+        notice.answer, notice.promised_date = answer, promised_date
+        notice.answered_by, notice.answered_at = actor, timezone.now()
+        notice.save(update_fields=["answer", "promised_date", "answered_by", "answered_at"])
+        log_action(
+            "referral.supervision_answered",
+            actor=actor,
+            referral=notice.referral,
+            data={
+                "notice": notice.pk,
+                "level": notice.level,
+                "reason": answer,
+                "promised_date": promised_date.isoformat(),
+            },
+        )
+    return notice
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
