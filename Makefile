@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install browser lint typecheck pytest bench clean
+.PHONY: demo test install browser gettext messages lint typecheck pytest bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -34,6 +34,26 @@ browser:
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# GNU gettext: only to extract and compile translations (make messages) and to test them;
+# the compiled catalogues are committed, so running the platform does not need it.
+gettext:
+	@if ! command -v xgettext >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1; then \
+	  if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "gettext: GNU gettext is missing and there is no apt-get here; install gettext" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "gettext: installing gettext (apt-get)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext; \
+	fi
+
+# UI strings are English msgids; platform/onedoor/locale/zh_Hans holds the Chinese. Run this
+# after changing strings, fill the new (empty) msgstr in django.po, run it again, commit both.
+messages: install gettext
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete \
+	  --ignore=.venv --ignore=tests --ignore=bench --ignore=var --ignore=static
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=var
+
 demo: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
@@ -51,11 +71,11 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy .
 
-test: install browser
+test: install browser gettext
 	@# PostgreSQL and Redis (the Celery runner test) are found or started by these wrappers.
 	bash .ci/with-postgres bash .ci/with-redis $(MAKE) --no-print-directory lint typecheck pytest
 
-pytest: install browser
+pytest: install browser gettext
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -70,17 +71,19 @@ def check_task_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise InvalidTaskData("任务数据必须是字典 (task data must be a mapping)")
+        raise InvalidTaskData(_("Task data must be a mapping"))
     for key in data:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-            raise InvalidTaskData(f"任务数据的键名无效 (invalid task data key {key!r})")
+            raise InvalidTaskData(_("Invalid task data key %(key)r") % {"key": key})
     try:
         return json.loads(json.dumps(dict(data)))
     except (TypeError, ValueError) as exc:
         raise InvalidTaskData(
-            "任务数据只能包含字符串、整数、布尔值、列表和字典；"
-            "金额请用整数“分”，日期请用 ISO 字符串 "
-            f"(task data must be plain JSON: {exc})"
+            _(
+                "Task data may hold only strings, integers, booleans, lists and mappings; "
+                "money as integer fen, dates as ISO strings (%(error)s)"
+            )
+            % {"error": exc}
         ) from exc
 
 
@@ -98,9 +101,9 @@ def advance(instance: ProcessInstance, workflow: BpmnWorkflow) -> Step:
             ):
                 break
         else:
-            raise ProcessFailed("流程陷入循环 (the process does not come to rest)")
+            raise ProcessFailed(_("The process does not come to rest (a loop)"))
     except SpiffWorkflowException as exc:
-        raise ProcessFailed(f"流程执行出错 (process error: {exc})") from exc
+        raise ProcessFailed(_("Process error: %(error)s") % {"error": exc}) from exc
     finally:
         current_instance.reset(token)
     step.fired_timers = [
@@ -242,7 +245,7 @@ def complete_task(
     with transaction.atomic():
         row, instance = _locked_instance_for_task(task_uuid)
         if row.state == HumanTask.State.COMPLETED:
-            who = row.completed_by.get_username() if row.completed_by else "系统"
+            who = row.completed_by.get_username() if row.completed_by else _("System")
             raise TaskAlreadyCompleted(row.name, who, row.completed_at)
         if row.state == HumanTask.State.CANCELLED:
             raise TaskNotAvailable(row.name)
@@ -260,7 +263,7 @@ def complete_task(
             try:
                 task.run()
             except (SpiffWorkflowException, WorkflowException) as exc:
-                raise ProcessFailed(f"任务执行出错 (task error: {exc})") from exc
+                raise ProcessFailed(_("Task error: %(error)s") % {"error": exc}) from exc
             later = advance(instance, workflow)
             step.fired_timers += later.fired_timers
             events = [

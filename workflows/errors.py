@@ -1,9 +1,15 @@
-"""Errors the engine room raises to its callers, with messages fit to show a user."""
+"""Errors the engine room raises to its callers, with messages fit to show a user.
+
+Messages are translated when the error is raised, in the language of the request at hand
+(the timer sweeper, outside any request, writes the default language into `last_error`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 
 class EngineError(Exception):
@@ -16,7 +22,7 @@ class ProcessNotDeployed(EngineError):
 
 class TaskNotFound(EngineError):
     def __init__(self, task_id: Any) -> None:
-        super().__init__(f"任务不存在 (task {task_id} does not exist)")
+        super().__init__(_("Task %(task)s does not exist") % {"task": task_id})
 
 
 class TaskAlreadyCompleted(EngineError):
@@ -27,8 +33,8 @@ class TaskAlreadyCompleted(EngineError):
         self.completed_at = completed_at
         when = completed_at.isoformat(timespec="seconds") if completed_at else ""
         super().__init__(
-            f"“{task_name}”已由 {completed_by} 于 {when} 完成，本次操作未作任何更改 "
-            f"(already completed by {completed_by})"
+            _("“%(task)s” was already completed by %(who)s at %(when)s; nothing was changed")
+            % {"task": task_name, "who": completed_by, "when": when}
         )
 
 
@@ -37,7 +43,8 @@ class TaskNotAvailable(EngineError):
 
     def __init__(self, task_name: str) -> None:
         super().__init__(
-            f"“{task_name}”已不在待办状态，流程已发生变化，请刷新页面 (task is no longer open)"
+            _("“%(task)s” is no longer open: the process has moved on. Please reload the page")
+            % {"task": task_name}
         )
 
 
@@ -48,7 +55,8 @@ class InvalidTaskData(EngineError):
 class MessageNotExpected(EngineError):
     def __init__(self, message_name: str) -> None:
         super().__init__(
-            f"流程当前不在等待消息“{message_name}” (process is not waiting for '{message_name}')"
+            _("The process is not waiting for the message “%(message)s”")
+            % {"message": message_name}
         )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProcessDefinition(models.Model):
@@ -46,8 +47,8 @@ class ProcessInstance(models.Model):
     """
 
     class State(models.TextChoices):
-        RUNNING = "running", _("进行中")
-        COMPLETED = "completed", _("已完成")
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
 
     definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT)
     subject_type = models.CharField(max_length=100)
@@ -88,9 +89,9 @@ class HumanTask(models.Model):
     """Projection: one row per user task that has become READY, kept in step with the engine."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("待办")
-        COMPLETED = "completed", _("已办")
-        CANCELLED = "cancelled", _("已取消")
+        OPEN = "open", _("Open")
+        COMPLETED = "completed", pgettext_lazy("task state", "Done")
+        CANCELLED = "cancelled", _("Cancelled")
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
     task_id = models.UUIDField(unique=True)
@@ -149,12 +150,12 @@ class ProcessEvent(models.Model):
     """The engine's own journal: append-only, one row per thing that happened to an instance."""
 
     class Kind(models.TextChoices):
-        STARTED = "started", _("流程启动")
-        TASK_COMPLETED = "task_completed", _("任务完成")
-        TIMER_FIRED = "timer_fired", _("定时器触发")
-        MESSAGE_RECEIVED = "message_received", _("收到消息")
-        COMPLETED = "completed", _("流程结束")
-        FAILED = "failed", _("执行失败")
+        STARTED = "started", _("Process started")
+        TASK_COMPLETED = "task_completed", _("Task completed")
+        TIMER_FIRED = "timer_fired", _("Timer fired")
+        MESSAGE_RECEIVED = "message_received", _("Message received")
+        COMPLETED = "completed", _("Process ended")
+        FAILED = "failed", _("Failed")
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

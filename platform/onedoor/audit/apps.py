@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "onedoor.audit"
     label = "audit"
-    verbose_name = "审计日志"
+    verbose_name = _("Audit log")

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onedoor.audit.models import AuditEvent
@@ -34,7 +35,7 @@ INTAKE_ROLES = {Staff.Role.WINDOW, Staff.Role.VILLAGE_ASSISTANT}
 def _require_staff(request: HttpRequest) -> Staff:
     staff = staff_of(request.user)
     if staff is None:
-        raise PermissionDenied(_("您的账号未分配岗位，请联系管理员"))
+        raise PermissionDenied(_("Your account has no role yet; please contact the administrator"))
     return staff
 
 
@@ -79,7 +80,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def intake(request: HttpRequest) -> HttpResponse:
     staff = _require_staff(request)
     if staff.role not in INTAKE_ROLES:
-        raise PermissionDenied(_("只有窗口工作人员和村（居）协理员可以登记申请"))
+        raise PermissionDenied(
+            _("Only window staff and village assistants can register applications")
+        )
     township = staff.division if staff.role == Staff.Role.WINDOW else staff.division.parent
     assert township is not None
     form = IntakeForm(request.POST or None, township=township)
@@ -107,7 +110,9 @@ def intake(request: HttpRequest) -> HttpResponse:
         except services.ActionError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("申请已登记，受理编号 %(ref)s") % {"ref": case.reference})
+            messages.success(
+                request, _("Application registered, reference %(ref)s") % {"ref": case.reference}
+            )
             return redirect("cases:case", case.pk)
     return render(
         request,
@@ -165,14 +170,15 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
     back = request.POST.get("next") or ""
     target = back if back.startswith("/") and not back.startswith("//") else f"/cases/{case.pk}/"
     if task.state != HumanTask.State.OPEN:
-        who = task.completed_by.get_username() if task.completed_by else _("系统")
+        who = task.completed_by.get_username() if task.completed_by else _("System")
         messages.error(
             request,
-            _("“%(task)s”已由 %(who)s 处理，本次提交未作更改") % {"task": task.name, "who": who},
+            _("“%(task)s” was already handled by %(who)s; your submission changed nothing")
+            % {"task": task.name, "who": who},
         )
         return redirect(target)
     if not can_act(request.user, task):
-        raise PermissionDenied(_("您不能办理该任务"))
+        raise PermissionDenied(_("You cannot work on this task"))
     form = form_for(task, case, request.POST)
     if form.is_valid():
         try:
@@ -180,15 +186,15 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
         except (services.ActionError, EngineError) as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("“%(task)s”已办理") % {"task": task.name})
+            messages.success(request, _("“%(task)s” done") % {"task": task.name})
             return redirect(target)
     else:
-        errors = "；".join(
+        errors = pgettext("error separator", "; ").join(
             f"{form.fields[name].label if name in form.fields else ''} {error}".strip()
             for name, field_errors in form.errors.items()
             for error in field_errors
         )
-        messages.error(request, _("请修正：%(errors)s") % {"errors": errors})
+        messages.error(request, _("Please correct: %(errors)s") % {"errors": errors})
     return redirect(target)
 
 

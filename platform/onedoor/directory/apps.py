@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DirectoryConfig(AppConfig):
     name = "onedoor.directory"
     label = "directory"
-    verbose_name = "机构与人员"
+    verbose_name = _("Agencies and staff")

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HomeConfig(AppConfig):
     name = "onedoor.home"
     label = "home"
-    verbose_name = "首页"
+    verbose_name = _("Home")

@@ -45,7 +45,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """The engine at a glance: deployed processes, instances, open work by lane (projections)."""
     staff = staff_of(request.user)
     if not request.user.is_staff and (staff is None or staff.role != Staff.Role.ADMINISTRATOR):
-        raise PermissionDenied(_("仅系统管理员可查看"))
+        raise PermissionDenied(_("Only system administrators can see this page"))
     now = timezone.now()
     lanes = (
         HumanTask.objects.filter(state=HumanTask.State.OPEN)
@@ -98,7 +98,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         Staff.Role.COORDINATOR,
         Staff.Role.ADMINISTRATOR,
     }:
-        raise PermissionDenied(_("审计日志仅供监督人员查看"))
+        raise PermissionDenied(_("The audit log is for supervisors only"))
     events = (
         AuditEvent.objects.filter(case__in=Case.objects.visible_to(request.user))
         .select_related("actor", "case", "referral__agency")

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HouseholdsConfig(AppConfig):
     name = "onedoor.households"
     label = "households"
-    verbose_name = "困难家庭"
+    verbose_name = _("Households")

@@ -34,22 +34,31 @@ def validate_id_number(value: str) -> None:
     number = normalize(value)
     if len(number) != 18:
         raise ValidationError(
-            _("身份证号码应为18位，当前为%(n)d位") % {"n": len(number)}, code="length"
+            _("An ID number has 18 characters; this one has %(n)d") % {"n": len(number)},
+            code="length",
         )
     if not SHAPE.match(number):
-        raise ValidationError(_("身份证号码前17位应为数字，最后一位为数字或X"), code="characters")
+        raise ValidationError(
+            _("The first 17 characters of an ID number are digits, the last a digit or X"),
+            code="characters",
+        )
     try:
         born = birth_date(number)
     except ValueError:
         raise ValidationError(
-            _("身份证号码中的出生日期 %(d)s 无效") % {"d": number[6:14]}, code="birth"
+            _("The birth date %(d)s in the ID number is not a valid date") % {"d": number[6:14]},
+            code="birth",
         ) from None
     if born.year < 1900 or born > date.today():  # noqa: DTZ011  (a calendar date, no time zone)
         raise ValidationError(
-            _("身份证号码中的出生日期 %(d)s 不合理") % {"d": number[6:14]}, code="birth"
+            _("The birth date %(d)s in the ID number is implausible") % {"d": number[6:14]},
+            code="birth",
         )
     if check_character(number[:17]) != number[17]:
-        raise ValidationError(_("身份证号码校验位错误，请核对后重新输入"), code="checksum")
+        raise ValidationError(
+            _("The ID number's check digit is wrong; please check it and enter it again"),
+            code="checksum",
+        )
 
 
 def mask(number: str) -> str:

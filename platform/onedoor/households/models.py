@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from onedoor.directory.models import Division
@@ -13,11 +14,11 @@ from .idnumber import mask, normalize, validate_id_number
 
 class Household(models.Model):
     class Classification(models.TextChoices):
-        NONE = "none", _("未认定")
-        DESTITUTE = "destitute", _("特困人员")
-        MINIMUM_LIVING = "dibao", _("低保对象")
-        LOW_INCOME = "low_income", _("低收入对象")
-        SPENDING_POVERTY = "spending", _("支出型贫困")
+        NONE = "none", _("Not classified")
+        DESTITUTE = "destitute", _("Destitute")
+        MINIMUM_LIVING = "dibao", _("Minimum living allowance")
+        LOW_INCOME = "low_income", _("Low income")
+        SPENDING_POVERTY = "spending", _("Poor from rigid spending")
 
     village = models.ForeignKey(
         Division,
@@ -25,12 +26,15 @@ class Household(models.Model):
         related_name="households",
         limit_choices_to={"level": Division.Level.VILLAGE},
     )
-    address = models.CharField(_("详细地址"), max_length=200, blank=True)
+    address = models.CharField(_("Street address"), max_length=200, blank=True)
     classification = models.CharField(
-        _("家庭类别"), max_length=20, choices=Classification.choices, default=Classification.NONE
+        _("Household classification"),
+        max_length=20,
+        choices=Classification.choices,
+        default=Classification.NONE,
     )
     # Money is integer fen: no Decimal ever reaches the engine's task data.
-    monthly_income_fen = models.PositiveIntegerField(_("家庭月收入（分）"), default=0)
+    monthly_income_fen = models.PositiveIntegerField(_("Monthly household income (fen)"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -41,7 +45,9 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         head = self.head
-        return f"{head.name}户" if head else f"家庭#{self.pk}"
+        if head:
+            return gettext("%(name)s household") % {"name": head.name}
+        return gettext("Household #%(pk)s") % {"pk": self.pk}
 
     @property
     def head(self) -> Member | None:
@@ -59,39 +65,41 @@ class Household(models.Model):
 
 class Member(models.Model):
     class Relation(models.TextChoices):
-        HEAD = "head", _("户主")
-        SPOUSE = "spouse", _("配偶")
-        CHILD = "child", _("子女")
-        PARENT = "parent", _("父母")
-        GRANDCHILD = "grandchild", _("孙子女")
-        OTHER = "other", _("其他")
+        HEAD = "head", _("Head of household")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        GRANDCHILD = "grandchild", _("Grandchild")
+        OTHER = "other", _("Other")
 
     class WorkCapacity(models.TextChoices):
-        FULL = "full", _("有劳动能力")
-        PARTIAL = "partial", _("部分丧失劳动能力")
-        NONE = "none", _("无劳动能力")
+        FULL = "full", _("Able to work")
+        PARTIAL = "partial", _("Partly unable to work")
+        NONE = "none", _("Unable to work")
 
     class Disability(models.TextChoices):
-        NONE = "none", _("无")
-        GRADE_1 = "1", _("一级")
-        GRADE_2 = "2", _("二级")
-        GRADE_3 = "3", _("三级")
-        GRADE_4 = "4", _("四级")
+        NONE = "none", pgettext_lazy("disability", "None")
+        GRADE_1 = "1", _("Grade 1")
+        GRADE_2 = "2", _("Grade 2")
+        GRADE_3 = "3", _("Grade 3")
+        GRADE_4 = "4", _("Grade 4")
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
-    name = models.CharField(_("姓名"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "Name"), max_length=50)
     id_number = models.CharField(
-        _("身份证号码"), max_length=18, unique=True, validators=[validate_id_number]
+        _("ID number"), max_length=18, unique=True, validators=[validate_id_number]
     )
-    relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    relation = models.CharField(
+        _("Relation to head of household"), max_length=20, choices=Relation.choices
+    )
+    phone = models.CharField(_("Phone"), max_length=30, blank=True)
     work_capacity = models.CharField(
-        _("劳动能力"), max_length=10, choices=WorkCapacity.choices, default=WorkCapacity.FULL
+        _("Work capacity"), max_length=10, choices=WorkCapacity.choices, default=WorkCapacity.FULL
     )
     disability = models.CharField(
-        _("残疾等级"), max_length=5, choices=Disability.choices, default=Disability.NONE
+        _("Disability grade"), max_length=5, choices=Disability.choices, default=Disability.NONE
     )
-    serious_illness = models.BooleanField(_("患重特大疾病"), default=False)
+    serious_illness = models.BooleanField(_("Has a serious or major illness"), default=False)
 
     class Meta:
         ordering = ["household", "id"]
