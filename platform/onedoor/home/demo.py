@@ -12,6 +12,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from onedoor.cases import clock as clock_services
 from onedoor.cases import services
 from onedoor.cases.models import Case
 from onedoor.catalogue.models import Item
@@ -20,6 +21,7 @@ from onedoor.directory.models import Agency, Division, Staff
 from onedoor.directory.seed import seed_county
 from onedoor.households.idnumber import check_character
 from workflows.models import HumanTask
+from workflows.timers import fire_due_timers
 
 PASSWORD = "onedoor-demo"  # noqa: S105  (demo data only; printed by make demo)
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -40,7 +42,12 @@ GIVEN = [
 
 
 def _user(
-    username: str, name: str, role: str, division: Division, agency: Agency | None = None
+    username: str,
+    name: str,
+    role: str,
+    division: Division,
+    agency: Agency | None = None,
+    leader: bool = False,
 ) -> Any:
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username, defaults={"first_name": name})
@@ -49,7 +56,9 @@ def _user(
         user.is_staff = role == Staff.Role.ADMINISTRATOR
         user.is_superuser = role == Staff.Role.ADMINISTRATOR
         user.save()
-        Staff.objects.create(user=user, role=role, division=division, agency=agency)
+        Staff.objects.create(
+            user=user, role=role, division=division, agency=agency, is_agency_leader=leader
+        )
     return user
 
 
@@ -77,6 +86,15 @@ def seed_people(county: Division) -> dict[str, Any]:
             Staff.Role.AGENCY_OFFICER,
             county,
             agency,
+        )
+        # The leader in charge (分管领导) hears of level-2 督办.
+        people[f"leader-{agency.kind}"] = _user(
+            f"leader-{agency.kind}",
+            agency.leader_in_charge or f"{agency.name}分管领导",
+            Staff.Role.AGENCY_OFFICER,
+            county,
+            agency,
+            leader=True,
         )
     return people
 
@@ -111,6 +129,10 @@ SCENARIOS = (
     + [("transferred", 8)] * 2
     + [("notify", 15)] * 4
     + [("closed", 30)] * 4
+    + [("sign", 10)] * 2  # not signed for in time: the sweeper raises the sign-for 督办
+    + [("extension", 12)] * 2  # the agency asked for more days; the coordinator decides
+    + [("materials", 9)] * 2  # clock stopped until the window has the missing materials
+    + [("answered", 45)] * 2  # 督办 answered with a promise that has since passed
 )
 
 
@@ -220,6 +242,9 @@ def _advance(case: Case, scenario: str, window: Any, people: dict[str, Any], clo
         services.sign_referral(task, actor=officer, decision="sign")
         if scenario in {"handle", "overdue", "transferred"}:
             continue
+        if scenario in {"extension", "materials", "answered"}:
+            _clock_scenario(scenario, referral, officer, clock)
+            continue
         clock.shift(timedelta(days=3))
         referral.refresh_from_db()
         services.give_feedback(
@@ -239,6 +264,32 @@ def _advance(case: Case, scenario: str, window: Any, people: dict[str, Any], clo
                 text="您申请的救助事项均已办结，详见各部门答复。",
             )
             services.close_case(_task(case, "close_case"), actor=window)
+
+
+def _clock_scenario(scenario: str, referral: Any, officer: Any, clock: Any) -> None:
+    referral.refresh_from_db()
+    if scenario == "extension":
+        clock.shift(timedelta(days=2))
+        clock_services.request_extension(
+            _current(referral), actor=officer, days=5, reason="需入户核查家庭经济状况"
+        )
+    elif scenario == "materials":
+        clock.shift(timedelta(days=1))
+        clock_services.request_materials(
+            _current(referral), actor=officer, materials="近三个月医疗费用票据原件、诊断证明"
+        )
+    elif scenario == "answered":
+        assert referral.handle_due_at is not None
+        clock.move_to(referral.handle_due_at + timedelta(hours=10))
+        fire_due_timers()
+        notice = referral.supervision_notices.order_by("issued_at").first()
+        if notice is not None:
+            clock_services.answer_supervision_notice(
+                notice,
+                actor=officer,
+                answer="待医院出具费用结算单后办理",
+                promised_date=timezone.localdate() + timedelta(days=3),
+            )
 
 
 def seed_demo() -> tuple[dict[str, Any], int]:
