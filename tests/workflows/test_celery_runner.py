@@ -104,7 +104,6 @@ class Runner:
                 "DJANGO_SETTINGS_MODULE": "onedoor.settings",
                 "DATABASE_URL": this_tests_database_url(),
                 "CELERY_BROKER_URL": self.broker,
-                "CELERY_RESULT_BACKEND": self.broker,
                 "CELERY_QUEUE": self.queue,
                 "ONEDOOR_TEST_CALLS": str(self.calls_file),
                 **(env or {}),
@@ -160,8 +159,11 @@ def celery_runner(transactional_db: None, tmp_path: Path) -> Iterator[Runner]:
         yield runner
     finally:
         runner.stop()
-        # The queue and its binding are this run's own; leave the shared Redis as it was.
-        redis.Redis.from_url(broker).delete(queue, f"_kombu.binding.{queue}")
+        # The queue and kombu's keys about it carry this run's unique name; leave the shared
+        # Redis as it was.
+        server = redis.Redis.from_url(broker)
+        for key in server.scan_iter(match=f"*{queue}*"):
+            server.delete(key)
         client.close()
 
 
@@ -191,7 +193,12 @@ def test_two_workers_fire_every_due_timer_exactly_once(celery_runner: Runner) ->
     instances = start_due_instances(120)
     # Small batches and a little work per timer, so both workers sweep at the same time and
     # meet on the same rows: that is where a double fire or a lost timer would come from.
-    settings_for_race = {"WORKFLOWS_TIMER_BATCH": "4", "ONEDOOR_TEST_HANDLER_SECONDS": "0.02"}
+    # The result backend carries each sweep's report (which worker, how many fired) back here.
+    settings_for_race = {
+        "WORKFLOWS_TIMER_BATCH": "4",
+        "ONEDOOR_TEST_HANDLER_SECONDS": "0.02",
+        "CELERY_RESULT_BACKEND": celery_runner.broker,
+    }
     first = celery_runner.start_worker(env=settings_for_race)
     second = celery_runner.start_worker(env=settings_for_race)
     celery_runner.wait_until_ready()
