@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "onedoor.deadlines",
     "onedoor.cases",
     "onedoor.home",
+    "onedoor.supervision",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,15 @@ ONEDOOR_BPMN_DIR = BASE_DIR / "bpmn"
 WORKFLOWS_SPEC_CACHE_SIZE = env_int("WORKFLOWS_SPEC_CACHE_SIZE", 64)
 # Instances the timer sweeper claims per transaction.
 WORKFLOWS_TIMER_BATCH = env_int("WORKFLOWS_TIMER_BATCH", 20)
+
+# Supervision figures: an agency whose on-time rate (percent) falls below this is listed as
+# slow (慢作为) on the coordinator's figures page.
+SUPERVISION_ON_TIME_THRESHOLD = env_int("SUPERVISION_ON_TIME_THRESHOLD", 80)
+if not 0 <= SUPERVISION_ON_TIME_THRESHOLD <= 100:
+    raise ImproperlyConfigured(
+        "SUPERVISION_ON_TIME_THRESHOLD must be a percentage from 0 to 100, "
+        f"got {SUPERVISION_ON_TIME_THRESHOLD}"
+    )
 
 # The deployment runner (README "Deployment"): celery beat schedules the timer sweep
 # (workflows.tasks) and any number of Celery workers run it, all on one PostgreSQL and one
