@@ -58,3 +58,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit events are append-only")
+
+    @property
+    def label(self) -> str:
+        from .labels import label_for
+
+        return label_for(self.action)
+
+    @property
+    def due_change(self) -> tuple[str, str] | None:
+        """(before, after) due times of a clock change, for the timeline."""
+        from datetime import datetime
+
+        from django.utils import timezone
+
+        def day(value: object) -> str:
+            if not isinstance(value, str) or not value:
+                return ""
+            return f"{timezone.localtime(datetime.fromisoformat(value)):%Y-%m-%d}"
+
+        before, after = (self.before or {}).get("due_at"), (self.after or {}).get("due_at")
+        return (day(before), day(after)) if before or after else None
