@@ -8,6 +8,7 @@ other's sweeps. Redis comes from CELERY_BROKER_URL / REDIS_URL (`.ci/with-redis`
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -63,6 +64,14 @@ def redis_broker_url() -> str:
     return url
 
 
+def die_with_the_test() -> None:
+    """In the worker, before exec: on Linux, get SIGTERM when pytest itself dies (killed, not
+    torn down), so no worker is left waiting on its queue forever."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 @dataclass
 class Runner:
     """Celery workers of one test, on a queue of their own, and a client to send them tasks."""
@@ -111,6 +120,7 @@ class Runner:
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,  # teardown signals the worker and its pool child together
+            preexec_fn=die_with_the_test,
         )
         return name
 
