@@ -173,7 +173,7 @@ def test_one_door_path(page: Page, screenshot: Screenshot, people: dict[str, Any
     expect(messages(page)).to_contain_text("“签收”已办理")
 
     handle = task_form(page, "办理并反馈")
-    handle.get_by_label("办理结果").select_option(label="予以救助")
+    handle.get_by_label(re.compile(r"^办理结果")).select_option(label="予以救助")
     handle.get_by_label("救助金额（元）").fill("1500")
     handle.get_by_role("button", name="提交：办理并反馈").click()
     expect(messages(page)).to_contain_text("“办理并反馈”已办理")
