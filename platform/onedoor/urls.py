@@ -11,4 +11,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("onedoor.cases.urls")),
     path("", include("onedoor.home.urls")),
+    path("", include("onedoor.supervision.urls")),
 ]

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "supervision"
+urlpatterns = [
+    path("supervision/", views.figures_page, name="figures"),
+    path("supervision/export/<slug:table>.xlsx", views.export, name="export"),
+]

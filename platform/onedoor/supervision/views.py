@@ -1,0 +1,90 @@
+"""The coordinator's and supervisor's figures page, and its Excel downloads."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from onedoor.cases.access import staff_of
+from onedoor.directory.models import Staff
+
+from . import charts
+from . import export as excel
+from .figures import compute
+from .forms import PRESET_CHOICES, PeriodForm
+
+FIGURE_ROLES = {Staff.Role.COORDINATOR, Staff.Role.SUPERVISOR}
+
+
+def _require_figure_role(request: HttpRequest) -> Staff:
+    staff = staff_of(request.user)
+    if staff is None or staff.role not in FIGURE_ROLES:
+        raise PermissionDenied(
+            _("Supervision figures are for the joint-conference office and supervisors only")
+        )
+    return staff
+
+
+@login_required
+@require_GET
+def figures_page(request: HttpRequest) -> HttpResponse:
+    _require_figure_role(request)
+    form = PeriodForm(request.GET or None, today=timezone.localdate())
+    start, end = form.period()
+    figures = compute(request.user, start, end)
+    agency_rate = charts.rate_chart(
+        figures.by_agency,
+        figures.threshold,
+        _("On-time rate by agency"),
+        _("Bars shorter than the line are below the threshold."),
+    )
+    context = {
+        "form": form,
+        "figures": figures,
+        "presets": PRESET_CHOICES,
+        "period_query": f"start={start.isoformat()}&end={end.isoformat()}",
+        "charts": {
+            "agency_rate": agency_rate,
+            "agency_overdue": charts.count_chart(
+                figures.by_agency,
+                lambda r: r.overdue,
+                _("Overdue now by agency"),
+                _("Referrals received in the period and still open past their due time."),
+            ),
+            "township_rate": charts.rate_chart(
+                figures.by_township,
+                figures.threshold,
+                _("On-time rate by township"),
+                _("Bars shorter than the line are below the threshold."),
+            ),
+        },
+    }
+    return render(request, "supervision/figures.html", context)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, table: str) -> HttpResponse:
+    """One table as an .xlsx file, for the same period and scope as the page."""
+    _require_figure_role(request)
+    if table not in excel.TABLES:
+        raise Http404("no such table")
+    form = PeriodForm(request.GET or None, today=timezone.localdate())
+    if request.GET and not form.is_valid():
+        return HttpResponseBadRequest(
+            " ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+    start, end = form.period()
+    figures = compute(request.user, start, end)
+    response = HttpResponse(
+        excel.workbook(figures, table),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"supervision-{table}-{start.isoformat()}-{end.isoformat()}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
