@@ -148,6 +148,7 @@ def test_the_agency_answers_and_a_broken_promise_shows_on_the_board(
 ) -> None:
     with time_machine.travel(at(date(2026, 11, 2)), tick=False) as traveller:
         referral = sign(referred(alice), bob)
+        assert referral.handle_due_at is not None
         traveller.move_to(referral.handle_due_at + timedelta(minutes=5))
         fire_due_timers()
         notice = referral.supervision_notices.get()
@@ -219,6 +220,7 @@ def test_a_refused_extension_keeps_the_due_date_and_raises_no_second_notice(
     with time_machine.travel(at(date(2026, 11, 2)), tick=False) as traveller:
         referral = sign(referred(alice), bob)
         due = referral.handle_due_at
+        assert due is not None
         traveller.move_to(due + timedelta(hours=1))
         fire_due_timers()
         clock_services.request_extension(

@@ -178,7 +178,7 @@ def test_handling_is_due_in_working_days_with_a_reminder_and_an_overdue_notice(
         )
         # Overdue is not the end: the agency still owes its feedback.
         still_open = open_task(case, "handle_referral")
-        assert still_open.due_at < datetime.now(SHANGHAI)
+        assert still_open.due_at is not None and still_open.due_at < datetime.now(SHANGHAI)
         complete(case, "handle_referral", bob, outcome="granted", amount_fen=50000, note="")
         assert open_task(case, "notify_applicant")
 
