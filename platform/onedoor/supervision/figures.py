@@ -32,6 +32,7 @@ from math import ceil, floor
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -44,6 +45,10 @@ from onedoor.directory.models import Agency, Division
 
 # The overdue list on the page and in the export: the oldest first, this many at most.
 OVERDUE_LIST_LIMIT = 200
+# Memory PostgreSQL may use for the grouped scan's hash tables, for this transaction only.
+# At the server default (4MB) a year of a large county spills its sort to disk: measured at
+# 1M cases, 2.5 s with 4MB against 1.7 s with 32-64MB (README "Measured").
+WORK_MEM = "64MB"
 
 
 @dataclass(frozen=True)
@@ -254,6 +259,14 @@ def compute(
     `who` is a user (a coordinator or supervisor: their scope, as `Referral.objects.visible_to`
     decides) or a county `Division` (the whole county; for benchmarks and reports).
     """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+        return _compute(who, start, end, now=now, limit=limit)
+
+
+def _compute(who: Any, start: date, end: date, *, now: datetime | None, limit: int) -> Figures:
     now = now or timezone.now()
     today = timezone.localdate(now)
     referrals, county = _scope(who)
