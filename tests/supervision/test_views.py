@@ -172,3 +172,10 @@ def test_the_navigation_links_the_figures_for_coordinators_only(
 ) -> None:
     assert 'href="/supervision/"' in client_for(dave).get("/board/").content.decode()
     assert 'href="/supervision/"' not in client_for(bob).get("/inbox/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_date_inputs_show_the_period_on_screen(scenario: None, dave: Any) -> None:
+    page = client_for(dave).get("/supervision/", {"preset": "quarter"}).content.decode()
+    assert 'name="start" id="id_start" value="2026-10-01"' in page
+    assert 'name="end" id="id_end" value="2026-10-12"' in page
