@@ -29,23 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = Path(settings.LOCALE_PATHS[0])
 ZH_PO = LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po"
 CJK = re.compile("[\u4e00-\u9fff]")
-# Still hard-coded in Chinese, converted in a second pass (their authors were editing them
-# when the rest moved to English msgids). A Chinese msgid anywhere else fails the test below.
-SECOND_PASS = (
-    "platform/onedoor/cases/forms.py",
-    "platform/onedoor/cases/services.py",
-    "platform/onedoor/cases/handlers.py",
-    "platform/onedoor/cases/models.py",
-    "platform/onedoor/cases/clock.py",
-    "platform/onedoor/cases/views_agency.py",
-    "platform/onedoor/directory/models.py",
-    "platform/onedoor/catalogue/models.py",
-    "platform/onedoor/deadlines/",
-    "templates/cases/referral.html",
-    "templates/cases/board.html",
-    "templates/cases/detail.html",
-    "templates/cases/_task_form.html",
-)
 
 Key = tuple[str | None, str]
 
@@ -122,18 +105,33 @@ def test_every_english_ui_string_has_a_chinese_translation(used_msgids: Catalog)
     )
 
 
-def test_chinese_msgids_are_only_in_files_awaiting_the_second_pass(used_msgids: Catalog) -> None:
+def test_no_msgid_is_chinese(used_msgids: Catalog) -> None:
     """UI text is written in English in code (STYLE.md); the catalogue supplies the Chinese."""
     offenders = sorted(
-        {
-            path
-            for message in used_msgids
-            if message.id and CJK.search(str(message.id))
-            for path, _line in message.locations
-            if not path.startswith(SECOND_PASS)
-        }
+        f"{path}:{line}"
+        for message in used_msgids
+        if message.id and CJK.search(str(message.id))
+        for path, line in message.locations
     )
     assert not offenders, f"Chinese msgids (write the msgid in English): {offenders}"
+
+
+def test_templates_hold_no_chinese_text() -> None:
+    """Text typed into a template outside {% translate %} is invisible to makemessages."""
+    comment = re.compile(r"{#.*?#}|{% comment %}.*?{% endcomment %}", re.DOTALL)
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for number, line in enumerate(
+            # A comment keeps its line breaks, so the numbers below match the file.
+            comment.sub(
+                lambda m: "\n" * m[0].count("\n"), path.read_text(encoding="utf-8")
+            ).splitlines(),
+            start=1,
+        )
+        if CJK.search(line)
+    ]
+    assert not offenders, f"Chinese text in templates (use {{% translate %}}): {offenders}"
 
 
 # Rendering: Chinese by default, English on request.

@@ -2,42 +2,50 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+# A context of their own: the same English as a notification may read differently in Chinese
+# (a timeline entry 申请延期 vs the coordinator's notice 部门申请延期).
 ACTION_LABELS = {
-    "case.registered": _("登记申请"),
-    "case.accepted": _("予以受理"),
-    "case.refused": _("不予受理"),
-    "case.referred": _("分办转办"),
-    "case.notified": _("告知申请人"),
-    "case.closed": _("办结归档"),
-    "case.step_overdue": _("窗口环节逾期"),
-    "task.completed": _("完成环节"),
-    "referral.signed": _("签收"),
-    "referral.returned": _("退回窗口"),
-    "referral.transferred": _("移交其他部门"),
-    "referral.rerouted": _("重新转办"),
-    "referral.withdrawn": _("撤回事项"),
-    "referral.feedback": _("反馈办理结果"),
-    "referral.reminder": _("到期前催办"),
-    "referral.overdue": _("逾期，一级督办"),
-    "referral.escalated": _("逾期未办结，二级督办"),
-    "referral.supervised": _("联席办督办"),
-    "referral.supervision_answered": _("回复督办"),
-    "referral.extension_requested": _("申请延期"),
-    "referral.extension_approved": _("准予延期"),
-    "referral.extension_refused": _("不予延期"),
-    "referral.materials_requested": _("要求补正材料，暂停计时"),
-    "referral.materials_received": _("补正材料已收到，恢复计时"),
-    "time_limit_rule.added": _("新增时限规则"),
-    "time_limit_rule.changed": _("修改时限规则"),
-    "time_limit_rule.deleted": _("删除时限规则"),
-    "calendar_day.added": _("新增日历调整"),
-    "calendar_day.changed": _("修改日历调整"),
-    "calendar_day.deleted": _("删除日历调整"),
-    "calendar_year.added": _("录入年度日历"),
-    "calendar_year.changed": _("修改年度日历"),
-    "calendar_year.deleted": _("删除年度日历"),
+    "case.registered": pgettext_lazy("audit action", "Application registered"),
+    "case.accepted": pgettext_lazy("audit action", "Application accepted"),
+    "case.refused": pgettext_lazy("audit action", "Application refused"),
+    "case.referred": pgettext_lazy("audit action", "Items referred to agencies"),
+    "case.notified": pgettext_lazy("audit action", "Applicant notified"),
+    "case.closed": pgettext_lazy("audit action", "Case closed and filed"),
+    "case.step_overdue": pgettext_lazy("audit action", "Window step overdue"),
+    "task.completed": pgettext_lazy("audit action", "Step completed"),
+    "referral.signed": pgettext_lazy("audit action", "Signed for"),
+    "referral.returned": pgettext_lazy("audit action", "Returned to the window"),
+    "referral.transferred": pgettext_lazy("audit action", "Transferred to another agency"),
+    "referral.rerouted": pgettext_lazy("audit action", "Referred again"),
+    "referral.withdrawn": pgettext_lazy("audit action", "Item withdrawn"),
+    "referral.feedback": pgettext_lazy("audit action", "Outcome reported"),
+    "referral.reminder": pgettext_lazy("audit action", "Reminder before the due date"),
+    "referral.overdue": pgettext_lazy("audit action", "Overdue: level-1 supervision"),
+    "referral.escalated": pgettext_lazy("audit action", "Still overdue: level-2 supervision"),
+    "referral.supervised": pgettext_lazy(
+        "audit action", "Supervised by the joint-conference office"
+    ),
+    "referral.supervision_answered": pgettext_lazy("audit action", "Supervision answered"),
+    "referral.extension_requested": pgettext_lazy("audit action", "Extension requested"),
+    "referral.extension_approved": pgettext_lazy("audit action", "Extension approved"),
+    "referral.extension_refused": pgettext_lazy("audit action", "Extension refused"),
+    "referral.materials_requested": pgettext_lazy(
+        "audit action", "Missing materials requested, clock stopped"
+    ),
+    "referral.materials_received": pgettext_lazy(
+        "audit action", "Materials received, clock resumed"
+    ),
+    "time_limit_rule.added": pgettext_lazy("audit action", "Time-limit rule added"),
+    "time_limit_rule.changed": pgettext_lazy("audit action", "Time-limit rule changed"),
+    "time_limit_rule.deleted": pgettext_lazy("audit action", "Time-limit rule deleted"),
+    "calendar_day.added": pgettext_lazy("audit action", "Calendar adjustment added"),
+    "calendar_day.changed": pgettext_lazy("audit action", "Calendar adjustment changed"),
+    "calendar_day.deleted": pgettext_lazy("audit action", "Calendar adjustment deleted"),
+    "calendar_year.added": pgettext_lazy("audit action", "Year calendar entered"),
+    "calendar_year.changed": pgettext_lazy("audit action", "Year calendar changed"),
+    "calendar_year.deleted": pgettext_lazy("audit action", "Year calendar deleted"),
 }
 
 

@@ -23,7 +23,7 @@ from .services import ActionError, _referral_of
 
 def _expect(task: HumanTask, bpmn_id: str) -> None:
     if task.bpmn_id != bpmn_id:
-        raise ActionError(_("该任务不能办理此操作"))
+        raise ActionError(_("This task cannot take this action"))
 
 
 def request_extension(task: HumanTask, *, actor: Any, days: int, reason: str) -> ClockChange:
@@ -32,15 +32,18 @@ def request_extension(task: HumanTask, *, actor: Any, days: int, reason: str) ->
     referral = _referral_of(task)
     reason = reason.strip()
     if days <= 0:
-        raise ActionError(_("请填写延长的工作日数"))
+        raise ActionError(_("Please give the number of working days to add"))
     if not reason:
-        raise ActionError(_("申请延期必须填写理由"))
+        raise ActionError(_("An extension needs a reason"))
     clock = engine.task_data(task.task_id).get("clock") or {}
     cap = int(clock.get("max_extension_days") or 0)
     used = int(clock.get("extended_days") or 0)
     if cap and used + days > cap:
         raise ActionError(
-            _("该事项最多可延长 %(cap)s 个工作日（已延长 %(used)s 个），依据：%(source)s")
+            _(
+                "This item can be extended by at most %(cap)s working days "
+                "(%(used)s used already); source: %(source)s"
+            )
             % {"cap": cap, "used": used, "source": clock.get("source", "")}
         )
     with transaction.atomic(durable=True):
@@ -72,7 +75,7 @@ def decide_extension(task: HumanTask, *, actor: Any, approved: bool, note: str) 
     referral = _referral_of(task)
     note = note.strip()
     if not approved and not note:
-        raise ActionError(_("不予延期必须说明理由"))
+        raise ActionError(_("Refusing an extension needs a reason"))
     with transaction.atomic(durable=True):
         change = (
             ClockChange.objects.select_for_update()
@@ -81,7 +84,7 @@ def decide_extension(task: HumanTask, *, actor: Any, approved: bool, note: str) 
             .first()
         )
         if change is None:
-            raise ActionError(_("没有待审批的延期申请"))
+            raise ActionError(_("No extension request is waiting for a decision"))
         engine.complete_task(
             task.task_id,
             actor=actor,
@@ -108,7 +111,7 @@ def request_materials(task: HumanTask, *, actor: Any, materials: str) -> ClockCh
     referral = _referral_of(task)
     materials = materials.strip()
     if not materials:
-        raise ActionError(_("请列明需要补正的材料"))
+        raise ActionError(_("Please list the materials missing"))
     with transaction.atomic(durable=True):
         change = ClockChange.objects.create(
             referral=referral,
@@ -141,7 +144,7 @@ def receive_materials(task: HumanTask, *, actor: Any, note: str) -> ClockChange:
             .first()
         )
         if change is None:
-            raise ActionError(_("没有等待补正的材料"))
+            raise ActionError(_("No missing materials are awaited"))
         engine.complete_task(task.task_id, actor=actor, data={"materials_note": note.strip()})
         referral.refresh_from_db()
         change.approved, change.decided_by, change.decided_at = True, actor, timezone.now()
@@ -164,13 +167,16 @@ def answer_supervision_notice(
     """督办回复: the agency gives the reason it is late and the date it promises to finish."""
     answer = answer.strip()
     if not answer:
-        raise ActionError(_("请说明逾期原因"))
+        raise ActionError(_("Please give the reason for the delay"))
     if promised_date is None or promised_date < timezone.localdate():
-        raise ActionError(_("承诺办结日期不能早于今天"))
+        raise ActionError(_("The promised completion date cannot be before today"))
     with transaction.atomic(durable=True):
         notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
         if notice.answered_at is not None:
-            raise ActionError(_("该督办已由 %(user)s 回复") % {"user": notice.answered_by})
+            raise ActionError(
+                _("This supervision notice was already answered by %(user)s")
+                % {"user": notice.answered_by}
+            )
         notice.answer, notice.promised_date = answer, promised_date
         notice.answered_by, notice.answered_at = actor, timezone.now()
         notice.save(update_fields=["answer", "promised_date", "answered_by", "answered_at"])

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Division
@@ -22,26 +23,33 @@ from .models import ApplicantNotice, Case, Referral
 
 
 class IntakeForm(forms.Form):
-    village = forms.ModelChoiceField(label=_("村（社区）"), queryset=Division.objects.none())
-    address = forms.CharField(label=_("详细地址"), required=False, max_length=200)
+    village = forms.ModelChoiceField(
+        label=_("Village (community)"), queryset=Division.objects.none()
+    )
+    address = forms.CharField(label=_("Street address"), required=False, max_length=200)
     classification = forms.ChoiceField(
-        label=_("家庭类别"), choices=Household.Classification.choices
+        label=_("Household classification"), choices=Household.Classification.choices
     )
     monthly_income_yuan = forms.DecimalField(
-        label=_("家庭月收入（元）"),
+        label=_("Monthly household income (yuan)"),
         min_value=Decimal(0),
         decimal_places=2,
         max_digits=12,
         initial=0,
     )
-    channel = forms.ChoiceField(label=_("申请渠道"), choices=Case.Channel.choices)
-    statement = forms.CharField(label=_("困难情况"), widget=forms.Textarea(attrs={"rows": 3}))
+    channel = forms.ChoiceField(label=_("Application channel"), choices=Case.Channel.choices)
+    statement = forms.CharField(label=_("Difficulties"), widget=forms.Textarea(attrs={"rows": 3}))
     items = forms.ModelMultipleChoiceField(
-        label=_("申请事项"),
+        label=_("Items applied for"),
         queryset=Item.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
     )
-    consent = forms.BooleanField(label=_("申请人同意向有关部门共享家庭信息"), required=False)
+    consent = forms.BooleanField(
+        label=_(
+            "The applicant agrees to share the household's information with the agencies concerned"
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, township: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,13 +57,15 @@ class IntakeForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=_("姓名"), max_length=50)
-    id_number = forms.CharField(label=_("身份证号码"), max_length=20)
-    relation = forms.ChoiceField(label=_("与户主关系"), choices=Member.Relation.choices)
-    phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
-    work_capacity = forms.ChoiceField(label=_("劳动能力"), choices=Member.WorkCapacity.choices)
-    disability = forms.ChoiceField(label=_("残疾等级"), choices=Member.Disability.choices)
-    serious_illness = forms.BooleanField(label=_("重特大疾病"), required=False)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
+    id_number = forms.CharField(label=_("ID number"), max_length=20)
+    relation = forms.ChoiceField(
+        label=_("Relation to head of household"), choices=Member.Relation.choices
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    work_capacity = forms.ChoiceField(label=_("Work capacity"), choices=Member.WorkCapacity.choices)
+    disability = forms.ChoiceField(label=_("Disability grade"), choices=Member.Disability.choices)
+    serious_illness = forms.BooleanField(label=_("Serious or major illness"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,10 +84,10 @@ class BaseMemberFormSet(forms.BaseFormSet):
             return
         numbers = [f.cleaned_data["id_number"] for f in self.forms if f.cleaned_data]
         if len(numbers) != len(set(numbers)):
-            raise forms.ValidationError(_("同一身份证号码不能登记两次"))
+            raise forms.ValidationError(_("The same ID number cannot be registered twice"))
         heads = [f for f in self.forms if f.cleaned_data and f.cleaned_data["relation"] == "head"]
         if len(heads) != 1:
-            raise forms.ValidationError(_("请登记且仅登记一名户主"))
+            raise forms.ValidationError(_("Register exactly one head of household"))
 
 
 # One row to start with; 增加成员 adds more (a blank extra row would fail validation, since its
@@ -93,13 +103,13 @@ def _agencies(county: Division | None) -> Any:
 
 class ReviewForm(forms.Form):
     accepted = forms.TypedChoiceField(
-        label=_("审查结论"),
-        choices=[("yes", _("予以受理")), ("no", _("不予受理"))],
+        label=_("Review decision"),
+        choices=[("yes", _("Accept")), ("no", _("Refuse"))],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
-        label=_("不予受理理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason for refusing"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -116,7 +126,7 @@ class SplitForm(forms.Form):
                 queryset=agencies,
                 initial=default,
                 required=False,
-                empty_label=_("（不转办）"),
+                empty_label=_("(not referred)"),
             )
 
     def choices(self) -> list[tuple[Item, Agency]]:
@@ -129,15 +139,21 @@ class SplitForm(forms.Form):
 
 class SignForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("签收意见"),
-        choices=[("sign", _("签收")), ("return", _("退回窗口")), ("transfer", _("移交其他部门"))],
+        label=_("Decision on the referral"),
+        choices=[
+            ("sign", _("Sign for")),
+            ("return", _("Return to the window")),
+            ("transfer", _("Transfer to another agency")),
+        ],
         widget=forms.RadioSelect,
     )
     transfer_to = forms.ModelChoiceField(
-        label=_("移交至"), queryset=Agency.objects.none(), required=False
+        label=_("Transfer to"), queryset=Agency.objects.none(), required=False
     )
     reason = forms.CharField(
-        label=_("退回或移交理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason for returning or transferring"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -149,36 +165,36 @@ class HandleForm(forms.Form):
     """办理: feed back the result, or ask for an extension, or ask for missing materials."""
 
     handling = forms.ChoiceField(
-        label=_("办理操作"),
+        label=_("Handling"),
         choices=[
-            ("feedback", _("反馈办理结果")),
-            ("extend", _("申请延期")),
-            ("suspend", _("要求补正材料（暂停计时）")),
+            ("feedback", _("Report the outcome")),
+            ("extend", _("Ask for an extension")),
+            ("suspend", _("Ask for missing materials (the clock stops)")),
         ],
         initial="feedback",
         widget=forms.RadioSelect,
     )
     outcome = forms.ChoiceField(
-        label=_("办理结果"),
+        label=_("Outcome"),
         required=False,
         choices=[("", "---------")]
         + [c for c in Referral.Outcome.choices if c[0] != Referral.Outcome.WITHDRAWN],
     )
     amount_yuan = forms.DecimalField(
-        label=_("救助金额（元）"),
+        label=_("Assistance amount (yuan)"),
         required=False,
         min_value=Decimal(0),
         decimal_places=2,
         max_digits=12,
     )
     note = forms.CharField(
-        label=_("办理说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Handling note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     extension_days = forms.IntegerField(
-        label=_("延长工作日数"), required=False, min_value=1, max_value=60
+        label=_("Working days to add"), required=False, min_value=1, max_value=60
     )
     reason = forms.CharField(
-        label=_("延期理由或需补正的材料"),
+        label=_("Reason for the extension, or the materials missing"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -187,11 +203,13 @@ class HandleForm(forms.Form):
         data = super().clean() or {}
         handling = data.get("handling")
         if handling == "feedback" and not data.get("outcome"):
-            self.add_error("outcome", _("请选择办理结果"))
+            self.add_error("outcome", _("Please choose the outcome"))
         if handling == "extend" and not data.get("extension_days"):
-            self.add_error("extension_days", _("请填写延长的工作日数"))
+            self.add_error("extension_days", _("Please give the number of working days to add"))
         if handling in {"extend", "suspend"} and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("请填写延期理由或需补正的材料"))
+            self.add_error(
+                "reason", _("Please give the reason for the extension, or the materials missing")
+            )
         return data
 
 
@@ -209,39 +227,43 @@ def _handle(task: HumanTask, user: Any, d: dict[str, Any]) -> object:
 
 class ExtensionDecisionForm(forms.Form):
     approved = forms.TypedChoiceField(
-        label=_("延期审批"),
-        choices=[("yes", _("准予延期")), ("no", _("不予延期"))],
+        label=_("Extension decision"),
+        choices=[("yes", _("Approve the extension")), ("no", _("Refuse the extension"))],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_("审批意见"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Decision remarks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class MaterialsReceivedForm(forms.Form):
-    received = forms.BooleanField(label=_("申请人已补齐材料，恢复部门办理计时"))
+    received = forms.BooleanField(
+        label=_("The applicant has supplied the materials: restart the agency's clock")
+    )
     note = forms.CharField(
-        label=_("收到的材料"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Materials supplied"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class SupervisionAnswerForm(forms.Form):
-    answer = forms.CharField(label=_("逾期原因"), widget=forms.Textarea(attrs={"rows": 2}))
+    answer = forms.CharField(
+        label=_("Reason for the delay"), widget=forms.Textarea(attrs={"rows": 2})
+    )
     promised_date = forms.DateField(
-        label=_("承诺办结日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Promised completion date"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
 class RerouteForm(forms.Form):
     to = forms.ModelChoiceField(
-        label=_("改派至"),
+        label=_("Re-route to"),
         queryset=Agency.objects.none(),
         required=False,
-        empty_label=_("（撤回该事项）"),
+        empty_label=_("(withdraw this item)"),
     )
     reason = forms.CharField(
-        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -250,31 +272,36 @@ class RerouteForm(forms.Form):
 
 
 class NotifyForm(forms.Form):
-    channel = forms.ChoiceField(label=_("告知方式"), choices=ApplicantNotice.Channel.choices)
-    text = forms.CharField(label=_("告知内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    channel = forms.ChoiceField(label=_("Notice channel"), choices=ApplicantNotice.Channel.choices)
+    text = forms.CharField(label=_("Notice text"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class CloseForm(forms.Form):
-    confirm = forms.BooleanField(label=_("各事项均已告知申请人，确认办结归档"))
+    confirm = forms.BooleanField(
+        label=_("The applicant has been told the outcome of every item: close and file the case")
+    )
 
 
 class GenericTaskForm(forms.Form):
     approved = forms.TypedChoiceField(
-        label=_("意见"),
-        choices=[("yes", _("同意")), ("no", _("不同意"))],
+        label=_("Opinion"),
+        choices=[("yes", _("Agree")), ("no", _("Disagree"))],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class SupervisionForm(forms.Form):
     text = forms.CharField(
-        label=_("督办意见"),
+        label=_("Supervision remarks"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        initial=_("该事项已超过办理时限，请于2个工作日内办结并反馈。"),
+        initial=_(
+            "This item is past its time limit. "
+            "Please complete it within 2 working days and report back."
+        ),
     )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from onedoor.audit.actions import log_action
 from workflows import handlers
@@ -18,10 +21,14 @@ from .models import SUBJECT_CASE, ApplicantNotice, Case, Referral, SupervisionNo
 def refused(call: ServiceCall) -> dict[str, Any]:
     """The written refusal notice (不予受理告知) the window hands the applicant."""
     reason = str(call.params.get("reason") or "").strip()
-    text = (
-        f"经审查，您的救助申请不予受理。理由：{reason or '未说明'}。"
-        "如有异议，可依法申请行政复议或者提起行政诉讼。"
-    )
+    # A document handed to the applicant: written in the platform's language, whatever
+    # language the clerk whose refusal triggered it reads the UI in.
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(
+            "After review, your application for assistance is not accepted. Reason: "
+            "%(reason)s. If you disagree, you may apply for administrative reconsideration "
+            "or bring an administrative lawsuit according to law."
+        ) % {"reason": reason or _("not stated")}
     case = (
         Case.objects.filter(pk=int(call.instance.subject_id)).first()
         if call.instance.subject_type == SUBJECT_CASE
@@ -60,6 +67,29 @@ def _case(call: ServiceCall) -> Case | None:
     return Case.objects.select_related("township").filter(pk=int(call.instance.subject_id)).first()
 
 
+# The text of an automatic 督办, by level and late step (a handling step when unknown).
+NOTICE_TEXTS = {
+    (1, "sign"): gettext_noop(
+        "Signing for this item is past its time limit (%(due)s). Please act on it at once, "
+        "and give the reason for the delay and the date you promise to complete it."
+    ),
+    (1, "handle"): gettext_noop(
+        "Handling this item is past its time limit (%(due)s). Please act on it at once, "
+        "and give the reason for the delay and the date you promise to complete it."
+    ),
+    (2, "sign"): gettext_noop(
+        "This item is still not completed after its signing time limit (%(due)s) passed. "
+        "Supervision is escalated: the leader in charge should see that it is done, and give "
+        "the reason for the delay and the date you promise to complete it."
+    ),
+    (2, "handle"): gettext_noop(
+        "This item is still not completed after its handling time limit (%(due)s) passed. "
+        "Supervision is escalated: the leader in charge should see that it is done, and give "
+        "the reason for the delay and the date you promise to complete it."
+    ),
+}
+
+
 def _raise_notice(call: ServiceCall, referral: Referral, level: int) -> SupervisionNotice | None:
     """An automatic 督办 of a level, once per step, level and due time.
 
@@ -73,15 +103,12 @@ def _raise_notice(call: ServiceCall, referral: Referral, level: int) -> Supervis
         step=step, level=level, due_at=due_at, issued_by__isnull=True
     ).exists():
         return None
-    what = {"sign": "签收", "handle": "办理"}.get(step, step)
     due_text = timezone.localtime(due_at).strftime("%Y-%m-%d") if due_at else ""
-    if level == 1:
-        text = f"该事项{what}已超过时限（{due_text}），请立即办理，并说明逾期原因和承诺办结日期。"
-    else:
-        text = (
-            f"该事项{what}逾期（时限 {due_text}）后仍未办结，升级督办，请分管领导督促办理，"
-            "并说明逾期原因和承诺办结日期。"
-        )
+    template = NOTICE_TEXTS.get((level, step), NOTICE_TEXTS[(min(level, 2), "handle")])
+    # Stored and shown to the agency as written: in the platform's language, like a paper
+    # notice, whether a timer or a request in another language raised it.
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(template) % {"due": due_text}
     notice = SupervisionNotice.objects.create(
         referral=referral, level=level, step=step, due_at=due_at, text=text, issued_at=call.now
     )

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from onedoor.catalogue.models import Item
@@ -54,23 +55,25 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
 class Case(models.Model):
     class Channel(models.TextChoices):
-        WALK_IN = "walk_in", _("窗口申请")
-        ON_BEHALF = "on_behalf", _("村（居）代办")
-        OUTREACH = "outreach", _("主动发现")
+        WALK_IN = "walk_in", _("At the window")
+        ON_BEHALF = "on_behalf", _("Through the village (community) assistant")
+        OUTREACH = "outreach", _("Found by outreach")
 
-    reference = models.CharField(_("受理编号"), max_length=30, unique=True)
+    reference = models.CharField(_("Reference"), max_length=30, unique=True)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="cases")
     applicant = models.ForeignKey("households.Member", on_delete=models.PROTECT, related_name="+")
     township = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="cases")
-    channel = models.CharField(_("申请渠道"), max_length=20, choices=Channel.choices)
-    statement = models.TextField(_("困难情况"), blank=True)
+    channel = models.CharField(_("Application channel"), max_length=20, choices=Channel.choices)
+    statement = models.TextField(_("Difficulties"), blank=True)
     first_contact = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name=_("首问负责人"),
+        verbose_name=_("First contact"),
     )
-    consent_to_share = models.BooleanField(_("同意向有关部门共享信息"), default=False)
+    consent_to_share = models.BooleanField(
+        _("Consents to sharing information with the agencies"), default=False
+    )
     consent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     process = models.OneToOneField(
@@ -103,7 +106,7 @@ class CaseItem(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    materials_received = models.JSONField(_("已收材料"), default=list, blank=True)
+    materials_received = models.JSONField(_("Materials received"), default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "item"], name="case_item_unique")]
@@ -141,11 +144,11 @@ class Referral(models.Model):
     """One requested item sent to one agency (转办; 转介 when the agency is a charity)."""
 
     class Outcome(models.TextChoices):
-        GRANTED = "granted", _("予以救助")
-        REFUSED = "refused", _("不予救助")
-        SERVICE_GIVEN = "service", _("已提供服务")
-        REFERRED_ON = "referred_on", _("已转介其他渠道")
-        WITHDRAWN = "withdrawn", _("已撤回")
+        GRANTED = "granted", _("Assistance granted")
+        REFUSED = "refused", _("Assistance refused")
+        SERVICE_GIVEN = "service", _("Service provided")
+        REFERRED_ON = "referred_on", _("Referred to another channel")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
@@ -167,9 +170,9 @@ class Referral(models.Model):
     returns = models.PositiveSmallIntegerField(default=0)
     transfers = models.PositiveSmallIntegerField(default=0)
     # Feedback (反馈).
-    outcome = models.CharField(_("办理结果"), max_length=20, choices=Outcome.choices, blank=True)
-    amount_fen = models.PositiveIntegerField(_("救助金额（分）"), null=True, blank=True)
-    note = models.TextField(_("说明"), blank=True)
+    outcome = models.CharField(_("Outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    amount_fen = models.PositiveIntegerField(_("Assistance amount (fen)"), null=True, blank=True)
+    note = models.TextField(_("Note"), blank=True)
     feedback_at = models.DateTimeField(null=True, blank=True)
     # Working days from referral to feedback, on the official calendar (figures read it).
     working_days_taken = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -193,22 +196,25 @@ class Referral(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return "转介" if self.agency.is_charity else "转办"
+        """转介 to a charity, 转办 to a government agency (a noun inside sentences)."""
+        if self.agency.is_charity:
+            return pgettext("referral kind", "onward referral")
+        return pgettext("referral kind", "referral")
 
 
 class ApplicantNotice(models.Model):
     """What the window told the household, how, and when (告知)."""
 
     class Channel(models.TextChoices):
-        IN_WRITING = "writing", _("书面告知")
-        IN_PERSON = "in_person", _("当面告知")
-        PHONE = "phone", _("电话告知")
-        SMS = "sms", _("短信告知")
+        IN_WRITING = "writing", _("In writing")
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("By phone")
+        SMS = "sms", _("By text message")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(max_length=20, default="outcome")  # outcome | refusal
-    channel = models.CharField(_("告知方式"), max_length=20, choices=Channel.choices)
-    text = models.TextField(_("告知内容"))
+    channel = models.CharField(_("Notice channel"), max_length=20, choices=Channel.choices)
+    text = models.TextField(_("Notice text"))
     notified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -231,14 +237,14 @@ class SupervisionNotice(models.Model):
     # The step that was late (sign / handle), and its due time when the notice was raised.
     step = models.CharField(max_length=10, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
-    text = models.TextField(_("督办意见"))
+    text = models.TextField(_("Supervision remarks"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     issued_at = models.DateTimeField(default=timezone.now)
     # The agency's answer (督办回复).
-    answer = models.TextField(_("逾期原因"), blank=True)
-    promised_date = models.DateField(_("承诺办结日期"), null=True, blank=True)
+    answer = models.TextField(_("Reason for the delay"), blank=True)
+    promised_date = models.DateField(_("Promised completion date"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -255,7 +261,7 @@ class SupervisionNotice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"督办 {self.referral}"
+        return gettext("Supervision of %(referral)s") % {"referral": self.referral}
 
     @property
     def is_answered(self) -> bool:
@@ -275,13 +281,13 @@ class ClockChange(models.Model):
     """A lawful change to a running clock: extension (延期) or suspension (补正材料中止)."""
 
     class Kind(models.TextChoices):
-        EXTENSION = "extension", _("延期")
-        SUSPENSION = "suspension", _("补正材料（暂停计时）")
+        EXTENSION = "extension", _("Extension")
+        SUSPENSION = "suspension", _("Missing materials (clock stopped)")
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="clock_changes")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    reason = models.TextField(_("理由"))
-    days = models.PositiveSmallIntegerField(_("延长工作日"), null=True, blank=True)
+    reason = models.TextField(_("Reason"))
+    days = models.PositiveSmallIntegerField(_("Working days added"), null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

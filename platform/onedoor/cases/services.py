@@ -68,20 +68,23 @@ def register_application(
 ) -> Case:
     """一表登记: register the household (or reuse it) and the application, start its process."""
     if not items:
-        raise ActionError(_("请至少选择一项救助事项"))
+        raise ActionError(_("Choose at least one assistance item"))
     if village.parent_id != township.pk:
-        raise ActionError(_("所选村（社区）不属于本乡镇（街道）"))
+        raise ActionError(_("The village (community) chosen is not in this township (street)"))
     with transaction.atomic(durable=True):
         if household is None:
             if not members:
-                raise ActionError(_("请至少登记一名家庭成员"))
+                raise ActionError(_("Register at least one household member"))
             members = [replace(m, id_number=normalize(m.id_number)) for m in members]
             duplicates = Member.objects.filter(id_number__in=[m.id_number for m in members])
             if duplicates.exists():
                 first = duplicates.select_related("household").first()
                 assert first is not None
                 raise ActionError(
-                    _("身份证号码 %(id)s 已登记在 %(household)s，请从已有家庭登记申请")
+                    _(
+                        "ID number %(id)s is already registered in %(household)s; "
+                        "register the application from that household"
+                    )
                     % {"id": first.masked_id_number, "household": first.household}
                 )
             household = Household.objects.create(
@@ -140,7 +143,7 @@ def _complete(task: HumanTask, actor: Any, data: dict[str, Any]) -> None:
 def review_application(task: HumanTask, *, actor: Any, accepted: bool, reason: str = "") -> Case:
     case = Case.objects.get(pk=int(task.subject_id))
     if not accepted and not reason.strip():
-        raise ActionError(_("不予受理必须填写理由"))
+        raise ActionError(_("Refusing an application needs a reason"))
     with transaction.atomic(durable=True):
         before = describe(case)
         _complete(task, actor, {"accepted": accepted, "refusal_reason": reason.strip()})
@@ -160,13 +163,20 @@ def refer_case(task: HumanTask, *, actor: Any, choices: list[tuple[Item, Agency]
     """分办: send each requested item to an agency."""
     case = Case.objects.select_related("township").get(pk=int(task.subject_id))
     if not case.consent_to_share:
-        raise ActionError(_("申请人尚未同意向有关部门共享信息，不能转办"))
+        raise ActionError(
+            _(
+                "The applicant has not agreed to share information with the agencies, "
+                "so the case cannot be referred"
+            )
+        )
     if not choices:
-        raise ActionError(_("请至少转办一个事项"))
+        raise ActionError(_("Refer at least one item"))
     county = case.township.parent
     for _item, agency in choices:
         if agency.county_id != (county.pk if county else None):
-            raise ActionError(_("%(agency)s 不是本县成员单位") % {"agency": agency})
+            raise ActionError(
+                _("%(agency)s is not a member agency of this county") % {"agency": agency}
+            )
     with transaction.atomic(durable=True):
         referrals = [
             Referral.objects.create(case=case, item=item, agency=agency) for item, agency in choices
@@ -206,7 +216,7 @@ def _referral_of(task: HumanTask) -> Referral:
         .first()
     )
     if referral is None:
-        raise ActionError(_("该任务没有对应的转办事项"))
+        raise ActionError(_("This task belongs to no referral"))
     return referral
 
 
@@ -222,14 +232,14 @@ def sign_referral(
     referral = _referral_of(task)
     reason = reason.strip()
     if decision in {"return", "transfer"} and not reason:
-        raise ActionError(_("退回或移交必须填写理由"))
+        raise ActionError(_("Returning or transferring needs a reason"))
     if decision == "transfer":
         if transfer_to is None:
-            raise ActionError(_("请选择移交的部门"))
+            raise ActionError(_("Choose the agency to transfer to"))
         if transfer_to.pk == referral.agency_id:
-            raise ActionError(_("不能移交给本部门"))
+            raise ActionError(_("A referral cannot be transferred to its own agency"))
     elif decision not in {"sign", "return"}:
-        raise ActionError(_("无效的操作"))
+        raise ActionError(_("Invalid decision"))
     with transaction.atomic(durable=True):
         before = describe(referral)
         data: dict[str, Any] = {"decision": decision, "reason": reason}
@@ -266,9 +276,9 @@ def give_feedback(
     """反馈: the agency's result for the referral."""
     referral = _referral_of(task)
     if outcome not in Referral.Outcome.values or outcome == Referral.Outcome.WITHDRAWN:
-        raise ActionError(_("请选择办理结果"))
+        raise ActionError(_("Please choose the outcome"))
     if outcome == Referral.Outcome.REFUSED and not note.strip():
-        raise ActionError(_("不予救助必须说明理由"))
+        raise ActionError(_("Refusing assistance needs a reason"))
     with transaction.atomic(durable=True):
         before = describe(referral)
         referral.outcome, referral.amount_fen, referral.note = outcome, amount_fen, note.strip()
@@ -309,7 +319,7 @@ def reroute_referral(
     """The window re-routes a returned referral to another agency, or withdraws it (to=None)."""
     referral = _referral_of(task)
     if to is None and not reason.strip():
-        raise ActionError(_("撤回事项必须填写理由"))
+        raise ActionError(_("Withdrawing an item needs a reason"))
     with transaction.atomic(durable=True):
         before = describe(referral)
         if to is None:
@@ -333,7 +343,7 @@ def notify_applicant(task: HumanTask, *, actor: Any, channel: str, text: str) ->
     """告知: record how and what the household was told."""
     case = Case.objects.get(pk=int(task.subject_id))
     if not text.strip():
-        raise ActionError(_("请填写告知内容"))
+        raise ActionError(_("Please write what the applicant was told"))
     with transaction.atomic(durable=True):
         notice = ApplicantNotice.objects.create(
             case=case, channel=channel, text=text.strip(), notified_by=actor
@@ -374,9 +384,9 @@ def complete_generic_task(task: HumanTask, *, actor: Any, approved: bool, note: 
 def issue_supervision_notice(referral: Referral, *, actor: Any, text: str) -> SupervisionNotice:
     """督办: the coordinator chases the agency about an open referral."""
     if not referral.is_open:
-        raise ActionError(_("该事项已办结，无需督办"))
+        raise ActionError(_("This item is completed and needs no supervision"))
     if not text.strip():
-        raise ActionError(_("请填写督办意见"))
+        raise ActionError(_("Please write the supervision remarks"))
     with transaction.atomic(durable=True):
         # A coordinator's own 督办 stands at the level the process has escalated it to.
         level = max(1, referral.escalation_level)

@@ -32,8 +32,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("The inbox is for agency officers only"))
     referrals = (
         Referral.objects.filter(agency=staff.agency, current_task__isnull=False)
-        .select_related("case__township", "item", "current_task")
-        .annotate(notices=Count("supervision_notices"))
+        .select_related("case__township", "case__applicant", "item", "current_task")
+        .annotate(
+            notices=Count("supervision_notices"),
+            unanswered=Count(
+                "supervision_notices", filter=Q(supervision_notices__answered_at__isnull=True)
+            ),
+        )
         .order_by("due_at", "referred_at")
     )
     return render(
@@ -185,7 +190,9 @@ def answer_notice(request: HttpRequest, pk: int) -> HttpResponse:
         or staff.role != Staff.Role.AGENCY_OFFICER
         or staff.agency_id != referral.agency_id
     ):
-        raise PermissionDenied(_("只有承办部门可以回复督办"))
+        raise PermissionDenied(
+            _("Only the agency handling the referral can answer its supervision notices")
+        )
     form = SupervisionAnswerForm(request.POST)
     if form.is_valid():
         try:
@@ -198,7 +205,9 @@ def answer_notice(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ActionError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("已回复督办"))
+            messages.success(request, _("Supervision notice answered"))
     else:
-        messages.error(request, _("请填写逾期原因和承诺办结日期"))
+        messages.error(
+            request, _("Please give the reason for the delay and the promised completion date")
+        )
     return redirect("cases:referral", referral.pk)

@@ -13,10 +13,12 @@ class Item(models.Model):
     """An assistance item and the agency kind responsible for it."""
 
     code = models.CharField(max_length=40, unique=True)
-    name = models.CharField(_("事项名称"), max_length=100)
-    category = models.CharField(_("类别"), max_length=50)
-    agency_kind = models.CharField(_("责任部门"), max_length=20, choices=Agency.Kind.choices)
-    materials = models.JSONField(_("所需材料"), default=list, blank=True)
+    name = models.CharField(_("Item name"), max_length=100)
+    category = models.CharField(_("Category"), max_length=50)
+    agency_kind = models.CharField(
+        _("Responsible agency"), max_length=20, choices=Agency.Kind.choices
+    )
+    materials = models.JSONField(_("Materials needed"), default=list, blank=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:

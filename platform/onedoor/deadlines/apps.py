@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DeadlinesConfig(AppConfig):
     name = "onedoor.deadlines"
     label = "deadlines"
-    verbose_name = "办理时限"
+    verbose_name = _("Time limits")
 
     def ready(self) -> None:
         from . import handlers  # noqa: F401  (registers the service-task handlers)

@@ -11,6 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from onedoor.catalogue.models import Item
@@ -20,7 +21,7 @@ from onedoor.directory.models import Division
 class CalendarDay(models.Model):
     """A day that differs from the official calendar: a local closure, or a year entered by hand."""
 
-    day = models.DateField(_("日期"))
+    day = models.DateField(_("Date"))
     # None: everywhere on the platform; a county: that county only (a local closure).
     county = models.ForeignKey(
         Division,
@@ -29,10 +30,10 @@ class CalendarDay(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"level": "county"},
-        verbose_name=_("适用县（市、区）"),
+        verbose_name=_("Applies to county (city, district)"),
     )
-    is_workday = models.BooleanField(_("是否工作日"))
-    note = models.CharField(_("说明"), max_length=200)
+    is_workday = models.BooleanField(_("Working day"))
+    note = models.CharField(_("Note"), max_length=200)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -40,8 +41,8 @@ class CalendarDay(models.Model):
 
     class Meta:
         ordering = ["day"]
-        verbose_name = _("日历调整")
-        verbose_name_plural = _("日历调整")
+        verbose_name = _("Calendar adjustment")
+        verbose_name_plural = _("Calendar adjustments")
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "county"],
@@ -54,8 +55,9 @@ class CalendarDay(models.Model):
         ]
 
     def __str__(self) -> str:
-        kind = "工作日" if self.is_workday else "休息日"
-        return f"{self.day} {kind}（{self.note}）"
+        if self.is_workday:
+            return gettext("%(day)s working day (%(note)s)") % {"day": self.day, "note": self.note}
+        return gettext("%(day)s day off (%(note)s)") % {"day": self.day, "note": self.note}
 
 
 class CalendarYear(models.Model):
@@ -65,8 +67,8 @@ class CalendarYear(models.Model):
     trustworthy once its holidays are entered; this row says they are.
     """
 
-    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
-    source = models.CharField(_("依据"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("Year"), unique=True)
+    source = models.CharField(_("Source"), max_length=200)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -74,11 +76,11 @@ class CalendarYear(models.Model):
 
     class Meta:
         ordering = ["year"]
-        verbose_name = _("手工录入的年度日历")
-        verbose_name_plural = _("手工录入的年度日历")
+        verbose_name = _("Year calendar entered by hand")
+        verbose_name_plural = _("Year calendars entered by hand")
 
     def __str__(self) -> str:
-        return f"{self.year}（{self.source}）"
+        return gettext("%(year)s (%(source)s)") % {"year": self.year, "source": self.source}
 
 
 class TimeLimitRuleQuerySet(models.QuerySet["TimeLimitRule"]):
@@ -99,15 +101,15 @@ class TimeLimitRuleQuerySet(models.QuerySet["TimeLimitRule"]):
 
 class TimeLimitRule(models.Model):
     class Step(models.TextChoices):
-        ACCEPT = "accept", _("受理审查")
-        SIGN = "sign", _("签收")
-        HANDLE = "handle", _("办理并反馈")
-        NOTIFY = "notify", _("告知申请人")
+        ACCEPT = "accept", _("Acceptance review")
+        SIGN = "sign", _("Sign for")
+        HANDLE = "handle", _("Handle and report back")
+        NOTIFY = "notify", _("Notify the applicant")
 
     class SourceLevel(models.TextChoices):
-        NATIONAL = "national", _("国家规定")
-        LOCAL = "local", _("地方规定")
-        PRACTICE = "practice", _("本县惯例")
+        NATIONAL = "national", _("National rule")
+        LOCAL = "local", _("Local rule")
+        PRACTICE = "practice", _("County practice")
 
     # None: the general rule for the step, used when an item has none of its own.
     item = models.ForeignKey(
@@ -116,26 +118,32 @@ class TimeLimitRule(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="time_limits",
-        verbose_name=_("事项"),
+        verbose_name=_("Item"),
     )
-    step = models.CharField(_("环节"), max_length=10, choices=Step.choices)
-    working_days = models.PositiveSmallIntegerField(_("时限（工作日）"))
-    remind_days_before = models.PositiveSmallIntegerField(_("提前催办（工作日）"), default=1)
-    escalate_after_days = models.PositiveSmallIntegerField(_("逾期后升级督办（工作日）"), default=3)
-    max_extension_days = models.PositiveSmallIntegerField(_("最多可延长（工作日）"), default=0)
-    source = models.CharField(_("依据"), max_length=200)
+    step = models.CharField(_("Step"), max_length=10, choices=Step.choices)
+    working_days = models.PositiveSmallIntegerField(_("Time limit (working days)"))
+    remind_days_before = models.PositiveSmallIntegerField(
+        _("Remind before (working days)"), default=1
+    )
+    escalate_after_days = models.PositiveSmallIntegerField(
+        _("Escalate after overdue (working days)"), default=3
+    )
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("Longest extension (working days)"), default=0
+    )
+    source = models.CharField(_("Source"), max_length=200)
     source_level = models.CharField(
-        _("依据层级"), max_length=10, choices=SourceLevel.choices, default=SourceLevel.PRACTICE
+        _("Source level"), max_length=10, choices=SourceLevel.choices, default=SourceLevel.PRACTICE
     )
-    effective_from = models.DateField(_("生效日期"))
-    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    effective_from = models.DateField(_("Effective from"))
+    effective_to = models.DateField(_("Effective until"), null=True, blank=True)
 
     objects = TimeLimitRuleQuerySet.as_manager()
 
     class Meta:
         ordering = ["item__code", "step", "-effective_from"]
-        verbose_name = _("时限规则")
-        verbose_name_plural = _("时限规则")
+        verbose_name = _("Time-limit rule")
+        verbose_name_plural = _("Time-limit rules")
         indexes = [models.Index(fields=["step", "item", "effective_from"], name="rule_lookup_idx")]
         constraints = [
             models.CheckConstraint(
@@ -146,5 +154,9 @@ class TimeLimitRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = self.item.name if self.item else "通用"
-        return f"{what} · {self.get_step_display()} · {self.working_days} 个工作日"
+        what = self.item.name if self.item else gettext("All items")
+        return ngettext(
+            "%(what)s · %(step)s · %(days)s working day",
+            "%(what)s · %(step)s · %(days)s working days",
+            self.working_days,
+        ) % {"what": what, "step": self.get_step_display(), "days": self.working_days}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,9 +12,9 @@ class Division(models.Model):
     """An administrative division: county, township/street, or village/community."""
 
     class Level(models.TextChoices):
-        COUNTY = "county", _("县（市、区）")
-        TOWNSHIP = "township", _("乡镇（街道）")
-        VILLAGE = "village", _("村（社区）")
+        COUNTY = "county", _("County (city, district)")
+        TOWNSHIP = "township", _("Township (street)")
+        VILLAGE = "village", _("Village (community)")
 
     code = models.CharField(max_length=12, unique=True)
     name = models.CharField(max_length=100)
@@ -48,26 +49,26 @@ class Agency(models.Model):
     """A member agency of the county's joint conference, which receives referrals."""
 
     class Kind(models.TextChoices):
-        CIVIL_AFFAIRS = "civil", _("民政")
-        EDUCATION = "education", _("教育")
-        HEALTH = "health", _("卫健")
-        MEDICAL_SECURITY = "medical", _("医保")
-        HOUSING = "housing", _("住建")
-        HUMAN_RESOURCES = "hr", _("人社")
-        TRADE_UNION = "union", _("工会")
-        DISABLED = "disabled", _("残联")
-        JUSTICE = "justice", _("司法")
-        CHARITY = "charity", _("慈善会")
+        CIVIL_AFFAIRS = "civil", _("Civil affairs")
+        EDUCATION = "education", _("Education")
+        HEALTH = "health", _("Health")
+        MEDICAL_SECURITY = "medical", _("Medical security")
+        HOUSING = "housing", _("Housing and construction")
+        HUMAN_RESOURCES = "hr", _("Human resources and social security")
+        TRADE_UNION = "union", _("Trade union")
+        DISABLED = "disabled", _("Disabled persons' federation")
+        JUSTICE = "justice", _("Justice")
+        CHARITY = "charity", _("Charity federation")
 
     code = models.CharField(max_length=30, unique=True)
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     county = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="agencies")
     # The seed documents ask each member unit for these three.
-    responsible_section = models.CharField(_("责任科室"), max_length=100, blank=True)
-    leader_in_charge = models.CharField(_("分管领导"), max_length=50, blank=True)
-    contact_person = models.CharField(_("联络员"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    responsible_section = models.CharField(_("Responsible section"), max_length=100, blank=True)
+    leader_in_charge = models.CharField(_("Leader in charge"), max_length=50, blank=True)
+    contact_person = models.CharField(_("Contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("Phone"), max_length=30, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -88,12 +89,12 @@ class Staff(models.Model):
     """A user's role and the scope it applies to (one row per user)."""
 
     class Role(models.TextChoices):
-        WINDOW = "window", _("窗口工作人员")
-        VILLAGE_ASSISTANT = "village", _("村（居）协理员")
-        AGENCY_OFFICER = "agency", _("部门经办人")
-        COORDINATOR = "coordinator", _("联席会议办公室")
-        SUPERVISOR = "supervisor", _("监督人员")
-        ADMINISTRATOR = "admin", _("系统管理员")
+        WINDOW = "window", _("Window staff")
+        VILLAGE_ASSISTANT = "village", _("Village assistant")
+        AGENCY_OFFICER = "agency", _("Agency officer")
+        COORDINATOR = "coordinator", _("Joint-conference office")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        ADMINISTRATOR = "admin", _("System administrator")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
@@ -107,10 +108,11 @@ class Staff(models.Model):
     )
     phone = models.CharField(max_length=30, blank=True)
     # An agency's leader in charge (分管领导) receives level-2 督办.
-    is_agency_leader = models.BooleanField(_("分管领导"), default=False)
+    is_agency_leader = models.BooleanField(_("Leader in charge"), default=False)
 
     class Meta:
-        verbose_name_plural = "staff"
+        verbose_name = _("Staff member")
+        verbose_name_plural = _("Staff")
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(role="agency") | models.Q(agency__isnull=False),
@@ -119,7 +121,10 @@ class Staff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.display_name}（{self.get_role_display()}）"
+        return gettext("%(name)s (%(role)s)") % {
+            "name": self.display_name,
+            "role": self.get_role_display(),
+        }
 
     @property
     def display_name(self) -> str:
