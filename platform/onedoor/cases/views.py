@@ -27,7 +27,7 @@ from workflows.models import HumanTask
 from . import services
 from .access import can_act, get_case_for_user, get_referral_for_user, get_task_for_user, staff_of
 from .forms import IntakeForm, MemberFormSet, action_for, cleaned, form_for
-from .models import Case, Referral
+from .models import Case, CaseItem, Referral
 
 INTAKE_ROLES = {Staff.Role.WINDOW, Staff.Role.VILLAGE_ASSISTANT}
 
@@ -52,10 +52,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue", "")
     if stage:
         cases = cases.filter(stage=stage)
+    # Filters on items and referrals are EXISTS, not joins: a join repeats a case once per
+    # match and needs DISTINCT, which sorts every visible case before the first page shows;
+    # without it the page is read in order from the (township, created_at) index.
     if item:
-        cases = cases.filter(items__item__code=item)
+        cases = cases.filter(Exists(CaseItem.objects.filter(case=OuterRef("pk"), item__code=item)))
     if agency:
-        cases = cases.filter(referrals__agency__code=agency)
+        cases = cases.filter(
+            Exists(Referral.objects.filter(case=OuterRef("pk"), agency__code=agency))
+        )
     if overdue:
         late = Referral.objects.filter(
             case=OuterRef("pk"), current_task__isnull=False, due_at__lt=timezone.now()
@@ -63,9 +68,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(Exists(late))
     visible = Case.objects.visible_to(request.user)
     context = {
-        "page": Paginator(cases.distinct().order_by("-created_at"), 30).get_page(
-            request.GET.get("page")
-        ),
+        "page": Paginator(cases.order_by("-created_at"), 30).get_page(request.GET.get("page")),
         "stages": visible.order_by().values_list("stage", "stage_name").distinct(),
         "items": Item.objects.filter(is_active=True),
         "agencies": Agency.objects.filter(referrals__case__in=visible).distinct(),
