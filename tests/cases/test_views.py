@@ -121,7 +121,11 @@ def test_pages_open_for_each_role(alices_case, alice, bob, dave, erin, victor) -
     ]:
         client = client_for(user)
         for url in urls:
-            assert client.get(url).status_code == 200, (user, url)
+            response = client.get(url)
+            assert response.status_code == 200, (user, url)
+            # No template syntax leaks onto the page (a multi-line {# #} comment does).
+            body = response.content.decode()
+            assert "{#" not in body and "{%" not in body and "{{" not in body, (user, url)
 
 
 def test_a_role_cannot_use_anothers_pages(alice, bob, erin) -> None:
