@@ -7,6 +7,7 @@ Bob (medical-security officer) lets a referral run late; Dave (coordinator) chas
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +33,14 @@ def client_for(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language() -> Iterator[None]:
+    """LocaleMiddleware leaves a request's language active in the thread after the response;
+    without this, tests run later in this process would get English service errors."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
