@@ -1,11 +1,16 @@
 """Engine benchmark: the one-door path in memory and persisted on PostgreSQL, in one run.
 
-    python -m bench.engine [--cases N]      (make bench runs it against PostgreSQL)
+    python -m bench.engine [--cases N] [--no-state-cache]   (make bench: against PostgreSQL)
 
 Each case: review (accept), split into two referrals, two sign-fors, two handle-and-feedback,
 notify, close: eight user-task completions. "In memory" drives SpiffWorkflow directly with
 the same parsed spec and script engine; "persisted" goes through workflows.engine: row lock,
 load, advance, serialize, save, projections and journal, one transaction per completion.
+Both run the domain's real service-task handlers (deadline clocks on working days).
+It also prints where a persisted completion's time goes: the service handlers (domain code,
+with their queries), the other SQL statements as the driver sees them, COMMIT (the WAL
+flush), and the rest (SpiffWorkflow and Python). --no-state-cache measures a process that
+never saved the previous step (another web worker did), so every step deserializes.
 Creates and drops its own test database.
 """
 
@@ -18,6 +23,9 @@ import statistics
 import sys
 import time
 import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +42,11 @@ from django.db import connection  # noqa: E402
 from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.task import TaskState  # noqa: E402
 
-from workflows import engine  # noqa: E402
+from workflows import engine, handlers  # noqa: E402
 from workflows.definitions import deploy_files, latest_definition  # noqa: E402
 from workflows.models import HumanTask, ProcessInstance  # noqa: E402
 from workflows.runtime import current_instance, script_engine, serializer, spec_cache  # noqa: E402
+from workflows.statecache import workflow_cache  # noqa: E402
 
 REFERRALS = [
     {"item": "医疗救助", "agency": "health", "handle_days": 10},
@@ -54,7 +63,76 @@ PATH: list[tuple[str, dict[str, Any]]] = [
     ("notify_applicant", {"channel": "书面", "text": "已告知"}),
     ("close_case", {}),
 ]
+START_DATA = {"township": "130302001", "county": "130302"}
 OPEN_CASE_STEP = 4  # after both sign-fors: the largest state a case has while open
+
+
+@dataclass
+class Clock:
+    """Seconds spent in service handlers, in SQL statements outside them, and in COMMIT."""
+
+    service: float = 0.0
+    sql: float = 0.0
+    statements: int = 0
+    commit: float = 0.0
+    depth: int = 0  # > 0 while a handler runs: its queries count as handler time
+
+    def timed_handler(self, handler: handlers.Handler) -> handlers.Handler:
+        def run(call: handlers.ServiceCall) -> dict[str, Any]:
+            start = time.perf_counter()
+            self.depth += 1
+            try:
+                return handler(call)
+            finally:
+                self.depth -= 1
+                self.service += time.perf_counter() - start
+
+        return run
+
+    def statement(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            if not self.depth:
+                self.sql += time.perf_counter() - start
+                self.statements += 1
+
+    @contextmanager
+    def watching(self) -> Iterator[None]:
+        plain = {name: handlers.get(name) for name in handlers.registered()}
+        for name, handler in plain.items():
+            assert handler is not None
+            handlers.register(name)(self.timed_handler(handler))
+        plain_commit = connection._commit  # type: ignore[attr-defined]
+
+        def timed_commit() -> None:
+            start = time.perf_counter()
+            try:
+                plain_commit()
+            finally:
+                self.commit += time.perf_counter() - start
+
+        connection._commit = timed_commit  # type: ignore[attr-defined]
+        try:
+            with connection.execute_wrapper(self.statement):
+                yield
+        finally:
+            del connection._commit  # type: ignore[attr-defined]
+            for name, handler in plain.items():
+                assert handler is not None
+                handlers.register(name)(handler)
+
+    def per(self, n: int, elapsed: float) -> str:
+        ms = 1000 / n
+        rest = elapsed - self.service - self.sql - self.commit
+        return (
+            f"service handlers {self.service * ms:.2f} ms, "
+            f"other SQL {self.sql * ms:.2f} ms ({self.statements / n:.1f} statements), "
+            f"COMMIT {self.commit * ms:.2f} ms, SpiffWorkflow + Python {rest * ms:.2f} ms"
+        )
 
 
 def run_in_memory(cases: int) -> tuple[float, int]:
@@ -68,7 +146,7 @@ def run_in_memory(cases: int) -> tuple[float, int]:
                 parsed.spec, parsed.subprocess_specs, script_engine=script_engine
             )
             for task in workflow.get_tasks(state=TaskState.READY):
-                task.data["township"] = "130302001"
+                task.data.update(START_DATA)
             workflow.do_engine_steps()
             for bpmn_id, data in PATH:
                 task = next(
@@ -86,13 +164,13 @@ def run_in_memory(cases: int) -> tuple[float, int]:
     return time.perf_counter() - start, completions
 
 
-def run_persisted(cases: int, actor: Any) -> tuple[float, int, list[int], list[int]]:
+def run_persisted(cases: int, actor: Any, clock: Clock) -> tuple[float, int, list[int], list[int]]:
     instances = [
         engine.start_process(
             "one_door",
             subject_type="bench",
             subject_id=n,
-            data={"township": "130302001"},
+            data=START_DATA,
             actor=actor,
         )
         for n in range(cases)
@@ -105,12 +183,13 @@ def run_persisted(cases: int, actor: Any) -> tuple[float, int, list[int], list[i
     start = time.perf_counter()
     for step, (bpmn_id, data) in enumerate(PATH):
         if step == OPEN_CASE_STEP:
-            pause = time.perf_counter()
+            pause, sql, statements = time.perf_counter(), clock.sql, clock.statements
             for instance in ProcessInstance.objects.filter(subject_type="bench"):
                 blob = bytes(instance.serialized)
                 compressed.append(len(blob))
                 raw.append(len(zlib.decompress(blob)))
             start += time.perf_counter() - pause  # measuring size is not part of the rate
+            clock.sql, clock.statements = sql, statements
         for instance in instances:
             task_id = (
                 HumanTask.objects.filter(instance=instance, bpmn_id=bpmn_id, state="open")
@@ -143,7 +222,14 @@ def embedded_spec_size() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument(
+        "--no-state-cache",
+        action="store_true",
+        help="deserialize every step, as a process that did not save the previous one would",
+    )
     args = parser.parse_args()
+    if args.no_state_cache:
+        workflow_cache.size = 0
     if connection.vendor != "postgresql":
         sys.exit("bench.engine measures PostgreSQL: set DATABASE_URL (make bench does)")
 
@@ -153,8 +239,13 @@ def main() -> None:
         deploy_files([ROOT / "bpmn" / "one_door.bpmn"])
         actor = get_user_model().objects.create_user("bench")
         run_in_memory(20)  # warm up the spec cache and the interpreter
-        mem_s, mem_n = run_in_memory(args.cases)
-        db_s, db_n, compressed, raw = run_persisted(args.cases, actor)
+        mem_clock, db_clock = Clock(), Clock()
+        with mem_clock.watching():
+            mem_s, mem_n = run_in_memory(args.cases)
+        hits, misses = workflow_cache.hits, workflow_cache.misses
+        with db_clock.watching():
+            db_s, db_n, compressed, raw = run_persisted(args.cases, actor, db_clock)
+        hits, misses = workflow_cache.hits - hits, workflow_cache.misses - misses
         spec_bytes = embedded_spec_size()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -170,6 +261,12 @@ def main() -> None:
         "lock + load + advance + save + projections + journal, one transaction each)"
     )
     print(f"ratio:      {mem_rate / db_rate:8.1f} x  (in memory / persisted)")
+    print(f"in memory, per completion:  {mem_clock.per(mem_n, mem_s)}")
+    print(f"persisted, per completion:  {db_clock.per(db_n, db_s)}")
+    print(
+        f"state cache: {hits} of {hits + misses} steps reused the saved workflow"
+        + (" (turned off)" if args.no_state_cache else "")
+    )
     print(
         f"state per open case: {statistics.mean(compressed):.0f} bytes stored (zlib), "
         f"{statistics.mean(raw):.0f} bytes JSON; an embedded spec would add {spec_bytes} bytes JSON"

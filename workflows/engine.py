@@ -3,6 +3,10 @@
 Every call is one transaction: lock the instance row, load the state (spec from the cache),
 fire any timer already due, advance, save, and bring the projections up to date, so the
 inbox and deadlines never disagree with the engine. Timers are fired by `workflows.timers`.
+
+On the hot path the lock is one statement and the save, projections and journal another
+(workflows.store); a workflow saved by this process is reused for the next step while the
+row still carries its revision (workflows.statecache).
 """
 
 from __future__ import annotations
@@ -16,14 +20,13 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
-from django.db.models import Subquery
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.task import Task, TaskState
 
 from .definitions import latest_definition
 from .errors import (
@@ -36,7 +39,7 @@ from .errors import (
     TaskNotFound,
 )
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
-from .projections import end_event, next_timer_at, sync_tasks, waiting_timers
+from .projections import TaskChanges, end_event, next_timer_at, task_row, waiting_timers
 from .runtime import (
     SERIALIZER_VERSION,
     current_instance,
@@ -46,6 +49,8 @@ from .runtime import (
     spec_cache,
 )
 from .signals import instance_advanced
+from .statecache import CachedState, workflow_cache
+from .store import lock_instance_of_task, write_step
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +65,9 @@ class Step:
     """What happened while advancing one instance, for the journal and the signal."""
 
     fired_timers: list[str] = field(default_factory=list)
+    # The READY user tasks once the workflow came to rest (None: not known, persist finds
+    # them). Kept from advance's last look, which spares persist a walk over every task.
+    ready: dict[UUID, Task] | None = None
 
 
 def _actor_id(actor: Actor) -> int | None:
@@ -96,9 +104,9 @@ def advance(instance: ProcessInstance, workflow: BpmnWorkflow) -> Step:
         for _round in range(MAX_ENGINE_ROUNDS):
             workflow.refresh_timers()
             workflow.do_engine_steps()
-            if not any(
-                not task.task_spec.manual for task in workflow.get_tasks(state=TaskState.READY)
-            ):
+            ready = workflow.get_tasks(state=TaskState.READY)
+            if all(task.task_spec.manual for task in ready):
+                step.ready = {task.id: task for task in ready}
                 break
         else:
             raise ProcessFailed(_("The process does not come to rest (a loop)"))
@@ -114,18 +122,69 @@ def advance(instance: ProcessInstance, workflow: BpmnWorkflow) -> Step:
     return step
 
 
+@dataclass
+class Loaded:
+    """A workflow ready to advance, and the READY user tasks (open rows) it was saved with."""
+
+    workflow: BpmnWorkflow
+    ready: frozenset[UUID]
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> dict[UUID, Task]:
+    return {task.id: task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
+
+
+def load(instance: ProcessInstance) -> BpmnWorkflow:
+    """The instance's workflow, deserialized from its stored state (to read, not to save)."""
+    return load_state(bytes(instance.serialized), spec_cache.get(instance.definition_id))
+
+
+def load_locked(instance: ProcessInstance) -> Loaded:
+    """The instance's workflow, from the state cache when it holds this very state.
+
+    The caller must hold the instance's row lock, inside a transaction: the workflow is its
+    own to mutate, and goes back to the cache only when persist's transaction commits.
+    """
+    using = instance._state.db or "default"
+    cached = workflow_cache.take(instance.pk, bytes(instance.serialized), using=using)
+    if cached is not None:
+        return Loaded(cached.workflow, cached.ready)
+    workflow = load(instance)
+    return Loaded(workflow, frozenset(ready_user_tasks(workflow)))
+
+
+PERSISTED_FIELDS = [
+    "serialized",
+    "serializer_version",
+    "next_timer_at",
+    "failure_count",
+    "state",
+    "completed_at",
+    "end_event",
+    "end_event_name",
+    "revision",
+    "updated_at",
+]
+
+
 def persist(
     instance: ProcessInstance,
-    workflow: BpmnWorkflow,
+    loaded: Loaded,
     step: Step,
     *,
     now: datetime,
     events: list[ProcessEvent],
     completed_task_id: UUID | None = None,
     actor: Actor = None,
-) -> None:
-    """Save state and projections and write the journal, in the caller's transaction."""
-    creating = instance.pk is None
+) -> TaskChanges:
+    """Save state and projections and write the journal, in the caller's transaction.
+
+    One statement (workflows.store.write_step). The rows to open are the READY user tasks
+    that were not READY in the loaded state: the open rows are exactly the READY user tasks
+    of the saved state, because every save writes both in one transaction.
+    """
+    workflow = loaded.workflow
+    using = instance._state.db or "default"
     instance.serialized = dump_state(workflow)
     instance.serializer_version = SERIALIZER_VERSION
     instance.next_timer_at = next_timer_at(workflow)
@@ -137,41 +196,40 @@ def persist(
         instance.completed_at = now
         instance.end_event, instance.end_event_name = end_event(workflow)
         events.append(ProcessEvent(kind=ProcessEvent.Kind.COMPLETED, at=now))
-    if creating:
-        instance.save()
-    else:
-        instance.revision += 1
-        instance.save(
-            update_fields=[
-                "serialized",
-                "serializer_version",
-                "next_timer_at",
-                "failure_count",
-                "state",
-                "completed_at",
-                "end_event",
-                "end_event_name",
-                "revision",
-                "updated_at",
-            ]
-        )
-    changes = sync_tasks(
-        instance, workflow, now=now, completed_task_id=completed_task_id, actor_id=_actor_id(actor)
-    )
+    instance.revision += 1
     for event in events:
         event.instance = instance
-    ProcessEvent.objects.bulk_create(events)
+    ready = step.ready if step.ready is not None else ready_user_tasks(workflow)
+    closed, opened = write_step(
+        instance,
+        PERSISTED_FIELDS,
+        ready=list(ready),
+        completed_task_id=completed_task_id,
+        actor_id=_actor_id(actor),
+        now=now,
+        opened=[
+            task_row(instance, task, now) for tid, task in ready.items() if tid not in loaded.ready
+        ],
+        events=events,
+        using=using,
+    )
+    if completed_task_id is not None and all(row.task_id != completed_task_id for row in closed):
+        # Its row was closed behind the engine's back: refuse the step (the caller's
+        # transaction rolls back) with what the row says.
+        raise TaskNotAvailable(_closed_row(completed_task_id).name)
+    workflow_cache.keep_after_commit(
+        instance.pk,
+        CachedState(instance.revision, bytes(instance.serialized), workflow, frozenset(ready)),
+        using=using,
+    )
     instance_advanced.send(
         sender=ProcessInstance,
         instance=instance,
-        opened=changes.opened,
-        closed=changes.closed,
+        opened=opened,
+        closed=closed,
         fired_timers=step.fired_timers,
     )
-
-
-def load(instance: ProcessInstance) -> BpmnWorkflow:
-    return load_state(bytes(instance.serialized), spec_cache.get(instance.definition_id))
+    return TaskChanges(opened=opened, closed=closed)
 
 
 def start_process(
@@ -211,20 +269,19 @@ def start_process(
             )
         ]
         step = advance(instance, workflow)
-        persist(instance, workflow, step, now=now, events=events, actor=actor)
+        persist(instance, Loaded(workflow, frozenset()), step, now=now, events=events, actor=actor)
     return instance
 
 
-def _locked_instance_for_task(task_id: UUID) -> tuple[HumanTask, ProcessInstance]:
-    """Lock the task's instance, then read the task row: a colleague's commit is visible now."""
-    owner = HumanTask.objects.filter(task_id=task_id).values("instance_id")[:1]
-    instance = (
-        ProcessInstance.objects.select_for_update(of=("self",)).filter(pk=Subquery(owner)).first()
-    )
-    if instance is None:
-        raise TaskNotFound(task_id)
+def _closed_row(task_id: UUID) -> HumanTask:
+    """Why a task that is not READY cannot be completed, read after the lock (so current)."""
     row = HumanTask.objects.select_related("completed_by").get(task_id=task_id)
-    return row, instance
+    if row.state == HumanTask.State.COMPLETED:
+        who = row.completed_by.get_username() if row.completed_by else _("System")
+        raise TaskAlreadyCompleted(row.name, who, row.completed_at)
+    if row.state == HumanTask.State.CANCELLED:
+        raise TaskNotAvailable(row.name)
+    return row
 
 
 def complete_task(
@@ -241,23 +298,29 @@ def complete_task(
     task_uuid = UUID(str(task_id))
     clean = check_task_data(data)
     now = timezone.now()
+    using = router.db_for_write(ProcessInstance)
     moved_on_by_timer: str | None = None
-    with transaction.atomic():
-        row, instance = _locked_instance_for_task(task_uuid)
-        if row.state == HumanTask.State.COMPLETED:
-            who = row.completed_by.get_username() if row.completed_by else _("System")
-            raise TaskAlreadyCompleted(row.name, who, row.completed_at)
-        if row.state == HumanTask.State.CANCELLED:
-            raise TaskNotAvailable(row.name)
-        workflow = load(instance)
+    with transaction.atomic(using=using):
+        instance = lock_instance_of_task(task_uuid, using=using)
+        if instance is None:
+            raise TaskNotFound(task_uuid)
+        loaded = load_locked(instance)
+        workflow = loaded.workflow
+        task = workflow.get_task_from_id(task_uuid)
+        if task is None or task.state != TaskState.READY:
+            # The locked state is the truth; its rows say who completed it or why it closed.
+            name = _closed_row(task_uuid).name
+        else:
+            spec = task.task_spec
+            name = spec.bpmn_name or spec.bpmn_id or spec.name
         # Timers first: a passed deadline wins over a late click. next_timer_at says whether
         # any is due, which spares the engine a pass on the common path.
         due = instance.next_timer_at is not None and instance.next_timer_at <= now
         step = advance(instance, workflow) if due else Step()
         task = workflow.get_task_from_id(task_uuid)
         if task is None or task.state != TaskState.READY:
-            persist(instance, workflow, step, now=now, events=[])
-            moved_on_by_timer = row.name
+            persist(instance, loaded, step, now=now, events=[])
+            moved_on_by_timer = name
         else:
             task.data.update(clean)
             try:
@@ -266,19 +329,20 @@ def complete_task(
                 raise ProcessFailed(_("Task error: %(error)s") % {"error": exc}) from exc
             later = advance(instance, workflow)
             step.fired_timers += later.fired_timers
+            step.ready = later.ready
             events = [
                 ProcessEvent(
                     kind=ProcessEvent.Kind.TASK_COMPLETED,
-                    bpmn_id=row.bpmn_id,
+                    bpmn_id=task.task_spec.bpmn_id or task.task_spec.name,
                     task_id=task_uuid,
                     actor_id=_actor_id(actor),
                     data=clean,
                     at=now,
                 )
             ]
-            persist(
+            changes = persist(
                 instance,
-                workflow,
+                loaded,
                 step,
                 now=now,
                 events=events,
@@ -287,10 +351,7 @@ def complete_task(
             )
     if moved_on_by_timer is not None:
         raise TaskNotAvailable(moved_on_by_timer)
-    row.state = HumanTask.State.COMPLETED
-    row.completed_at = now
-    row.completed_by_id = _actor_id(actor)
-    return row
+    return next(row for row in changes.closed if row.task_id == task_uuid)
 
 
 def send_message(
@@ -305,7 +366,8 @@ def send_message(
     now = timezone.now()
     with transaction.atomic():
         instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
-        workflow = load(instance)
+        loaded = load_locked(instance)
+        workflow = loaded.workflow
         step = advance(instance, workflow)
         try:
             workflow.send_event(BpmnEvent(MessageEventDefinition(message_name), payload=clean))
@@ -313,6 +375,7 @@ def send_message(
             raise MessageNotExpected(message_name) from exc
         later = advance(instance, workflow)
         step.fired_timers += later.fired_timers
+        step.ready = later.ready
         events = [
             ProcessEvent(
                 kind=ProcessEvent.Kind.MESSAGE_RECEIVED,
@@ -322,13 +385,14 @@ def send_message(
                 at=now,
             )
         ]
-        persist(instance, workflow, step, now=now, events=events, actor=actor)
+        persist(instance, loaded, step, now=now, events=events, actor=actor)
     return instance
 
 
 def task_data(task_id: UUID | str) -> dict[str, Any]:
     """The data a READY task sees (for a form that shows the referral it works on)."""
     row = HumanTask.objects.select_related("instance").get(task_id=task_id)
+    # Read without the row lock, so never from the state cache (another call may own it).
     workflow = load(row.instance)
     task = workflow.get_task_from_id(UUID(str(task_id)))
     return dict(task.data) if task is not None else {}

@@ -1,4 +1,7 @@
-"""Keeping the query tables in step with the engine state, in the caller's transaction."""
+"""What the query tables say about the engine state: task rows, next timer, end event.
+
+workflows.store writes them, in the step's own transaction.
+"""
 
 from __future__ import annotations
 
@@ -78,7 +81,8 @@ def _evaluate_properties(task: Task) -> dict[str, Any]:
     return values
 
 
-def _task_row(instance: ProcessInstance, task: Task, now: datetime) -> HumanTask:
+def task_row(instance: ProcessInstance, task: Task, now: datetime) -> HumanTask:
+    """The (unsaved) projection row of a user task that has just become READY."""
     spec = task.task_spec
     scope_id, scope_name = _scope(task)
     properties = _evaluate_properties(task)
@@ -132,47 +136,3 @@ def workflow_process_id(task: Task) -> str:
 
 def _is_json_scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
-
-
-def sync_tasks(
-    instance: ProcessInstance,
-    workflow: BpmnWorkflow,
-    *,
-    now: datetime,
-    completed_task_id: UUID | None = None,
-    actor_id: int | None = None,
-) -> TaskChanges:
-    """Open a row for every READY user task, close the rows of tasks no longer READY."""
-    ready = {task.id: task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    open_rows = {
-        row.task_id: row
-        for row in HumanTask.objects.filter(instance=instance, state=HumanTask.State.OPEN).only(
-            "id", "task_id", "bpmn_id", "candidate_group", "lane", "name"
-        )
-    }
-    changes = TaskChanges()
-    cancelled: list[int] = []
-    for task_id, row in open_rows.items():
-        if task_id in ready:
-            continue
-        row.completed_at = now
-        if task_id == completed_task_id:
-            row.state = HumanTask.State.COMPLETED
-            row.completed_by_id = actor_id
-            HumanTask.objects.filter(pk=row.pk).update(
-                state=row.state, completed_at=now, completed_by_id=actor_id
-            )
-        else:  # cancelled by the process (an interrupting event, a withdrawn branch)
-            row.state = HumanTask.State.CANCELLED
-            cancelled.append(row.pk)
-        changes.closed.append(row)
-    if cancelled:
-        HumanTask.objects.filter(pk__in=cancelled).update(
-            state=HumanTask.State.CANCELLED, completed_at=now
-        )
-    new_rows = [
-        _task_row(instance, task, now) for tid, task in ready.items() if tid not in open_rows
-    ]
-    if new_rows:
-        changes.opened = HumanTask.objects.bulk_create(new_rows)
-    return changes

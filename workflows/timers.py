@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .engine import advance, load, persist
+from .engine import advance, load_locked, persist
 from .models import ProcessEvent, ProcessInstance
 
 log = logging.getLogger(__name__)
@@ -59,9 +59,9 @@ def sweep_batch(*, batch_size: int | None = None, now: datetime | None = None) -
         for instance in claimed:
             try:
                 with transaction.atomic():
-                    workflow = load(instance)
-                    step = advance(instance, workflow)
-                    persist(instance, workflow, step, now=now, events=[])
+                    loaded = load_locked(instance)
+                    step = advance(instance, loaded.workflow)
+                    persist(instance, loaded, step, now=now, events=[])
                 result.fired += len(step.fired_timers)
             except Exception as exc:
                 result.failed += 1
