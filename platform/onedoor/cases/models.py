@@ -181,7 +181,22 @@ class Referral(models.Model):
 
     class Meta:
         ordering = ["case", "id"]
-        indexes = [models.Index(fields=["agency", "due_at"], name="referral_agency_due_idx")]
+        indexes = [
+            models.Index(fields=["agency", "due_at"], name="referral_agency_due_idx"),
+            # Open referrals are a few percent of all (README "Scale"): partial indexes keep
+            # the inbox (an agency's, by due date) and the board and overdue filter (a
+            # county's or township's cases, by due date) off the closed history.
+            models.Index(
+                fields=["agency", "due_at", "referred_at"],
+                name="referral_open_agency_due_idx",
+                condition=Q(current_task__isnull=False),
+            ),
+            models.Index(
+                fields=["case", "due_at"],
+                name="referral_open_case_due_idx",
+                condition=Q(current_task__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.reference} · {self.item} → {self.agency}"

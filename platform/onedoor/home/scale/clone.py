@@ -91,14 +91,17 @@ def plan_cases(
         rows.append((t_index, c, township, village, k))
     # Registration order: ids grow with time.
     rows.sort(key=lambda r: templates[r[0]].created_at - r[4] * WEEK)  # type: ignore[operator]
-    counters: Counter[tuple[int, int, int]] = Counter()
+    # References continue each township's numbering (cases already there keep theirs).
+    counters: Counter[tuple[int, int]] = Counter(
+        {(r.township_id, r.year): r.last for r in ReferenceCounter.objects.all()}
+    )
     planned = []
     for t_index, c, township, village, k in rows:
         created = templates[t_index].created_at
         assert created is not None
-        year = timezone.localtime(created - k * WEEK).year
-        counters[(c, township, year)] += 1
-        planned.append((t_index, c, township, village, k, counters[(c, township, year)]))
+        key = (counties[c].townships[township].pk, timezone.localtime(created - k * WEEK).year)
+        counters[key] += 1
+        planned.append((t_index, c, township, village, k, counters[key]))
     return planned
 
 
