@@ -134,12 +134,13 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> dict[UUID, Task]:
     return {task.id: task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
 
 
-def load(instance: ProcessInstance) -> BpmnWorkflow:
+def load(instance: ProcessInstance, definition_hash: str | None = None) -> BpmnWorkflow:
     """The instance's workflow, deserialized from its stored state (to read, not to save)."""
-    return load_state(bytes(instance.serialized), spec_cache.get(instance.definition_id))
+    spec = spec_cache.get(instance.definition_id, definition_hash)
+    return load_state(bytes(instance.serialized), spec)
 
 
-def load_locked(instance: ProcessInstance) -> Loaded:
+def load_locked(instance: ProcessInstance, definition_hash: str | None = None) -> Loaded:
     """The instance's workflow, from the state cache when it holds this very state.
 
     The caller must hold the instance's row lock, inside a transaction: the workflow is its
@@ -149,7 +150,7 @@ def load_locked(instance: ProcessInstance) -> Loaded:
     cached = workflow_cache.take(instance.pk, bytes(instance.serialized), using=using)
     if cached is not None:
         return Loaded(cached.workflow, cached.ready)
-    workflow = load(instance)
+    workflow = load(instance, definition_hash)
     return Loaded(workflow, frozenset(ready_user_tasks(workflow)))
 
 
@@ -246,7 +247,7 @@ def start_process(
         definition = latest_definition(process_id)
     except ProcessDefinition.DoesNotExist as exc:
         raise ProcessNotDeployed(str(exc)) from exc
-    parsed = spec_cache.get(definition.pk)
+    parsed = spec_cache.get(definition.pk, definition.content_hash)
     now = timezone.now()
     with transaction.atomic():
         instance = ProcessInstance(
@@ -301,10 +302,11 @@ def complete_task(
     using = router.db_for_write(ProcessInstance)
     moved_on_by_timer: str | None = None
     with transaction.atomic(using=using):
-        instance = lock_instance_of_task(task_uuid, using=using)
-        if instance is None:
+        locked = lock_instance_of_task(task_uuid, using=using)
+        if locked is None:
             raise TaskNotFound(task_uuid)
-        loaded = load_locked(instance)
+        instance, definition_hash = locked
+        loaded = load_locked(instance, definition_hash)
         workflow = loaded.workflow
         task = workflow.get_task_from_id(task_uuid)
         if task is None or task.state != TaskState.READY:

@@ -159,25 +159,32 @@ class ParsedDefinition:
 
 
 class SpecCache:
-    """Parsed specs per definition version (immutable rows), least recently used evicted."""
+    """Parsed specs per definition version (immutable rows), least recently used evicted.
+
+    Rows are immutable but ids are not forever: emptying the table with its sequence reset
+    (`manage.py flush`, a restore) gives an id to another file. Callers that know the
+    row's content hash pass it, and a cached spec of other content is parsed again.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[int, ParsedDefinition] = OrderedDict()
+        self._items: OrderedDict[int, tuple[str, ParsedDefinition]] = OrderedDict()
         self._lock = Lock()
 
-    def get(self, definition_id: int) -> ParsedDefinition:
+    def get(self, definition_id: int, content_hash: str | None = None) -> ParsedDefinition:
         with self._lock:
-            parsed = self._items.get(definition_id)
-            if parsed is not None:
+            entry = self._items.get(definition_id)
+            if entry is not None and content_hash in (None, entry[0]):
                 self._items.move_to_end(definition_id)
-                return parsed
+                return entry[1]
         from .definitions import parse_definition
         from .models import ProcessDefinition
 
-        parsed = parse_definition(ProcessDefinition.objects.get(pk=definition_id))
+        row = ProcessDefinition.objects.get(pk=definition_id)
+        parsed = parse_definition(row)
         with self._lock:
-            self._items[definition_id] = parsed
+            self._items[definition_id] = (row.content_hash, parsed)
+            self._items.move_to_end(definition_id)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return parsed

@@ -25,7 +25,7 @@ from uuid import UUID
 from django.db import connections, models
 from django.db.models import Field, Subquery
 
-from .models import HumanTask, ProcessEvent, ProcessInstance
+from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
 
 M = TypeVar("M", bound=models.Model)
 Converter = Callable[[Any, Any, Any], Any]
@@ -70,27 +70,36 @@ def rows_to_models(model: type[M], rows: Sequence[Sequence[Any]], using: str) ->
     return objects
 
 
-def lock_instance_of_task(task_id: UUID, *, using: str) -> ProcessInstance | None:
-    """Lock and return the instance that owns task_id, or None if no such task exists."""
+def lock_instance_of_task(
+    task_id: UUID, *, using: str
+) -> tuple[ProcessInstance, str | None] | None:
+    """Lock the instance that owns task_id; return it with its definition's content hash
+    (for the spec cache), or None if no such task exists."""
     if connections[using].vendor != "postgresql":  # the embedded SQLite demo
         owner = HumanTask.objects.using(using).filter(task_id=task_id).values("instance_id")
-        return (
+        instance = (
             ProcessInstance.objects.using(using)
             .select_for_update()
             .filter(pk=Subquery(owner[:1]))
             .first()
         )
+        return (instance, None) if instance is not None else None
     instance_table = _qn(ProcessInstance._meta.db_table, using)
     task_table = _qn(HumanTask._meta.db_table, using)
+    definition_table = _qn(ProcessDefinition._meta.db_table, using)
     sql = (
-        f"SELECT {_column_list(ProcessInstance, using)} FROM {instance_table} "
+        f"SELECT {_column_list(ProcessInstance, using)}, "
+        f"(SELECT content_hash FROM {definition_table} d WHERE d.id = definition_id) "
+        f"FROM {instance_table} "
         f"WHERE id = (SELECT instance_id FROM {task_table} WHERE task_id = %s) FOR UPDATE"
     )
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [task_id])
         rows = cursor.fetchall()
-    found = rows_to_models(ProcessInstance, rows, using)
-    return found[0] if found else None
+    if not rows:
+        return None
+    [instance] = rows_to_models(ProcessInstance, [rows[0][:-1]], using)
+    return instance, rows[0][-1]
 
 
 def _values(obj: models.Model, fields: list[Field[Any, Any]], using: str) -> list[Any]:
