@@ -17,7 +17,7 @@ from onedoor.audit.actions import log_action
 from workflows import engine
 from workflows.models import HumanTask
 
-from .models import ClockChange, SupervisionNotice
+from .models import ClockChange, Referral, SupervisionNotice
 from .services import ActionError, _referral_of
 
 
@@ -77,23 +77,16 @@ def decide_extension(task: HumanTask, *, actor: Any, approved: bool, note: str) 
     if not approved and not note:
         raise ActionError(_("Refusing an extension needs a reason"))
     with transaction.atomic(durable=True):
-        change = (
-            ClockChange.objects.select_for_update()
-            .filter(referral=referral, kind=ClockChange.Kind.EXTENSION, decided_at__isnull=True)
-            .order_by("-requested_at")
-            .first()
-        )
-        if change is None:
-            raise ActionError(_("No extension request is waiting for a decision"))
-        engine.complete_task(
-            task.task_id,
+        change = _settle(
+            task,
+            referral,
+            ClockChange.Kind.EXTENSION,
             actor=actor,
+            approved=approved,
+            note=note,
             data={"extension_approved": approved, "extension_note": note},
+            none_pending=_("No extension request is waiting for a decision"),
         )
-        referral.refresh_from_db()
-        change.approved, change.decided_by, change.decided_at = approved, actor, timezone.now()
-        change.decision_note, change.due_after = note, referral.handle_due_at
-        change.save()
         log_action(
             "referral.extension_approved" if approved else "referral.extension_refused",
             actor=actor,
@@ -102,6 +95,35 @@ def decide_extension(task: HumanTask, *, actor: Any, approved: bool, note: str) 
             after={"due_at": _iso(change.due_after)},
             data={"days": change.days, "reason": note or change.reason},
         )
+    return change
+
+
+def _settle(
+    task: HumanTask,
+    referral: Referral,
+    kind: str,
+    *,
+    actor: Any,
+    approved: bool,
+    note: str,
+    data: dict[str, Any],
+    none_pending: str,
+) -> ClockChange:
+    """Close the pending clock change of a kind: complete its BPMN step, record the outcome and
+    the due time the process set (read back from the referral's projection)."""
+    change = (
+        ClockChange.objects.select_for_update()
+        .filter(referral=referral, kind=kind, decided_at__isnull=True)
+        .order_by("-requested_at")
+        .first()
+    )
+    if change is None:
+        raise ActionError(none_pending)
+    engine.complete_task(task.task_id, actor=actor, data=data)
+    referral.refresh_from_db()
+    change.approved, change.decided_by, change.decided_at = approved, actor, timezone.now()
+    change.decision_note, change.due_after = note, referral.handle_due_at
+    change.save()
     return change
 
 
@@ -137,19 +159,16 @@ def receive_materials(task: HumanTask, *, actor: Any, note: str) -> ClockChange:
     _expect(task, "await_materials")
     referral = _referral_of(task)
     with transaction.atomic(durable=True):
-        change = (
-            ClockChange.objects.select_for_update()
-            .filter(referral=referral, kind=ClockChange.Kind.SUSPENSION, decided_at__isnull=True)
-            .order_by("-requested_at")
-            .first()
+        change = _settle(
+            task,
+            referral,
+            ClockChange.Kind.SUSPENSION,
+            actor=actor,
+            approved=True,
+            note=note.strip(),
+            data={"materials_note": note.strip()},
+            none_pending=_("No missing materials are awaited"),
         )
-        if change is None:
-            raise ActionError(_("No missing materials are awaited"))
-        engine.complete_task(task.task_id, actor=actor, data={"materials_note": note.strip()})
-        referral.refresh_from_db()
-        change.approved, change.decided_by, change.decided_at = True, actor, timezone.now()
-        change.decision_note, change.due_after = note.strip(), referral.handle_due_at
-        change.save()
         log_action(
             "referral.materials_received",
             actor=actor,

@@ -90,7 +90,7 @@ NOTICE_TEXTS = {
 }
 
 
-def _raise_notice(call: ServiceCall, referral: Referral, level: int) -> SupervisionNotice | None:
+def _raise_notice(call: ServiceCall, referral: Referral, level: int, action: str) -> None:
     """An automatic 督办 of a level, once per step, level and due time.
 
     A timer re-armed on a step already overdue (back from a refused extension) fires again at
@@ -102,7 +102,7 @@ def _raise_notice(call: ServiceCall, referral: Referral, level: int) -> Supervis
     if referral.supervision_notices.filter(
         step=step, level=level, due_at=due_at, issued_by__isnull=True
     ).exists():
-        return None
+        return
     due_text = timezone.localtime(due_at).strftime("%Y-%m-%d") if due_at else ""
     template = NOTICE_TEXTS.get((level, step), NOTICE_TEXTS[(min(level, 2), "handle")])
     # Stored and shown to the agency as written: in the platform's language, like a paper
@@ -115,7 +115,12 @@ def _raise_notice(call: ServiceCall, referral: Referral, level: int) -> Supervis
     Referral.objects.filter(pk=referral.pk, escalation_level__lt=level).update(
         escalation_level=level
     )
-    return notice
+    log_action(
+        action,
+        actor=None,
+        referral=referral,
+        data={"step": step, "due_at": due_iso, "level": level, "notice": notice.pk},
+    )
 
 
 @handlers.register("deadline.overdue")
@@ -123,19 +128,7 @@ def overdue(call: ServiceCall) -> dict[str, Any]:
     """A step fell due: level-1 督办 to agency and coordinator (a window step: tell both)."""
     referral = _referral(call)
     if referral is not None:
-        notice = _raise_notice(call, referral, level=1)
-        if notice is not None:
-            log_action(
-                "referral.overdue",
-                actor=None,
-                referral=referral,
-                data={
-                    "step": notice.step,
-                    "due_at": call.params.get("due_at"),
-                    "level": 1,
-                    "notice": notice.pk,
-                },
-            )
+        _raise_notice(call, referral, level=1, action="referral.overdue")
         return {"overdue_at": call.now.isoformat(), "level": 1}
     case = _case(call)
     if case is not None:
@@ -153,17 +146,5 @@ def escalate(call: ServiceCall) -> dict[str, Any]:
     """Still overdue N working days later: level-2 督办 to the agency's leader in charge."""
     referral = _referral(call)
     if referral is not None:
-        notice = _raise_notice(call, referral, level=2)
-        if notice is not None:
-            log_action(
-                "referral.escalated",
-                actor=None,
-                referral=referral,
-                data={
-                    "step": notice.step,
-                    "due_at": call.params.get("due_at"),
-                    "level": 2,
-                    "notice": notice.pk,
-                },
-            )
+        _raise_notice(call, referral, level=2, action="referral.escalated")
     return {"escalated_at": call.now.isoformat(), "level": 2}
