@@ -260,3 +260,16 @@ def test_the_agency_cannot_complete_the_windows_task(alices_case, alice, bob) ->
     assert response.status_code in {403, 404}
     assert HumanTask.objects.get(pk=task.pk).state == "open"
     assert services  # the services module is what the views call
+
+
+def test_intake_and_receipt_look_up_time_limits_once_not_per_item(
+    alices_case, alice, django_assert_max_num_queries
+) -> None:
+    client = client_for(alice)
+    client.get("/cases/new/")  # warm the session and caches
+    # 17 catalogue items, each showing its handling limit: one rule query for all of them.
+    with django_assert_max_num_queries(15):
+        body = client.get("/cases/new/").content.decode()
+    assert "最低生活保障" in body and "20" in body
+    with django_assert_max_num_queries(15):
+        assert client.get(f"/cases/{alices_case.pk}/receipt/").status_code == 200

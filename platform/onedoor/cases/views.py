@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onedoor.audit.models import AuditEvent
 from onedoor.catalogue.models import Item
+from onedoor.deadlines.models import TimeLimitRule
 from onedoor.directory.models import Agency, Staff
 from workflows.errors import EngineError
 from workflows.models import HumanTask
@@ -120,7 +121,13 @@ def intake(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/intake.html",
-        {"form": form, "members": members, "items": Item.objects.filter(is_active=True)},
+        {
+            "form": form,
+            "members": members,
+            "items": TimeLimitRule.objects.prime(
+                Item.objects.filter(is_active=True), "handle", timezone.localdate()
+            ),
+        },
     )
 
 
@@ -206,7 +213,9 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     return render(
-        request, "cases/receipt.html", {"case": case, "items": case.items.select_related("item")}
+        request,
+        "cases/receipt.html",
+        {"case": case, "items": _with_limits(case.items.select_related("item"))},
     )
 
 
@@ -215,3 +224,10 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 def referral_slip(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_referral_for_user(request.user, pk)
     return render(request, "cases/slip.html", {"referral": referral, "case": referral.case})
+
+
+def _with_limits(case_items: Any) -> list[Any]:
+    """Case items with their items' handling limits looked up in one query."""
+    rows = list(case_items)
+    TimeLimitRule.objects.prime([row.item for row in rows], "handle", timezone.localdate())
+    return rows

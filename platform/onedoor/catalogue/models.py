@@ -30,9 +30,14 @@ class Item(models.Model):
     # Time limits are rules with sources and effective dates (deadlines.TimeLimitRule);
     # these read the rule in force today, for pages that show an item's limits.
     def time_limit(self, step: str) -> Any:
+        """The rule in force today for a step, looked up once per item object (pages that list
+        many items fill these in one query with `TimeLimitRule.objects.prime`)."""
         from onedoor.deadlines.models import TimeLimitRule
 
-        return TimeLimitRule.objects.applicable(step, self, timezone.localdate())
+        known = self.__dict__.setdefault("_time_limits", {})
+        if step not in known:
+            known[step] = TimeLimitRule.objects.applicable(step, self, timezone.localdate())
+        return known[step]
 
     @property
     def sign_days(self) -> int | None:

@@ -6,6 +6,7 @@ number here is data an administrator edits, with the document it comes from.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
@@ -97,6 +98,22 @@ class TimeLimitRuleQuerySet(models.QuerySet["TimeLimitRule"]):
             if own is not None:
                 return own
         return rules.filter(item__isnull=True).order_by("-effective_from", "-pk").first()
+
+    def prime(self, items: Iterable[Item], step: str, on: date) -> list[Item]:
+        """Look up the rule in force for each item in one query, and remember it on the item
+        (`Item.time_limit`), so a page listing items asks the database once, not per row."""
+        items = list(items)
+        rules = list(
+            self.in_force(on)
+            .filter(step=step)
+            .filter(Q(item__in=items) | Q(item__isnull=True))
+            .order_by("-effective_from", "-pk")
+        )
+        general = next((r for r in rules if r.item_id is None), None)
+        for item in items:
+            own = next((r for r in rules if r.item_id == item.pk), None)
+            item.__dict__.setdefault("_time_limits", {})[step] = own or general
+        return items
 
 
 class TimeLimitRule(models.Model):
