@@ -32,6 +32,7 @@ from workflows.timers import sweep_batch
 pytestmark = pytest.mark.django_db
 
 FIRST_FROM = re.compile(r'FROM "(\w+)"')
+PARENTHESES = re.compile(r"\([^()]*\)")
 BIG_TABLES = {"cases_case", "cases_referral", "workflows_humantask", "workflows_processinstance"}
 
 
@@ -67,7 +68,10 @@ def full_scans(sql: str, params: Any) -> list[str]:
 def lists_a_big_table(sql: str) -> bool:
     """Statements whose rows come from a big table (their first FROM names it). Choices for a
     filter drop-down (FROM directory_agency joined to referrals) are left out: on this small
-    data set the planner rightly hashes a few thousand referrals for them."""
+    data set the planner rightly hashes a few thousand referrals for them. Subqueries (a count
+    of 督办 per row) are taken out first, so the FROM found is the statement's own."""
+    while (outer := PARENTHESES.sub("", sql)) != sql:
+        sql = outer
     found = FIRST_FROM.search(sql)
     return found is not None and found.group(1) in BIG_TABLES
 
@@ -99,8 +103,9 @@ def assert_indexed(statements: list[tuple[str, Any]]) -> None:
         assert full_scans(sql, params) == [], sql
 
 
-def test_the_agency_inbox_uses_indexes(scale_data: dict[str, Any]) -> None:
-    assert_indexed(page_statements(f"officer-{busiest_agency_code()}", "/inbox/"))
+@pytest.mark.parametrize("query", ["", "?show=overdue&page=2", "?show=unanswered"])
+def test_the_agency_inbox_uses_indexes(scale_data: dict[str, Any], query: str) -> None:
+    assert_indexed(page_statements(f"officer-{busiest_agency_code()}", f"/inbox/{query}"))
 
 
 @pytest.mark.parametrize("query", ["", "?overdue=1"])
@@ -109,9 +114,11 @@ def test_the_case_list_uses_indexes(scale_data: dict[str, Any], query: str) -> N
     assert_indexed(page_statements(f"window-{township.code}", f"/cases/{query}"))
 
 
-def test_the_overdue_board_uses_indexes(scale_data: dict[str, Any]) -> None:
-    county = busiest_township().county
-    assert_indexed(page_statements(f"coordinator-{county.code}", "/board/"))
+@pytest.mark.parametrize("query", ["", "?page=2", "?township={township}"])
+def test_the_overdue_board_uses_indexes(scale_data: dict[str, Any], query: str) -> None:
+    township = busiest_township()
+    url = "/board/" + query.format(township=township.code)
+    assert_indexed(page_statements(f"coordinator-{township.county.code}", url))
 
 
 def test_the_sweep_claims_through_the_timer_index(scale_data: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -124,6 +124,16 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
                 rid=Cast(OuterRef("pk"), models.CharField()), candidate_group=staff.agency.code
             )
             return self.filter(Q(agency=staff.agency) | Exists(touched))
+        if staff is not None and staff.role == Staff.Role.WINDOW:
+            return self.filter(township=staff.division)
+        if staff is not None and staff.role in {
+            Staff.Role.COORDINATOR,
+            Staff.Role.SUPERVISOR,
+            Staff.Role.ADMINISTRATOR,
+        }:
+            # The referral carries its case's township, so a county's open referrals are read
+            # from their own index, not by enumerating the county's cases (README "Scale").
+            return self.filter(township__parent=staff.county)
         return self.filter(case__in=Case.objects.visible_to(user))
 
     def open(self) -> ReferralQuerySet:
@@ -131,6 +141,16 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
 
     def overdue(self, now: Any = None) -> ReferralQuerySet:
         return self.open().filter(due_at__lt=now or timezone.now())
+
+    def with_notice_counts(self) -> ReferralQuerySet:
+        """`notices` (督办 raised) and `unanswered` per referral, as subqueries: unlike a join
+        with GROUP BY they let a LIMIT stop the scan at the first page."""
+        notices = SupervisionNotice.objects.filter(referral=OuterRef("pk")).order_by()
+        count = Func(F("id"), function="COUNT")
+        return self.annotate(
+            notices=Subquery(notices.values(n=count)),
+            unanswered=Subquery(notices.filter(answered_at__isnull=True).values(n=count)),
+        )
 
     def promise_broken(self) -> ReferralQuerySet:
         """Still open after the date the agency promised in answer to a 督办."""
@@ -151,6 +171,11 @@ class Referral(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    # The case's township, copied when the referral is made (a case never changes township):
+    # the board and figures scope and group open referrals by it without joining the cases.
+    township = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals")
     referred_at = models.DateTimeField(default=timezone.now)
@@ -196,10 +221,20 @@ class Referral(models.Model):
                 name="referral_open_case_due_idx",
                 condition=Q(current_task__isnull=False),
             ),
+            models.Index(
+                fields=["township", "due_at"],
+                name="referral_open_township_due_idx",
+                condition=Q(current_task__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.case.reference} · {self.item} → {self.agency}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.township_id is None:
+            self.township_id = self.case.township_id
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -7,7 +7,8 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,30 +25,54 @@ from .models import Referral, SupervisionNotice
 DUE_SOON = timedelta(days=2)
 
 
+INBOX_PAGE = 50
+BOARD_PAGE = 50
+# The inbox's views of the agency's open referrals (the `show` parameter).
+INBOX_VIEWS = ("all", "overdue", "soon", "unanswered")
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None or staff.role != Staff.Role.AGENCY_OFFICER:
         raise PermissionDenied(_("The inbox is for agency officers only"))
-    referrals = (
-        Referral.objects.filter(agency=staff.agency, current_task__isnull=False)
-        .select_related("case__township", "case__applicant", "item", "current_task")
-        .annotate(
-            notices=Count("supervision_notices"),
-            unanswered=Count(
-                "supervision_notices", filter=Q(supervision_notices__answered_at__isnull=True)
-            ),
-        )
-        .order_by("due_at", "referred_at")
+    now = timezone.now()
+    soon = now + DUE_SOON
+    open_referrals = Referral.objects.filter(agency=staff.agency, current_task__isnull=False)
+    unanswered = Exists(
+        SupervisionNotice.objects.filter(referral=OuterRef("pk"), answered_at__isnull=True)
     )
+    views = {
+        "all": Q(),
+        "overdue": Q(due_at__lt=now),
+        "soon": Q(due_at__gte=now, due_at__lt=soon),
+        "unanswered": Q(unanswered),
+    }
+    # One statement counts every view (the tabs), read from the open-referral index.
+    counts = open_referrals.aggregate(
+        **{name: Count("id", filter=condition) for name, condition in views.items()}
+    )
+    show = request.GET.get("show", "all")
+    if show not in views:
+        show = "all"
+    rows = (
+        open_referrals.filter(views[show])
+        .select_related("case__township", "case__applicant", "item", "current_task")
+        .with_notice_counts()
+        .order_by("due_at", "referred_at", "pk")
+    )
+    paginator = Paginator(rows, INBOX_PAGE)
+    paginator.count = counts[show]  # already counted above
     return render(
         request,
         "cases/inbox.html",
         {
-            "referrals": referrals,
-            "now": timezone.now(),
-            "soon": timezone.now() + DUE_SOON,
+            "page": paginator.get_page(request.GET.get("page")),
+            "counts": counts,
+            "show": show,
+            "now": now,
+            "soon": soon,
             "agency": staff.agency,
         },
     )
@@ -100,6 +125,8 @@ def board(request: HttpRequest) -> HttpResponse:
             _("The supervision board is for the joint-conference office and supervisors only")
         )
     now = timezone.now()
+    # A coordinator's and supervisor's scope is their county: its open referrals are read
+    # by township from their partial index (Referral.township), never through the cases.
     open_referrals = Referral.objects.visible_to(request.user).filter(current_task__isnull=False)
     late = Q(due_at__lt=now)
     by_agency = (
@@ -108,31 +135,35 @@ def board(request: HttpRequest) -> HttpResponse:
         .order_by("-overdue", "agency__code")
     )
     by_township = (
-        open_referrals.values("case__township__name")
+        open_referrals.values("township__name", "township__code")
         .annotate(open=Count("id"), overdue=Count("id", filter=late))
-        .order_by("-overdue", "case__township__name")
+        .order_by("-overdue", "township__name")
     )
+    # The overdue list, oldest first, a page at a time; a click on an agency or a township
+    # in the tables above narrows it.
+    overdue = open_referrals.filter(late)
+    narrowed = {}
+    if agency := request.GET.get("agency", ""):
+        overdue = overdue.filter(agency__code=agency)
+        narrowed["agency"] = agency
+    if township := request.GET.get("township", ""):
+        overdue = overdue.filter(township__code=township)
+        narrowed["township"] = township
     overdue = (
-        open_referrals.filter(late)
-        .select_related("case__township", "agency", "item")
-        .annotate(
-            notices=Count("supervision_notices"),
-            unanswered=Count(
-                "supervision_notices", filter=Q(supervision_notices__answered_at__isnull=True)
-            ),
-        )
-        .order_by("due_at")
+        overdue.select_related("case", "township", "agency", "item")
+        .with_notice_counts()
+        .order_by("due_at", "pk")
     )
     extensions = (
         open_referrals.filter(current_task__bpmn_id="approve_extension")
-        .select_related("case__township", "agency", "item")
+        .select_related("case", "agency", "item")
         .prefetch_related("clock_changes")
         .order_by("referred_at")
     )
     broken = (
         Referral.objects.visible_to(request.user)
         .promise_broken()
-        .select_related("case__township", "agency", "item")
+        .select_related("case", "agency", "item")
         .order_by("due_at")
     )
     return render(
@@ -141,7 +172,8 @@ def board(request: HttpRequest) -> HttpResponse:
         {
             "by_agency": by_agency,
             "by_township": by_township,
-            "overdue": overdue,
+            "overdue": Paginator(overdue, BOARD_PAGE).get_page(request.GET.get("page")),
+            "narrowed": narrowed,
             "extensions": extensions,
             "broken": broken,
             "now": now,

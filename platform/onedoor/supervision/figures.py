@@ -218,7 +218,7 @@ def _scope(who: Any) -> tuple[ReferralQuerySet, Division]:
     """The referrals a user may see (visible_to decides), or a whole county's (benchmarks)."""
     if isinstance(who, Division):
         county = who.county
-        return Referral.objects.filter(case__township__parent=county), county
+        return Referral.objects.filter(township__parent=county), county
     staff = staff_of(who)
     if staff is None:
         raise ValueError("figures need a user with a role, or a county")
@@ -277,9 +277,7 @@ def _compute(who: Any, start: date, end: date, *, now: datetime | None, limit: i
     late = Q(current_task__isnull=False, due_at__lt=now)
 
     # 1. One grouped scan: counts per agency x township x item x working days taken.
-    groups = cohort.values(
-        "agency_id", "item_id", "working_days_taken", township_id=F("case__township_id")
-    ).annotate(
+    groups = cohort.values("agency_id", "item_id", "working_days_taken", "township_id").annotate(
         received=Count("id"),
         signed_on_time=Count("id", filter=Q(signed_at__lte=F("sign_due_at"))),
         completed=Count("id", filter=completed),
@@ -306,7 +304,7 @@ def _compute(who: Any, start: date, end: date, *, now: datetime | None, limit: i
     late_groups = list(
         cohort.filter(late)
         .annotate(due_day=TruncDate("due_at", tzinfo=tz))
-        .values("agency_id", "item_id", "due_day", township_id=F("case__township_id"))
+        .values("agency_id", "item_id", "due_day", "township_id")
         .annotate(n=Count("id"))
     )
     ages = working_days_overdue([g["due_day"] for g in late_groups], today, county.code)
@@ -337,7 +335,7 @@ def _compute(who: Any, start: date, end: date, *, now: datetime | None, limit: i
     # 4. The overdue list, oldest first.
     oldest = (
         cohort.filter(late)
-        .select_related("case__township", "agency", "item")
+        .select_related("case", "township", "agency", "item")
         .order_by("due_at", "pk")[:limit]
     )
     overdue = [
@@ -346,7 +344,7 @@ def _compute(who: Any, start: date, end: date, *, now: datetime | None, limit: i
             reference=r.case.reference,
             item=r.item.name,
             agency=r.agency.name,
-            township=r.case.township.name,
+            township=r.township.name,
             step=r.step,
             due_at=r.due_at,
             days_overdue=ages.get(timezone.localdate(r.due_at), 0),
