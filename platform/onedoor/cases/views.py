@@ -43,7 +43,7 @@ def _require_staff(request: HttpRequest) -> Staff:
 @login_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    staff = _require_staff(request)
     cases = Case.objects.visible_to(request.user).select_related(
         "household__village", "township", "applicant"
     )
@@ -72,7 +72,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "page": Paginator(cases.order_by("-created_at"), 30).get_page(request.GET.get("page")),
         "stages": visible.order_by().values_list("stage", "stage_name").distinct(),
         "items": Item.objects.filter(is_active=True),
-        "agencies": Agency.objects.filter(referrals__case__in=visible).distinct(),
+        # The county's member agencies: every case is referred within its county.
+        "agencies": Agency.objects.filter(county=staff.county).order_by("code"),
         "filters": {"stage": stage, "item": item, "agency": agency, "overdue": overdue},
     }
     template = "cases/list.html#rows" if getattr(request, "htmx", False) else "cases/list.html"
