@@ -223,3 +223,33 @@ def test_an_id_number_typed_differently_is_still_a_duplicate(alice) -> None:
             statement="",
             consent=True,
         )
+
+
+def test_handovers_made_before_the_table_existed_are_filled_from_the_audit_trail(
+    alice, bob
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from onedoor.cases.models import Handover
+
+    migration = import_module("onedoor.cases.migrations.0006_handover")
+    case = register(alice, "yiliao")
+    refer_all(case, alice)
+    education = Agency.objects.get(kind="education")
+    services.sign_referral(
+        task_of(case, "sign_for_referral"),
+        actor=bob,
+        decision="transfer",
+        reason="属教育救助",
+        transfer_to=education,
+    )
+    fields = ("referral_id", "kind", "from_agency__kind", "to_agency__kind", "reason", "actor")
+    made = list(Handover.objects.values_list(*fields))
+    assert made == [
+        (Referral.objects.get().pk, "transfer", "medical", "education", "属教育救助", bob.pk)
+    ]
+    Handover.objects.all().delete()
+    migration.from_audit_trail(apps, None)
+    assert list(Handover.objects.values_list(*fields)) == made

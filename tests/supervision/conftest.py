@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 
-from onedoor.cases.models import Case, Referral
+from onedoor.cases.models import Case, Handover, Referral
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Division, Staff
 from onedoor.directory.seed import seed_county
@@ -128,6 +128,11 @@ def make_referral(
         returns=returns,
         transfers=transfers,
     )
+    for kind, times in ((Handover.Kind.RETURN, returns), (Handover.Kind.TRANSFER, transfers)):
+        for _ in range(times):  # sent on by this agency, as sign_referral records it
+            Handover.objects.create(
+                referral=referral, kind=kind, from_agency=referral.agency, reason="不属本部门职责"
+            )
     if open_due:
         referral.current_task = _open_task(referral.pk, at(open_due))
         referral.due_at = at(open_due)

@@ -222,3 +222,44 @@ def test_histogram_percentiles_agree_with_postgresql(scenario: None, dave: Any) 
             pytest.approx(expected["median"]) if expected["median"] is not None else None,
             pytest.approx(expected["p90"]) if expected["p90"] is not None else None,
         )
+
+
+@pytest.mark.django_db
+def test_returns_and_transfers_count_against_the_agency_that_sent_the_work_on(
+    alice: Any, bob: Any, carol: Any, dave: Any
+) -> None:
+    """Through the real services: medical (Bob) transfers a case to education and returns
+    another to the window, which re-routes it to health; the referrals' agency moves on, the
+    returns and transfers stay with medical."""
+    from onedoor.cases import services
+    from onedoor.directory.models import Agency
+    from tests.cases.conftest import refer_all, register, task_of
+
+    transferred = register(alice, "yiliao", seq=1)
+    refer_all(transferred, alice)
+    services.sign_referral(
+        task_of(transferred, "sign_for_referral"),
+        actor=bob,
+        decision="transfer",
+        reason="属教育救助",
+        transfer_to=Agency.objects.get(kind="education"),
+    )
+    returned = register(alice, "yiliao", seq=2)
+    refer_all(returned, alice)
+    services.sign_referral(
+        task_of(returned, "sign_for_referral"), actor=bob, decision="return", reason="材料不全"
+    )
+    services.reroute_referral(
+        task_of(returned, "reroute_referral"), actor=alice, to=Agency.objects.get(kind="health")
+    )
+    assert {r.agency.kind for r in Referral.objects.all()} == {"education", "health"}
+
+    today = date.today()
+    figures = compute(dave, date(today.year, 1, 1), today)
+    counted = {r.code: (r.received, r.returns, r.transfers) for r in figures.by_agency}
+    assert counted["130302-medical"] == (0, 1, 1)
+    assert counted["130302-education"] == (1, 0, 0)
+    assert counted["130302-health"] == (1, 0, 0)
+    assert (figures.total.returns, figures.total.transfers) == (1, 1)
+    [township] = [r for r in figures.by_township if r.code == "130302001"]
+    assert (township.returns, township.transfers) == (1, 1)

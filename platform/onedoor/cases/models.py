@@ -363,6 +363,36 @@ class ClockChange(models.Model):
         return self.decided_at is None
 
 
+class Handover(models.Model):
+    """A referral an agency sent on: returned to the window (退回) or transferred (移交).
+
+    `Referral.agency` moves on to the next agency, so the figures credit returns and
+    transfers to `from_agency`, the one that sent the work on, from these rows.
+    """
+
+    class Kind(models.TextChoices):
+        RETURN = "return", _("Returned")
+        TRANSFER = "transfer", _("Transferred")
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="handovers")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    to_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("Reason"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.referral_id} {self.from_agency_id}"
+
+
 class ReferenceCounter(models.Model):
     """Next sequence number of case references, per township and year."""
 

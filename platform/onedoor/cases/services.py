@@ -27,6 +27,7 @@ from .models import (
     ApplicantNotice,
     Case,
     CaseItem,
+    Handover,
     Referral,
     SupervisionNotice,
     describe,
@@ -252,6 +253,16 @@ def sign_referral(
         else:
             referral.signed_at = timezone.now()
         referral.save(update_fields=["transfers", "returns", "signed_at"])
+        if decision != "sign":
+            # Credited to this agency, which the referral is about to leave.
+            Handover.objects.create(
+                referral=referral,
+                kind=decision,
+                from_agency_id=referral.agency_id,
+                to_agency=transfer_to,
+                reason=reason,
+                actor=actor,
+            )
         _complete(task, actor, data)
         referral.refresh_from_db()
         action = {

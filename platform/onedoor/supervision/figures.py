@@ -33,12 +33,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from onedoor.cases.access import staff_of
-from onedoor.cases.models import Referral, ReferralQuerySet
+from onedoor.cases.models import Handover, Referral, ReferralQuerySet
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.workdays import SPAN, WorkingCalendar
 from onedoor.directory.models import Agency, Division
@@ -189,8 +189,6 @@ class _Tally:
         self.completed += group["completed"]
         self.completed_on_time += group["completed_on_time"]
         self.overdue += group["overdue"]
-        self.returns += group["returns"] or 0
-        self.transfers += group["transfers"] or 0
         if group["working_days_taken"] is not None and group["completed"]:
             self.days[group["working_days_taken"]] += group["completed"]
 
@@ -283,8 +281,6 @@ def _compute(who: Any, start: date, end: date, *, now: datetime | None, limit: i
         completed=Count("id", filter=completed),
         completed_on_time=Count("id", filter=completed & Q(feedback_at__lte=F("handle_due_at"))),
         overdue=Count("id", filter=late),
-        returns=Sum("returns"),
-        transfers=Sum("transfers"),
     )
     total = _Tally()
     agencies: dict[int, _Tally] = {}
@@ -298,6 +294,24 @@ def _compute(who: Any, start: date, end: date, *, now: datetime | None, limit: i
         ):
             tallies.setdefault(key, _Tally()).add(group)
         total.add(group)
+
+    # Returns and transfers, credited to the agency that sent the referral on (the
+    # referral's own agency has moved on to the next one by then).
+    handovers = (
+        Handover.objects.filter(referral__in=cohort.values("pk"))
+        .values("kind", "from_agency_id", "referral__township_id", "referral__item_id")
+        .annotate(n=Count("id"))
+    )
+    for moved in handovers:
+        attribute = "returns" if moved["kind"] == Handover.Kind.RETURN else "transfers"
+        for tallies, key in (
+            (agencies, moved["from_agency_id"]),
+            (townships, moved["referral__township_id"]),
+            (items, moved["referral__item_id"]),
+        ):
+            tally = tallies.setdefault(key, _Tally())
+            setattr(tally, attribute, getattr(tally, attribute) + moved["n"])
+        setattr(total, attribute, getattr(total, attribute) + moved["n"])
 
     # 2. Overdue ages: the distinct due days of what is late, counted on the county calendar.
     tz = timezone.get_current_timezone()

@@ -33,6 +33,7 @@ from onedoor.cases.models import (
     Case,
     CaseItem,
     ClockChange,
+    Handover,
     Referral,
     SupervisionNotice,
 )
@@ -51,6 +52,7 @@ CLONED: list[type[models.Model]] = [
     Case,
     CaseItem,
     Referral,
+    Handover,
     SupervisionNotice,
     ClockChange,
     ApplicantNotice,
@@ -298,6 +300,7 @@ def _rows(case: Case) -> dict[type[models.Model], list[tuple[Any, ...]]]:
         Case: Q(pk=case.pk),
         CaseItem: Q(case_id=case.pk),
         Referral: Q(case_id=case.pk),
+        Handover: Q(referral__case_id=case.pk),
         SupervisionNotice: Q(referral__case_id=case.pk),
         ClockChange: Q(referral__case_id=case.pk),
         ApplicantNotice: Q(case_id=case.pk),
