@@ -91,7 +91,7 @@ def test_board_pages_the_overdue_list_and_narrows_it_to_an_agency(
         client = client_for(dave)
         board = client.get("/board/")
         page4 = client.get("/board/", {"page": 4})
-        medical = Referral.objects.get(case=three_cases[0]).agency.code
+        medical = str(Referral.objects.get(case=three_cases[0]).agency.code)
         narrowed = client.get("/board/", {"agency": medical, "page": 3})
     html = board.content.decode()
     assert board.context["overdue"].paginator.count == 4
