@@ -92,7 +92,7 @@ def test_board_pages_the_overdue_list_and_narrows_it_to_an_agency(
         board = client.get("/board/")
         page4 = client.get("/board/", {"page": 4})
         medical = str(Referral.objects.get(case=three_cases[0]).agency.code)
-        narrowed = client.get("/board/", {"agency": medical, "page": 3})
+        narrowed = client.get("/board/", {"agency": medical, "page": "3"})
     html = board.content.decode()
     assert board.context["overdue"].paginator.count == 4
     assert references(html)[:1] == [three_cases[0].reference]
