@@ -287,6 +287,10 @@ def test_waiting_for_missing_materials_stops_the_clock(alice: Any, bob: Any) -> 
         fire_due_timers()
         assert not referral.supervision_notices.exists()
         assert not Referral.objects.overdue().filter(pk=referral.pk).exists()
+        page = Client()
+        page.force_login(bob)
+        html = page.get(f"/referrals/{referral.pk}/", headers={"accept-language": "zh-hans"})
+        assert "补正材料中，暂停计时" in html.content.decode()
         # The window (not the agency) receives them; 8 working days were left (Nov 5-16).
         clock_services.receive_materials(
             task_of(referral.case, "await_materials"), actor=alice, note="已收到清单原件"
