@@ -102,6 +102,7 @@ def test_board_pages_the_overdue_list_and_narrows_it_to_an_agency(
     # The aggregates link to the narrowed list, and each page keeps its narrowing.
     assert f'href="?agency={medical}#overdue"' in html
     assert f"agency={medical}&amp;page=2" in narrowed.content.decode()
+    assert narrowed.context["narrowed"] == "县医疗保障局"
     rows = {r["agency__code"]: (r["open"], r["overdue"]) for r in board.context["by_agency"]}
     assert rows[medical] == (3, 3)
     townships = list(board.context["by_township"])

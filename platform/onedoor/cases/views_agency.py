@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from onedoor.directory.models import Staff
+from onedoor.directory.models import Agency, Division, Staff
 
 from . import clock, services
 from .access import can_act, get_referral_for_user, staff_of
@@ -142,13 +142,18 @@ def board(request: HttpRequest) -> HttpResponse:
     # The overdue list, oldest first, a page at a time; a click on an agency or a township
     # in the tables above narrows it.
     overdue = open_referrals.filter(late)
-    narrowed = {}
+    narrowed = ""
     if agency := request.GET.get("agency", ""):
         overdue = overdue.filter(agency__code=agency)
-        narrowed["agency"] = agency
-    if township := request.GET.get("township", ""):
+        narrowed = (
+            Agency.objects.filter(code=agency).values_list("name", flat=True).first() or agency
+        )
+    elif township := request.GET.get("township", ""):
         overdue = overdue.filter(township__code=township)
-        narrowed["township"] = township
+        narrowed = (
+            Division.objects.filter(code=township).values_list("name", flat=True).first()
+            or township
+        )
     overdue = (
         overdue.select_related("case", "township", "agency", "item")
         .with_notice_counts()
