@@ -169,6 +169,15 @@ if not 0 <= SUPERVISION_ON_TIME_THRESHOLD <= 100:
         f"got {SUPERVISION_ON_TIME_THRESHOLD}"
     )
 
+# Each process keeps the time-limit rules and working calendars in memory this many seconds
+# (deadlines.cache): an administrator's edit reaches other processes within it; the process
+# that saved it sees it at once. 0 reads them from the database for every clock.
+DEADLINES_CACHE_SECONDS = env_int("DEADLINES_CACHE_SECONDS", 60)
+if DEADLINES_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(
+        f"DEADLINES_CACHE_SECONDS must not be negative, got {DEADLINES_CACHE_SECONDS}"
+    )
+
 # The deployment runner (README "Deployment"): celery beat schedules the timer sweep
 # (workflows.tasks) and any number of Celery workers run it, all on one PostgreSQL and one
 # Redis. The embedded default (`manage.py run_timers`, started by `make demo`) needs none of it.

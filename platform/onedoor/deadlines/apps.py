@@ -10,4 +10,7 @@ class DeadlinesConfig(AppConfig):
     verbose_name = _("Time limits")
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401  (registers the service-task handlers)
+        from . import (
+            cache,  # noqa: F401  (empties the rule and calendar caches when they are edited)
+            handlers,  # noqa: F401  (registers the service-task handlers)
+        )

@@ -12,11 +12,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from onedoor.catalogue.models import Item
 from workflows import handlers
 from workflows.handlers import ServiceCall
 
-from .models import TimeLimitRule
+from .cache import rule_in_force, working_calendar
 from .workdays import WorkingCalendar
 
 log = logging.getLogger(__name__)
@@ -50,12 +49,6 @@ def _dates(
     }
 
 
-def _rule(step: str, referral: dict[str, Any], today: date) -> TimeLimitRule | None:
-    code = referral.get("item_code")
-    item = Item.objects.filter(code=code).first() if code else None
-    return TimeLimitRule.objects.applicable(step, item, today)
-
-
 @handlers.register("deadline.start_step")
 def start_step(call: ServiceCall) -> dict[str, Any]:
     """The clock of a step starting now, from the time-limit rule in force today."""
@@ -63,7 +56,9 @@ def start_step(call: ServiceCall) -> dict[str, Any]:
     referral = call.params.get("referral") or {}
     county = str(call.params.get("county") or "")
     today = timezone.localdate(call.now)
-    rule = _rule(step, referral, today)
+    # Rules and calendars come from the process's cache (deadlines.cache): no query here.
+    code = referral.get("item_code")
+    rule = rule_in_force(step, str(code) if code else None, today)
     # An explicit limit in the referral's data (set by whoever started the process) wins.
     explicit = referral.get(f"{step}_days")
     if explicit is not None:
@@ -74,7 +69,7 @@ def start_step(call: ServiceCall) -> dict[str, Any]:
         days, source = DEFAULT_STEP_DAYS.get(step, 10), "default"
     remind_before = rule.remind_days_before if rule else 1
     escalate_after = rule.escalate_after_days if rule else DEFAULT_ESCALATE_AFTER
-    cal = WorkingCalendar.load(today, county)
+    cal = working_calendar(today, county)
     due = cal.add(today, days)
     clock = {
         "step": step,
@@ -100,7 +95,7 @@ def extend(call: ServiceCall) -> dict[str, Any]:
     days = int(call.params.get("days") or 0)
     if days <= 0:
         raise ValueError("an extension needs a positive number of working days")
-    cal = WorkingCalendar.load(timezone.localdate(call.now), clock.get("county", ""))
+    cal = working_calendar(timezone.localdate(call.now), clock.get("county", ""))
     due = cal.add(_day(clock["due_at"]), days)
     clock.update(
         _dates(cal, due.day, clock.get("remind_before", 1), clock.get("escalate_after", 3)),
@@ -116,7 +111,7 @@ def suspend(call: ServiceCall) -> dict[str, Any]:
     """补正材料: the clock stops; the working days left are kept for when it resumes."""
     clock = dict(call.params.get("clock") or {})
     today = timezone.localdate(call.now)
-    cal = WorkingCalendar.load(today, clock.get("county", ""))
+    cal = working_calendar(today, clock.get("county", ""))
     due_day = _day(clock["due_at"])
     # Today is being worked: it counts as used, the days after it up to the due day remain.
     clock.update(
@@ -132,7 +127,7 @@ def resume(call: ServiceCall) -> dict[str, Any]:
     """The materials arrived: the clock runs again with the working days that were left."""
     clock = dict(call.params.get("clock") or {})
     today = timezone.localdate(call.now)
-    cal = WorkingCalendar.load(today, clock.get("county", ""))
+    cal = working_calendar(today, clock.get("county", ""))
     due = cal.add(today, int(clock.get("remaining_days", 0)))
     clock.update(
         _dates(cal, due.day, clock.get("remind_before", 1), clock.get("escalate_after", 3)),
