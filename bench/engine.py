@@ -1,6 +1,6 @@
 """Engine benchmark: the one-door path in memory and persisted on PostgreSQL, in one run.
 
-    python -m bench.engine [--cases N] [--no-state-cache]   (make bench: against PostgreSQL)
+    python -m bench.engine [--cases N] [--no-state-cache] [--profile N]   (make bench: PostgreSQL)
 
 Each case: review (accept), split into two referrals, two sign-fors, two handle-and-feedback,
 notify, close: eight user-task completions. "In memory" drives SpiffWorkflow directly with
@@ -11,14 +11,18 @@ It also prints where a persisted completion's time goes: the service handlers (d
 with their queries), the other SQL statements as the driver sees them, COMMIT (the WAL
 flush), and the rest (SpiffWorkflow and Python). --no-state-cache measures a process that
 never saved the previous step (another web worker did), so every step deserializes.
+--profile N prints the N costliest functions of the persisted part (cProfile, cumulative time;
+the profiler itself slows the run, so its rate is not the benchmark's).
 Creates and drops its own test database.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -69,13 +73,22 @@ OPEN_CASE_STEP = 4  # after both sign-fors: the largest state a case has while o
 
 @dataclass
 class Clock:
-    """Seconds spent in service handlers, in SQL statements outside them, and in COMMIT."""
+    """Seconds spent in service handlers, in SQL statements outside them, and in COMMIT;
+    of the rest, in the engine's advance (SpiffWorkflow running the step, handlers excluded),
+    serializing the state and taking the workflow to advance (state cache or deserialize)."""
 
     service: float = 0.0
     sql: float = 0.0
     statements: int = 0
     commit: float = 0.0
     depth: int = 0  # > 0 while a handler runs: its queries count as handler time
+    advance: float = 0.0
+    serialize: float = 0.0
+    load: float = 0.0
+    # The bench finding each task to complete (a user's form already knows its task id):
+    # all of it, and its SQL, which is also counted in `sql`.
+    lookup: float = 0.0
+    lookup_sql: float = 0.0
 
     def timed_handler(self, handler: handlers.Handler) -> handlers.Handler:
         def run(call: handlers.ServiceCall) -> dict[str, Any]:
@@ -116,10 +129,39 @@ class Clock:
                 self.commit += time.perf_counter() - start
 
         connection._commit = timed_commit  # type: ignore[attr-defined]
+        plain_advance, plain_dump, plain_load = (
+            engine.advance,
+            engine.dump_state,
+            engine.load_locked,
+        )
+
+        def timed_advance(*args: Any, **kwargs: Any) -> Any:
+            start, service, sql = time.perf_counter(), self.service, self.sql
+            try:
+                return plain_advance(*args, **kwargs)
+            finally:
+                inside = (self.service - service) + (self.sql - sql)
+                self.advance += time.perf_counter() - start - inside
+
+        def timed(plain: Callable[..., Any], field: str) -> Callable[..., Any]:
+            def run(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return plain(*args, **kwargs)
+                finally:
+                    setattr(self, field, getattr(self, field) + time.perf_counter() - start)
+
+            return run
+
+        engine.advance = timed_advance
+        engine.dump_state = timed(plain_dump, "serialize")
+        engine.load_locked = timed(plain_load, "load")
         try:
             with connection.execute_wrapper(self.statement):
                 yield
         finally:
+            engine.advance, engine.dump_state = plain_advance, plain_dump
+            engine.load_locked = plain_load
             del connection._commit  # type: ignore[attr-defined]
             for name, handler in plain.items():
                 assert handler is not None
@@ -128,11 +170,22 @@ class Clock:
     def per(self, n: int, elapsed: float) -> str:
         ms = 1000 / n
         rest = elapsed - self.service - self.sql - self.commit
-        return (
+        line = (
             f"service handlers {self.service * ms:.2f} ms, "
             f"other SQL {self.sql * ms:.2f} ms ({self.statements / n:.1f} statements), "
             f"COMMIT {self.commit * ms:.2f} ms, SpiffWorkflow + Python {rest * ms:.2f} ms"
         )
+        if self.advance:
+            lookup_python = self.lookup - self.lookup_sql
+            other = rest - self.advance - self.serialize - self.load - lookup_python
+            line += (
+                f"\n    of which: advance {self.advance * ms:.2f} ms, "
+                f"serialize {self.serialize * ms:.2f} ms, load {self.load * ms:.2f} ms, "
+                f"the bench's own task lookup {lookup_python * ms:.2f} ms "
+                f"(+ {self.lookup_sql * ms:.2f} ms of SQL above), "
+                f"the rest {other * ms:.2f} ms (projections, journal rows, ORM, signal)"
+            )
+        return line
 
 
 def run_in_memory(cases: int) -> tuple[float, int]:
@@ -191,11 +244,15 @@ def run_persisted(cases: int, actor: Any, clock: Clock) -> tuple[float, int, lis
             start += time.perf_counter() - pause  # measuring size is not part of the rate
             clock.sql, clock.statements = sql, statements
         for instance in instances:
+            looking = time.perf_counter()
+            sql = clock.sql
             task_id = (
                 HumanTask.objects.filter(instance=instance, bpmn_id=bpmn_id, state="open")
                 .values_list("task_id", flat=True)
                 .first()
             )
+            clock.lookup += time.perf_counter() - looking
+            clock.lookup_sql += clock.sql - sql
             assert task_id is not None, f"{bpmn_id} not open on {instance.pk}"
             engine.complete_task(task_id, actor=actor, data=data)
             completions += 1
@@ -227,6 +284,13 @@ def main() -> None:
         action="store_true",
         help="deserialize every step, as a process that did not save the previous one would",
     )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="profile the persisted part and print its N costliest functions (cumulative)",
+    )
     args = parser.parse_args()
     if args.no_state_cache:
         workflow_cache.size = 0
@@ -243,8 +307,13 @@ def main() -> None:
         with mem_clock.watching():
             mem_s, mem_n = run_in_memory(args.cases)
         hits, misses = workflow_cache.hits, workflow_cache.misses
+        profiler = cProfile.Profile() if args.profile else None
         with db_clock.watching():
+            if profiler is not None:
+                profiler.enable()
             db_s, db_n, compressed, raw = run_persisted(args.cases, actor, db_clock)
+            if profiler is not None:
+                profiler.disable()
         hits, misses = workflow_cache.hits - hits, workflow_cache.misses - misses
         spec_bytes = embedded_spec_size()
     finally:
@@ -260,6 +329,10 @@ def main() -> None:
         f"persisted:  {db_rate:8.0f} task completions/s  ({db_s * 1000 / db_n:.2f} ms each, "
         "lock + load + advance + save + projections + journal, one transaction each)"
     )
+    print(
+        f"            {db_n / (db_s - db_clock.lookup):8.0f} task completions/s  without the "
+        "bench's own lookups of the task to complete"
+    )
     print(f"ratio:      {mem_rate / db_rate:8.1f} x  (in memory / persisted)")
     print(f"in memory, per completion:  {mem_clock.per(mem_n, mem_s)}")
     print(f"persisted, per completion:  {db_clock.per(db_n, db_s)}")
@@ -271,6 +344,27 @@ def main() -> None:
         f"state per open case: {statistics.mean(compressed):.0f} bytes stored (zlib), "
         f"{statistics.mean(raw):.0f} bytes JSON; an embedded spec would add {spec_bytes} bytes JSON"
     )
+
+    if profiler is not None:
+        print(f"\npersisted part under cProfile, per completion ({db_n} completions):")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative")
+        _print_per_completion(stats, db_n, args.profile)
+
+
+def _print_per_completion(stats: pstats.Stats, n: int, limit: int) -> None:
+    """The `limit` functions with the most cumulative time, in ms and calls per completion."""
+    rows = sorted(
+        stats.stats.items(),  # type: ignore[attr-defined]
+        key=lambda row: row[1][3],
+        reverse=True,
+    )
+    print(f"{'cum ms':>8} {'own ms':>8} {'calls':>8}  function")
+    for (path, line, name), (_cc, calls, own, cumulative, _callers) in rows[:limit]:
+        where = f"{Path(path).name}:{line}" if line else path
+        print(
+            f"{cumulative * 1000 / n:8.3f} {own * 1000 / n:8.3f} {calls / n:8.1f}  {name} ({where})"
+        )
 
 
 if __name__ == "__main__":
