@@ -56,12 +56,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # Filters on items and referrals are EXISTS, not joins: a join repeats a case once per
     # match and needs DISTINCT, which sorts every visible case before the first page shows;
     # without it the page is read in order from the (township, created_at) index.
+    # Codes are looked up first (two small tables), so the EXISTS probes are index-only.
     if item:
-        cases = cases.filter(Exists(CaseItem.objects.filter(case=OuterRef("pk"), item__code=item)))
+        item_id = Item.objects.filter(code=item).values_list("pk", flat=True).first()
+        cases = cases.filter(Exists(CaseItem.objects.filter(case=OuterRef("pk"), item=item_id)))
     if agency:
-        cases = cases.filter(
-            Exists(Referral.objects.filter(case=OuterRef("pk"), agency__code=agency))
-        )
+        agency_id = Agency.objects.filter(code=agency).values_list("pk", flat=True).first()
+        cases = cases.filter(Exists(Referral.objects.filter(case=OuterRef("pk"), agency=agency_id)))
     if overdue:
         late = Referral.objects.filter(
             case=OuterRef("pk"), current_task__isnull=False, due_at__lt=timezone.now()
