@@ -38,11 +38,13 @@ from .errors import (
     TaskNotAvailable,
     TaskNotFound,
 )
+from .handlers import StepContext
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
 from .projections import TaskChanges, end_event, next_timer_at, task_row, waiting_timers
 from .runtime import (
     SERIALIZER_VERSION,
     current_instance,
+    current_step,
     dump_state,
     load_state,
     script_engine,
@@ -68,6 +70,10 @@ class Step:
     # The READY user tasks once the workflow came to rest (None: not known, persist finds
     # them). Kept from advance's last look, which spares persist a walk over every task.
     ready: dict[UUID, Task] | None = None
+    # What the service handlers share, and the rows they left to be written with the step.
+    context: StepContext = field(default_factory=lambda: StepContext(deferred=True))
+    # The caller writes those rows itself (the sweeper: once for a batch of steps).
+    caller_writes: bool = False
 
 
 def _actor_id(actor: Actor) -> int | None:
@@ -95,11 +101,14 @@ def check_task_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
         ) from exc
 
 
-def advance(instance: ProcessInstance, workflow: BpmnWorkflow) -> Step:
-    """Fire due timers and run automatic tasks until only people or timers can move it on."""
-    step = Step()
+def advance(instance: ProcessInstance, workflow: BpmnWorkflow, step: Step | None = None) -> Step:
+    """Fire due timers and run automatic tasks until only people or timers can move it on.
+
+    Pass the `step` an earlier advance of the same save returned to add to it."""
+    step = step if step is not None else Step()
     before = waiting_timers(workflow)
     token = current_instance.set(instance)
+    step_token = current_step.set(step.context)
     try:
         for _round in range(MAX_ENGINE_ROUNDS):
             workflow.refresh_timers()
@@ -113,8 +122,9 @@ def advance(instance: ProcessInstance, workflow: BpmnWorkflow) -> Step:
     except SpiffWorkflowException as exc:
         raise ProcessFailed(_("Process error: %(error)s") % {"error": exc}) from exc
     finally:
+        current_step.reset(step_token)
         current_instance.reset(token)
-    step.fired_timers = [
+    step.fired_timers += [
         task.task_spec.bpmn_id or task.task_spec.name
         for task in before.values()
         if task.state == TaskState.COMPLETED
@@ -180,9 +190,11 @@ def persist(
 ) -> TaskChanges:
     """Save state and projections and write the journal, in the caller's transaction.
 
-    One statement (workflows.store.write_step). The rows to open are the READY user tasks
-    that were not READY in the loaded state: the open rows are exactly the READY user tasks
-    of the saved state, because every save writes both in one transaction.
+    One statement (workflows.store.write_step), then the rows the step's service handlers
+    collected (StepContext.collect), then the instance_advanced signal. The rows to open are
+    the READY user tasks that were not READY in the loaded state: the open rows are exactly
+    the READY user tasks of the saved state, because every save writes both in one
+    transaction.
     """
     workflow = loaded.workflow
     using = instance._state.db or "default"
@@ -218,6 +230,8 @@ def persist(
         # Its row was closed behind the engine's back: refuse the step (the caller's
         # transaction rolls back) with what the row says.
         raise TaskNotAvailable(_closed_row(completed_task_id).name)
+    if not step.caller_writes:
+        step.context.write()
     workflow_cache.keep_after_commit(
         instance.pk,
         CachedState(instance.revision, bytes(instance.serialized), workflow, frozenset(ready)),
@@ -329,9 +343,7 @@ def complete_task(
                 task.run()
             except (SpiffWorkflowException, WorkflowException) as exc:
                 raise ProcessFailed(_("Task error: %(error)s") % {"error": exc}) from exc
-            later = advance(instance, workflow)
-            step.fired_timers += later.fired_timers
-            step.ready = later.ready
+            step = advance(instance, workflow, step)
             events = [
                 ProcessEvent(
                     kind=ProcessEvent.Kind.TASK_COMPLETED,
@@ -375,9 +387,7 @@ def send_message(
             workflow.send_event(BpmnEvent(MessageEventDefinition(message_name), payload=clean))
         except WorkflowException as exc:
             raise MessageNotExpected(message_name) from exc
-        later = advance(instance, workflow)
-        step.fired_timers += later.fired_timers
-        step.ready = later.ready
+        step = advance(instance, workflow, step)
         events = [
             ProcessEvent(
                 kind=ProcessEvent.Kind.MESSAGE_RECEIVED,

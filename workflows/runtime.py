@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 # The instance whose workflow is being advanced, for service handlers' context.
 current_instance: ContextVar[ProcessInstance | None] = ContextVar("current_instance", default=None)
+# The step being advanced: what its handlers share and the writes they leave for its save.
+current_step: ContextVar[handlers.StepContext | None] = ContextVar("current_step", default=None)
 
 
 class ServiceError(Exception):
@@ -82,6 +84,7 @@ class EngineScriptEngine(PythonScriptEngine):
             bpmn_id=task.task_spec.bpmn_id or "",
             lane=task.task_spec.lane or "",
             now=timezone.now(),
+            step=current_step.get() or handlers.StepContext(),
         )
         try:
             result = handler(call)

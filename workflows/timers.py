@@ -6,6 +6,16 @@ worker got there first), and PostgreSQL re-checks next_timer_at on the locked ro
 instance a concurrent sweeper has just advanced is not claimed again. A savepoint per
 instance keeps one broken case from blocking the rest: its failure is recorded on the
 instance and its next attempt backs off.
+
+1. Claim up to WORKFLOWS_TIMER_BATCH due instances (one statement).
+2. Per instance, in its savepoint: load (state cache or stored state), fire every due timer
+   and run what follows (the domain's handlers collect their rows, StepContext.collect), save
+   state, task rows and journal (one statement), project.
+3. Write the rows the batch's handlers collected, a few statements for the whole batch (the
+   督办, audit events and notifications of twenty cases at once), and commit.
+4. Should step 3 fail, the batch rolls back and is swept again writing each instance's rows
+   in its own savepoint, so the one case whose rows cannot be written is recorded as failed
+   instead of holding up the others.
 """
 
 from __future__ import annotations
@@ -13,12 +23,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .engine import advance, load_locked, persist
+from .engine import Step, advance, load_locked, persist
+from .handlers import StepContext
 from .models import ProcessEvent, ProcessInstance
 
 log = logging.getLogger(__name__)
@@ -44,28 +56,48 @@ def retry_delay(failures: int) -> timedelta:
     return min(RETRY_BASE * (2 ** max(failures - 1, 0)), RETRY_MAX)
 
 
-def sweep_batch(*, batch_size: int | None = None, now: datetime | None = None) -> SweepResult:
-    """Claim one batch of instances with due timers and advance each. Returns what it did."""
+def sweep_batch(
+    *, batch_size: int | None = None, now: datetime | None = None, batch_writes: bool = True
+) -> SweepResult:
+    """Claim one batch of instances with due timers and advance each. Returns what it did.
+
+    With `batch_writes` the rows the handlers collect are written once for the batch;
+    without, with each instance (the fallback when a batch's rows cannot be written)."""
     now = now or timezone.now()
     size = batch_size or settings.WORKFLOWS_TIMER_BATCH
     result = SweepResult()
-    with transaction.atomic():
-        claimed = list(
-            ProcessInstance.objects.select_for_update(skip_locked=True)
-            .filter(next_timer_at__lte=now, state=ProcessInstance.State.RUNNING)
-            .order_by("next_timer_at")[:size]
-        )
-        result.claimed = len(claimed)
-        for instance in claimed:
-            try:
-                with transaction.atomic():
-                    loaded = load_locked(instance)
-                    step = advance(instance, loaded.workflow)
-                    persist(instance, loaded, step, now=now, events=[])
+    try:
+        with transaction.atomic():
+            claimed = list(
+                ProcessInstance.objects.select_for_update(skip_locked=True)
+                .filter(next_timer_at__lte=now, state=ProcessInstance.State.RUNNING)
+                .order_by("next_timer_at")[:size]
+            )
+            result.claimed = len(claimed)
+            writes = StepContext(deferred=True)
+            shared: dict[Any, Any] = {}  # what handlers read, for the whole batch
+            for instance in claimed:
+                context = StepContext(deferred=True, cache=shared, batch=claimed)
+                step = Step(context=context, caller_writes=batch_writes)
+                try:
+                    with transaction.atomic():
+                        loaded = load_locked(instance)
+                        advance(instance, loaded.workflow, step)
+                        persist(instance, loaded, step, now=now, events=[])
+                except Exception as exc:
+                    result.failed += 1
+                    shared.clear()
+                    _record_failure(instance, exc, now)
+                    continue
                 result.fired += len(step.fired_timers)
-            except Exception as exc:
-                result.failed += 1
-                _record_failure(instance, exc, now)
+                # Only now, its savepoint released: a failed step's rows are never written.
+                writes.absorb(step.context)
+            writes.write()
+    except Exception:
+        if not batch_writes:
+            raise
+        log.exception("writing a sweep batch's rows failed; sweeping it instance by instance")
+        return sweep_batch(batch_size=size, now=now, batch_writes=False)
     return result
 
 
