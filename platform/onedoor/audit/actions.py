@@ -1,7 +1,8 @@
-"""log_action: the one way an audit event is written."""
+"""log_action: the one way an audit event is written (log_actions: several at once)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -31,7 +32,7 @@ def _masked(data: dict[str, Any] | None) -> dict[str, Any]:
     return clean
 
 
-def log_action(
+def build_action(
     action: str,
     *,
     actor: AbstractBaseUser | None,
@@ -41,11 +42,11 @@ def log_action(
     after: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Record a state change. Call inside the transaction that makes the change."""
+    """The audit event of a state change, not saved yet: log_actions writes it."""
     staff = getattr(actor, "staff", None) if actor is not None else None
     if referral is not None and case is None:
         case = referral.case
-    event = AuditEvent.objects.create(
+    return AuditEvent(
         at=timezone.now(),
         actor=actor,  # type: ignore[misc]
         actor_role=staff.role if staff else "",
@@ -57,7 +58,41 @@ def log_action(
         after=_masked(after),
         data=_masked(data),
     )
-    from onedoor.cases.notifications import notify_for
 
-    notify_for(event)
+
+def log_actions(events: Sequence[AuditEvent]) -> None:
+    """Write built events (one INSERT) and queue their notifications (sent on commit). Call
+    inside the transaction that makes the changes."""
+    from onedoor.cases.notifications import notify_all
+
+    if not events:
+        return
+    AuditEvent.objects.bulk_create(events)
+    notify_all(events)
+
+
+def log_action(
+    action: str,
+    *,
+    actor: AbstractBaseUser | None,
+    case: Case | None = None,
+    referral: Referral | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record a state change. Call inside the transaction that makes the change."""
+    event = build_action(
+        action,
+        actor=actor,
+        case=case,
+        referral=referral,
+        before=before,
+        after=after,
+        data=data,
+    )
+    event.save()
+    from onedoor.cases.notifications import notify_all
+
+    notify_all([event])
     return event

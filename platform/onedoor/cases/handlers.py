@@ -1,16 +1,27 @@
-"""Service-task handlers for the window's own steps (case.*)."""
+"""Service-task handlers for the window's own steps (case.*) and the clocks' events.
+
+The reminders and 督办 the clocks raise are handed to the engine's step (`call.step.collect`)
+and written when it is saved, or by the timer sweeper once for its whole batch: one INSERT of
+the notices, one UPDATE of the escalation levels, one INSERT of the audit events and the
+notifications' few statements, where each timer used to cost a handful. What they read (the
+case's referrals and automatic notices) is read once per step, in a sweep once per batch.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Case as SwitchOn
+from django.db.models import Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from onedoor.audit.actions import log_action
+from onedoor.audit.actions import build_action, log_actions
+from onedoor.audit.models import AuditEvent
 from workflows import handlers
 from workflows.handlers import ServiceCall
 
@@ -41,10 +52,75 @@ def refused(call: ServiceCall) -> dict[str, Any]:
     return {"notice": text, "issued_at": call.now.isoformat()}
 
 
+@dataclass
+class _Raised:
+    """An audit event a clock handler raised, and the 督办 it issues if any."""
+
+    event: AuditEvent
+    notice: SupervisionNotice | None = None
+
+
+def _write_raised(batch: list[_Raised]) -> None:
+    """Write what the step's clock handlers raised: notices, escalation levels, events."""
+    notices = [raised.notice for raised in batch if raised.notice is not None]
+    if notices:
+        SupervisionNotice.objects.bulk_create(notices)
+        levels: dict[int, int] = {}
+        for notice in notices:
+            levels[notice.referral_id] = max(levels.get(notice.referral_id, 0), notice.level)
+        lower = Q()
+        for rid, level in levels.items():
+            lower |= Q(pk=rid, escalation_level__lt=level)
+        Referral.objects.filter(lower).update(
+            escalation_level=SwitchOn(
+                *(When(pk=rid, then=Value(level)) for rid, level in levels.items())
+            )
+        )
+    for raised in batch:
+        if raised.notice is not None:
+            raised.event.data["notice"] = raised.notice.pk
+    log_actions([raised.event for raised in batch])
+
+
+def _raise(call: ServiceCall, event: AuditEvent, notice: SupervisionNotice | None = None) -> None:
+    call.step.collect(_write_raised, _Raised(event, notice))
+
+
+def _case_ids(call: ServiceCall) -> list[int]:
+    """The cases whose instances are being stepped together with this one (a sweep batch)."""
+    return [
+        int(instance.subject_id)
+        for instance in (*call.step.batch, call.instance)
+        if instance.subject_type == SUBJECT_CASE
+    ]
+
+
+def _referrals(call: ServiceCall) -> dict[int, Referral]:
+    """The case's referrals with what events and notifications show of them. Read once for
+    every case of a sweep batch: each fires several timers, each asks for its referrals."""
+    if call.instance.subject_type != SUBJECT_CASE:
+        return {}
+    by_case: dict[int, dict[int, Referral]] = call.step.cache.setdefault("cases.referrals", {})
+    case_id = int(call.instance.subject_id)
+    if case_id not in by_case:
+        wanted = {cid for cid in _case_ids(call) if cid not in by_case}
+        for cid in wanted:
+            by_case[cid] = {}
+        rows = Referral.objects.select_related("case", "item", "agency")
+        for referral in rows.filter(case_id__in=wanted):
+            by_case[referral.case_id][referral.pk] = referral
+    return by_case[case_id]
+
+
 def _referral(call: ServiceCall) -> Referral | None:
     data = call.params.get("referral") or {}
     rid = data.get("id") if isinstance(data, dict) else None
-    return Referral.objects.select_related("case", "agency").filter(pk=rid).first() if rid else None
+    if not rid:
+        return None
+    referrals = _referrals(call)
+    if int(rid) not in referrals:  # not one of the instance's case (other code's process)
+        return Referral.objects.select_related("case", "item", "agency").filter(pk=rid).first()
+    return referrals[int(rid)]
 
 
 @handlers.register("deadline.remind")
@@ -52,19 +128,22 @@ def remind(call: ServiceCall) -> dict[str, Any]:
     """催办: the referral's step falls due soon; tell the agency."""
     referral = _referral(call)
     if referral is not None:
-        log_action(
+        event = build_action(
             "referral.reminder",
             actor=None,
             referral=referral,
             data={"due_at": call.params.get("due_at")},
         )
+        _raise(call, event)
     return {"reminded_at": call.now.isoformat()}
 
 
 def _case(call: ServiceCall) -> Case | None:
     if call.instance.subject_type != SUBJECT_CASE:
         return None
-    return Case.objects.select_related("township").filter(pk=int(call.instance.subject_id)).first()
+    for referral in _referrals(call).values():
+        return referral.case
+    return Case.objects.filter(pk=int(call.instance.subject_id)).first()
 
 
 # The text of an automatic 督办, by level and late step (a handling step when unknown).
@@ -90,6 +169,26 @@ NOTICE_TEXTS = {
 }
 
 
+# An automatic 督办: (referral, step, level, due time).
+NoticeKey = tuple[int, str, int, datetime | None]
+
+
+def _automatic_notices(call: ServiceCall, referral: Referral) -> set[NoticeKey]:
+    """The automatic 督办 of the referral's case, read once for every case of a sweep batch
+    and kept up to date with those raised since (written with the step or batch)."""
+    by_case: dict[int, set[NoticeKey]] = call.step.cache.setdefault("cases.notices", {})
+    if referral.case_id not in by_case:
+        wanted = {cid for cid in _case_ids(call) if cid not in by_case} | {referral.case_id}
+        for cid in wanted:
+            by_case[cid] = set()
+        rows = SupervisionNotice.objects.filter(
+            referral__case_id__in=wanted, issued_by__isnull=True
+        ).values_list("referral__case_id", "referral_id", "step", "level", "due_at")
+        for case_id, *key in rows:
+            by_case[case_id].add(tuple(key))  # type: ignore[arg-type]
+    return by_case[referral.case_id]
+
+
 def _raise_notice(call: ServiceCall, referral: Referral, level: int, action: str) -> None:
     """An automatic 督办 of a level, once per step, level and due time.
 
@@ -99,28 +198,27 @@ def _raise_notice(call: ServiceCall, referral: Referral, level: int, action: str
     step = str(call.params.get("step") or "handle")
     due_iso = call.params.get("due_at")
     due_at = datetime.fromisoformat(due_iso) if isinstance(due_iso, str) and due_iso else None
-    if referral.supervision_notices.filter(
-        step=step, level=level, due_at=due_at, issued_by__isnull=True
-    ).exists():
+    issued = _automatic_notices(call, referral)
+    if (referral.pk, step, level, due_at) in issued:
         return
+    issued.add((referral.pk, step, level, due_at))
     due_text = timezone.localtime(due_at).strftime("%Y-%m-%d") if due_at else ""
     template = NOTICE_TEXTS.get((level, step), NOTICE_TEXTS[(min(level, 2), "handle")])
     # Stored and shown to the agency as written: in the platform's language, like a paper
     # notice, whether a timer or a request in another language raised it.
     with translation.override(settings.LANGUAGE_CODE):
         text = _(template) % {"due": due_text}
-    notice = SupervisionNotice.objects.create(
+    notice = SupervisionNotice(
         referral=referral, level=level, step=step, due_at=due_at, text=text, issued_at=call.now
     )
-    Referral.objects.filter(pk=referral.pk, escalation_level__lt=level).update(
-        escalation_level=level
-    )
-    log_action(
+    referral.escalation_level = max(referral.escalation_level, level)
+    event = build_action(
         action,
         actor=None,
         referral=referral,
-        data={"step": step, "due_at": due_iso, "level": level, "notice": notice.pk},
+        data={"step": step, "due_at": due_iso, "level": level},  # + the notice's id, once saved
     )
+    _raise(call, event, notice)
 
 
 @handlers.register("deadline.overdue")
@@ -132,12 +230,13 @@ def overdue(call: ServiceCall) -> dict[str, Any]:
         return {"overdue_at": call.now.isoformat(), "level": 1}
     case = _case(call)
     if case is not None:
-        log_action(
+        event = build_action(
             "case.step_overdue",
             actor=None,
             case=case,
             data={"step": call.params.get("step"), "due_at": call.params.get("due_at")},
         )
+        _raise(call, event)
     return {"overdue_at": call.now.isoformat()}
 
 
