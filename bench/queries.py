@@ -28,7 +28,8 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import partial
@@ -258,6 +259,12 @@ def add_cases(template: Any, n: int, k: int | None, seed: int) -> None:
     connections.close_all()
 
 
+def fresh_seed() -> int:
+    """A clone seed not used before on this database: clones of one seed share their task
+    UUIDs, so a second run of the benchmark on the same data must not repeat one."""
+    return ProcessInstance.objects.count() + 1
+
+
 def waiting_count() -> int:
     return ProcessInstance.objects.filter(
         state=ProcessInstance.State.RUNNING, next_timer_at__gt=timezone.now()
@@ -271,12 +278,47 @@ def _sweep_worker(_: int) -> tuple[int, int]:
     return result.claimed, result.fired
 
 
-def sweep(workers: int) -> tuple[int, int, float]:
-    """Fire every due timer with `workers` processes; (instances, timers, seconds)."""
+class Transactions:
+    """Statements and commits while active (one process): explicit COMMITs, and writes run
+    outside a transaction (autocommit: each is one)."""
+
+    def __init__(self) -> None:
+        self.statements = 0
+        self.commits = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.statements += 1
+        if not connection.in_atomic_block and not sql.lstrip().upper().startswith("SELECT"):
+            self.commits += 1
+        return execute(sql, params, many, context)
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        commit = connection._commit  # type: ignore[attr-defined]
+
+        def counted() -> None:
+            self.commits += 1
+            commit()
+
+        connection._commit = counted  # type: ignore[attr-defined]
+        try:
+            with connection.execute_wrapper(self):
+                yield
+        finally:
+            del connection._commit  # type: ignore[attr-defined]
+
+
+def sweep(workers: int, counted: Transactions | None = None) -> tuple[int, int, float]:
+    """Fire every due timer with `workers` processes; (instances, timers, seconds). With one
+    worker, `counted` counts its statements and commits."""
     connections.close_all()
     began = time.perf_counter()
     if workers == 1:
-        result = fire_due_timers()
+        if counted is not None:
+            with counted.counting():
+                result = fire_due_timers()
+        else:
+            result = fire_due_timers()
         claimed, fired = result.claimed, result.fired
     else:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -295,16 +337,23 @@ def bench_sweep(due: int, waiting_levels: list[int]) -> list[dict]:
         have = waiting_count()
         if have < level:
             print(f"  adding {level - have} waiting cases (cloned, timers not due) ...")
-            add_cases(handling, level - have, None, seed=level)
+            add_cases(handling, level - have, None, seed=fresh_seed())
         waiting = waiting_count()
         for workers in (1, 2):
-            add_cases(handling, due, handling.k_max + 6, seed=level + workers)
-            claimed, fired, seconds = sweep(workers)
+            add_cases(handling, due, handling.k_max + 6, seed=fresh_seed())
+            counted = Transactions() if workers == 1 else None
+            claimed, fired, seconds = sweep(workers, counted)
             rate = fired / seconds
+            per = (
+                f"; per instance {counted.statements / claimed:.1f} statements, "
+                f"{counted.commits / claimed:.2f} commits"
+                if counted is not None and claimed
+                else ""
+            )
             print(
                 f"  {waiting:>9,} waiting, {workers} worker(s): {claimed} instances, {fired} "
                 f"timers in {seconds:.1f} s = {rate:.0f} timers/s "
-                f"({rate / workers:.0f} per worker; {claimed / seconds:.0f} instances/s)"
+                f"({rate / workers:.0f} per worker; {claimed / seconds:.0f} instances/s{per})"
             )
             results.append(
                 {"waiting": waiting, "workers": workers, "timers_per_s": rate, "fired": fired}
