@@ -129,3 +129,10 @@ def test_the_sweep_claims_through_the_timer_index(scale_data: dict[str, Any]) ->
     nodes = list(plan_nodes(*claim))
     assert full_scans(*claim) == []
     assert any(node.get("Index Name") == "instance_timer_due_idx" for node in nodes)
+
+
+def test_the_supervision_figures_read_a_countys_period_through_indexes(
+    scale_data: dict[str, Any],
+) -> None:
+    county = busiest_township().county
+    assert_indexed(page_statements(f"coordinator-{county.code}", "/supervision/?period=year"))

@@ -232,6 +232,8 @@ class Referral(models.Model):
                 name="referral_open_township_due_idx",
                 condition=Q(current_task__isnull=False),
             ),
+            # The supervision figures' cohort: a county's referrals received in a period.
+            models.Index(fields=["township", "referred_at"], name="referral_township_period_idx"),
         ]
 
     def __str__(self) -> str:
