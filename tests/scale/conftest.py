@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 
 from onedoor.home.scale.build import Options, seed_scale
@@ -42,3 +44,7 @@ def _empty_every_table() -> None:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+    # As `flush` does: content types and permissions back, and no cached content type id
+    # left pointing at a deleted row (a later committed notification would fail on it).
+    ContentType.objects.clear_cache()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)

@@ -23,6 +23,8 @@ def project_case(
 ) -> None:
     if instance.subject_type != SUBJECT_CASE:
         return
+    if not opened and not closed and instance.state == ProcessInstance.State.RUNNING:
+        return  # no task came or went (a timer fired inside a step): nothing to project
     case = Case.objects.filter(pk=instance.subject_id).first()
     if case is None:  # the process is being started for a case saved in this transaction
         return
