@@ -109,3 +109,19 @@ def test_board_pages_the_overdue_list_and_narrows_it_to_an_agency(
     assert [(t["township__code"], t["open"], t["overdue"]) for t in townships] == [
         ("130302001", 4, 4)
     ]
+
+
+def test_case_list_filters_by_overdue_item_and_agency(three_cases, alice, dave) -> None:
+    with time_machine.travel(START + timedelta(days=15), tick=False):
+        edu = register(alice, "edu_compulsory", seq=4)
+        refer_all(edu, alice)
+        medical = str(Referral.objects.get(case=three_cases[0]).agency.code)
+        refs = [c.reference for c in three_cases]
+        for user in (alice, dave):  # a township's window and the county's coordinator
+            client = client_for(user)
+            assert references(client.get("/cases/", {"overdue": "1"}).content.decode()) == refs[:1]
+            by_item = references(client.get("/cases/", {"item": "edu_compulsory"}).content.decode())
+            assert by_item == [edu.reference]
+            by_agency = client.get("/cases/", {"agency": medical}).content.decode()
+            assert sorted(references(by_agency)) == sorted(refs)
+            assert references(client.get("/cases/", {"item": "nonsense"}).content.decode()) == []
