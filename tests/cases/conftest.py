@@ -81,6 +81,20 @@ def victor(county: Division) -> Any:
     return _staff("victor", Staff.Role.VILLAGE_ASSISTANT, "130302001001")
 
 
+@pytest.fixture
+def leader(county: Division) -> Any:
+    """The medical-security agency's leader in charge (分管领导)."""
+    user = get_user_model().objects.create_user("lena", password="pw-lena")
+    Staff.objects.create(
+        user=user,
+        role=Staff.Role.AGENCY_OFFICER,
+        division=county,
+        agency=Agency.objects.get(kind="medical"),
+        is_agency_leader=True,
+    )
+    return user
+
+
 def register(actor: Any, *item_codes: str, seq: int = 1, consent: bool = True) -> Case:
     return services.register_application(
         actor=actor,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from onedoor.audit.models import AuditEvent
@@ -135,7 +137,8 @@ def test_return_and_reroute(alice, bob, carol) -> None:
     assert referral.agency.kind == "health" and referral.step == "签收"
 
 
-def test_transfer_moves_the_referral_and_keeps_the_sender_informed(alice, bob, carol) -> None:
+def _transferred_to_education(alice: Any, bob: Any) -> tuple[Case, Agency]:
+    """A medical case Bob (medical security) transfers to education."""
     case = register(alice, "yiliao")
     refer_all(case, alice)
     education = Agency.objects.get(kind="education")
@@ -146,6 +149,11 @@ def test_transfer_moves_the_referral_and_keeps_the_sender_informed(alice, bob, c
         reason="属教育救助",
         transfer_to=education,
     )
+    return case, education
+
+
+def test_transfer_moves_the_referral_and_keeps_the_sender_informed(alice, bob, carol) -> None:
+    case, education = _transferred_to_education(alice, bob)
     referral = Referral.objects.get()
     assert referral.agency == education and referral.transfers == 1
     assert task_of(case, "sign_for_referral").candidate_group == education.code
@@ -235,16 +243,7 @@ def test_handovers_made_before_the_table_existed_are_filled_from_the_audit_trail
     from onedoor.cases.models import Handover
 
     migration = import_module("onedoor.cases.migrations.0006_handover")
-    case = register(alice, "yiliao")
-    refer_all(case, alice)
-    education = Agency.objects.get(kind="education")
-    services.sign_referral(
-        task_of(case, "sign_for_referral"),
-        actor=bob,
-        decision="transfer",
-        reason="属教育救助",
-        transfer_to=education,
-    )
+    _transferred_to_education(alice, bob)
     fields = ("referral_id", "kind", "from_agency__kind", "to_agency__kind", "reason", "actor")
     made = list(Handover.objects.values_list(*fields))
     assert made == [

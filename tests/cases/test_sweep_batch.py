@@ -7,9 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,26 +17,11 @@ from onedoor.audit.models import AuditEvent
 from onedoor.cases import services
 from onedoor.cases.models import Case, Referral
 from onedoor.deadlines.workdays import add_working_days
-from onedoor.directory.models import Agency, Division, Staff
 from workflows.timers import fire_due_timers
 
 from .conftest import refer_all, register, task_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def leader(county: Division) -> Any:
-    """The medical-security agency's leader in charge (分管领导)."""
-    user = get_user_model().objects.create_user("lena", password="pw-lena")
-    Staff.objects.create(
-        user=user,
-        role=Staff.Role.AGENCY_OFFICER,
-        division=county,
-        agency=Agency.objects.get(kind="medical"),
-        is_agency_leader=True,
-    )
-    return user
 
 
 def late_referrals(alice: Any, bob: Any, n: int) -> list[Referral]:

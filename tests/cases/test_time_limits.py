@@ -42,20 +42,6 @@ def client_for(user: Any) -> Client:
     return client
 
 
-@pytest.fixture
-def leader(county: Division) -> Any:
-    """The medical-security agency's leader in charge (分管领导)."""
-    user = get_user_model().objects.create_user("lena", password="pw-lena")
-    Staff.objects.create(
-        user=user,
-        role=Staff.Role.AGENCY_OFFICER,
-        division=county,
-        agency=Agency.objects.get(kind="medical"),
-        is_agency_leader=True,
-    )
-    return user
-
-
 def referred(alice: Any, item: str = "yiliao", seq: int = 1) -> Referral:
     case = register(alice, item, seq=seq)
     refer_all(case, alice)

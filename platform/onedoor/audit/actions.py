@@ -91,8 +91,5 @@ def log_action(
         after=after,
         data=data,
     )
-    event.save()
-    from onedoor.cases.notifications import notify_all
-
-    notify_all([event])
+    log_actions([event])
     return event
