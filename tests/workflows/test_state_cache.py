@@ -12,14 +12,12 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.task import TaskState
 
 from tests.conftest import complete, open_task, open_tasks, refer, start_case
 from workflows import engine
 from workflows.errors import TaskAlreadyCompleted
 from workflows.models import HumanTask, ProcessEvent, ProcessInstance
-from workflows.runtime import SpecByReferenceConverter, serializer
 from workflows.signals import instance_advanced
 from workflows.statecache import WorkflowCache, workflow_cache
 
@@ -176,21 +174,3 @@ def test_a_step_is_one_locking_read_and_one_write(one_door: None, alice) -> None
     assert signal["closed"][0].properties.get("agency") == "health"
     assert [r.bpmn_id for r in signal["opened"]] == ["handle_referral"]
     assert signal["opened"][0].pk is not None and signal["opened"][0].candidate_group == "health"
-
-
-def test_state_without_the_spec_is_the_serializer_own_dict_minus_the_spec(
-    one_door: None, alice
-) -> None:
-    case = start_case(actor=alice)
-    refer(case, alice, *REFERRALS)
-    case.refresh_from_db()
-    workflow = engine.load(case)
-    # The registry holds partial(_obj_to_dict, typename, converter.to_dict) per type.
-    converter = next(
-        entry.args[1].__self__
-        for entry in serializer.registry.convert_to_dict.values()
-        if isinstance(getattr(entry.args[1], "__self__", None), SpecByReferenceConverter)
-    )
-    full = BpmnWorkflowConverter.to_dict(converter, workflow)
-    del full["spec"], full["subprocess_specs"]
-    assert converter.to_dict(workflow) == full

@@ -1,0 +1,178 @@
+"""The stored state: tasks in workflows.compact's form, states in SpiffWorkflow's own form
+(everything stored before it) still loading, and the serializer's migrations still fed the
+form they know."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from tests.conftest import complete, open_task, refer, start_case
+from workflows import compact, engine
+from workflows.models import HumanTask, ProcessInstance
+from workflows.runtime import dump_state, load_state, serializer, spec_cache
+from workflows.statecache import workflow_cache
+
+pytestmark = pytest.mark.django_db
+
+REFERRALS = (
+    {"item": "医疗救助", "agency": "health"},
+    {"item": "教育救助", "agency": "education"},
+)
+
+
+class SpiffOwnForm(BpmnWorkflowConverter):
+    """How states were stored before workflows.compact: SpiffWorkflow's own converters,
+    the spec left out."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = BpmnWorkflowConverter.to_dict(self, workflow)
+        del dct["spec"], dct["subprocess_specs"]
+        return dct
+
+
+def _own_form_serializer() -> BpmnWorkflowSerializer:
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = SpiffOwnForm
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+own_form = _own_form_serializer()
+
+
+def dump_own_form(workflow: BpmnWorkflow) -> bytes:
+    """What dump_state wrote before the compact form (same stamp, same compression)."""
+    return zlib.compress(own_form.serialize_json(workflow).encode(), 1)
+
+
+@pytest.fixture
+def no_state_cache() -> Iterator[None]:
+    workflow_cache.clear()
+    yield
+    workflow_cache.clear()
+
+
+def case_stages(alice: Any, bob: Any, carol: Any) -> Iterator[tuple[str, BpmnWorkflow]]:
+    """A one-door case's workflow after each step, referrals (subprocesses) included."""
+    case = start_case(actor=alice)
+    yield "started", engine.load(case)
+    refer(case, alice, *REFERRALS)
+    yield "referred", engine.load(case)
+    complete(case, "sign_for_referral", bob, group="health", decision="sign")
+    complete(case, "sign_for_referral", carol, group="education", decision="sign")
+    yield "signed", engine.load(case)
+    complete(case, "handle_referral", bob, group="health", outcome="granted", amount_fen=1, note="")
+    complete(
+        case,
+        "handle_referral",
+        carol,
+        group="education",
+        outcome="refused",
+        amount_fen=0,
+        note="无",
+    )
+    complete(case, "notify_applicant", alice, channel="书面", text="已告知")
+    complete(case, "close_case", alice)
+    case.refresh_from_db()
+    assert case.state == ProcessInstance.State.COMPLETED
+    yield "closed", engine.load(case)
+
+
+def spec_of(workflow: BpmnWorkflow) -> Any:
+    return spec_cache.get(ProcessInstance.objects.get().definition_id)
+
+
+def test_compact_tasks_expand_to_spiffworkflows_own_dict(one_door: None, alice, bob, carol) -> None:
+    for stage, workflow in case_stages(alice, bob, carol):
+        ours = serializer.to_dict(workflow)
+        compact.expand(ours)
+        assert ours == own_form.to_dict(workflow), stage
+
+
+def test_the_compact_form_leaves_out_what_spiffworkflow_can_work_out(
+    one_door: None, alice, bob, carol
+) -> None:
+    *_, (_stage, workflow) = case_stages(alice, bob, carol)
+    ours = len(zlib.decompress(dump_state(workflow)))
+    theirs = len(zlib.decompress(dump_own_form(workflow)))
+    assert ours < 0.7 * theirs, (ours, theirs)
+
+
+def test_a_state_loads_and_saves_to_the_same_bytes(one_door: None, alice, bob, carol) -> None:
+    for stage, workflow in case_stages(alice, bob, carol):
+        stored = dump_state(workflow)
+        assert dump_state(load_state(stored, spec_of(workflow))) == stored, stage
+
+
+def test_a_state_stored_in_spiffworkflows_own_form_loads_as_the_same_workflow(
+    one_door: None, alice, bob, carol
+) -> None:
+    for stage, workflow in case_stages(alice, bob, carol):
+        loaded = load_state(dump_own_form(workflow), spec_of(workflow))
+        assert dump_state(loaded) == dump_state(workflow), stage
+        assert {t.id: t.data for t in loaded.get_tasks()} == {
+            t.id: t.data for t in workflow.get_tasks()
+        }, stage
+
+
+def test_a_case_stored_in_spiffworkflows_own_form_is_worked_to_its_end(
+    one_door: None, alice, bob, carol, no_state_cache: None
+) -> None:
+    """A deployment's running cases were all saved before the compact form."""
+    case = start_case(actor=alice)
+    refer(case, alice, *REFERRALS)
+    complete(case, "sign_for_referral", bob, group="health", decision="sign")
+    case.refresh_from_db()
+    old = dump_own_form(engine.load(case))
+    ProcessInstance.objects.filter(pk=case.pk).update(serialized=old)
+    workflow_cache.clear()
+
+    complete(case, "sign_for_referral", carol, group="education", decision="sign")
+    complete(case, "handle_referral", bob, group="health", outcome="granted", amount_fen=9, note="")
+    complete(
+        case,
+        "handle_referral",
+        carol,
+        group="education",
+        outcome="refused",
+        amount_fen=0,
+        note="无",
+    )
+    notify = open_task(case, "notify_applicant")
+    outcomes = {
+        r["agency"]: r["outcome"] for r in engine.task_data(notify.task_id)["referral_results"]
+    }
+    assert outcomes == {"health": "granted", "education": "refused"}
+    complete(case, "notify_applicant", alice, channel="书面", text="已告知")
+    complete(case, "close_case", alice)
+    case.refresh_from_db()
+    assert case.state == ProcessInstance.State.COMPLETED
+    assert not HumanTask.objects.filter(instance=case, state=HumanTask.State.OPEN).exists()
+
+
+def test_an_older_version_stamp_hands_the_migrations_spiffworkflows_own_form(
+    one_door: None, alice, bob, carol, monkeypatch
+) -> None:
+    seen: list[bool] = []
+
+    def migration(dct: dict[str, Any]) -> None:
+        workflows = [dct, *dct["subprocesses"].values()]
+        seen.append(all("id" in t for w in workflows for t in w["tasks"].values()))
+
+    monkeypatch.setitem(MIGRATIONS, "0.9-test", migration)
+    for stage, workflow in case_stages(alice, bob, carol):
+        dct = json.loads(zlib.decompress(dump_state(workflow)))
+        assert dct[serializer.VERSION_KEY] == serializer.VERSION
+        dct[serializer.VERSION_KEY] = "0.9-test"
+        older = zlib.compress(json.dumps(dct).encode())
+        assert dump_state(load_state(older, spec_of(workflow))) == dump_state(workflow), stage
+    assert seen == [True] * 4

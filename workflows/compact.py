@@ -1,0 +1,219 @@
+"""A compact serialized form of SpiffWorkflow's tasks: what defaults and neighbours already
+say is left out of the stored state, and put back on load.
+
+SpiffWorkflow 3.2's TaskConverter writes every field of every task, and an open one-door case
+has 87 tasks: 42 kB of JSON, mostly an empty delta, an id written twice (key and `id`), a
+parent that the parent's `children` already names, empty internal data, `triggered: false`
+and `typename: "Task"`. Per task, keyed by its id as before, this form writes:
+
+- `children` (if any), `last_state_change`, `state`, `task_spec`, as SpiffWorkflow does;
+- `parent` only where it is not the task that listed this one in its `children` earlier in
+  the mapping (it always is in practice: a task is created after its parent);
+- `triggered` only if true, `internal_data` only if not empty;
+- the data as SpiffWorkflow stores it (all of it on a task whose parent is not before it in
+  the mapping, otherwise the keys updated and deleted against the parent's), only if any.
+
+Loading accepts both forms, task by task (a task in SpiffWorkflow's own form has an `id`),
+so states stored before this form load as they did. `expand` rewrites compact tasks in
+SpiffWorkflow's own form: its format migrations expect that form, and run when its serializer
+version moves on. tests/workflows/test_compact_state.py holds `expand` of this form equal to
+SpiffWorkflow's own dict, and the two forms loading to the same workflow.
+"""
+
+from __future__ import annotations
+
+from copy import copy
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.dictionary import DictionaryConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.task import Task, TaskState
+
+TaskDict = dict[str, Any]
+
+
+def workflow_to_dict(registry: DictionaryConverter, workflow: Any) -> dict[str, Any]:
+    """WorkflowConverter.to_dict (the attributes of a workflow and of a subprocess alike),
+    with the tasks in compact form."""
+    last_task = workflow.last_task
+    return {
+        "data": registry.convert(registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(last_task.id) if last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": tasks_to_dict(registry, workflow.tasks),
+        "root": str(workflow.task_tree.id),
+    }
+
+
+class CompactSubWorkflowConverter(BpmnSubWorkflowConverter):
+    """SpiffWorkflow's converter of a subprocess (a multi-instance referral), tasks compact."""
+
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct = workflow_to_dict(self.registry, workflow)
+        dct["parent_task_id"] = str(workflow.parent_task_id)
+        dct["spec"] = workflow.spec.name
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], task: Task, top_workflow: Any) -> Any:
+        spec = top_workflow.subprocess_specs.get(task.task_spec.spec)
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess.tasks = tasks_from_dict(self.registry, dct["tasks"], subprocess)
+        subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
+
+
+def tasks_to_dict(registry: DictionaryConverter, tasks: dict[UUID, Task]) -> dict[str, TaskDict]:
+    """The compact form of a workflow's task mapping, in its order."""
+    out: dict[str, TaskDict] = {}
+    # Each task's parent as the `children` of the tasks written so far say it (load derives
+    # it the same way, from the same lists in the same order).
+    listed_by: dict[UUID, UUID] = {}
+    convert = registry.convert
+    for task in tasks.values():
+        task_id = task.id
+        key = str(task_id)
+        parent_id = task._parent
+        parent = tasks.get(parent_id) if parent_id is not None else None
+        if parent is None:
+            parent_id = None
+        listed = listed_by.get(task_id)
+        dct: TaskDict = {}
+        if listed != parent_id:
+            dct["parent"] = str(parent_id) if parent_id is not None else None
+            if parent is not None and dct["parent"] not in out:
+                parent = None  # not restored yet when this task is: store all its data
+        children = task._children
+        if children:
+            dct["children"] = [str(child) for child in children]
+            for child in children:
+                listed_by[child] = task_id
+        dct["last_state_change"] = task.last_state_change
+        dct["state"] = task.state
+        dct["task_spec"] = task.task_spec.name
+        if task.triggered:
+            dct["triggered"] = task.triggered
+        if task.internal_data:
+            dct["internal_data"] = convert(task.internal_data)
+        data = task.data
+        if parent is None:
+            if data:
+                dct["data"] = data
+        else:
+            before = parent.data
+            updates = {k: v for k, v in data.items() if k not in before or v != before[k]}
+            deletions = [k for k in before if k not in data]
+            if updates or deletions:
+                delta: dict[str, Any] = {}
+                dct["delta"] = delta
+                if updates:
+                    delta["updates"] = updates
+                if deletions:
+                    delta["deletions"] = deletions
+        out[key] = dct
+    return out
+
+
+def tasks_from_dict(
+    registry: DictionaryConverter, dct: dict[str, TaskDict], workflow: Any
+) -> dict[UUID, Task]:
+    """The task mapping of `workflow` from either form (see the module's docstring)."""
+    tasks: dict[UUID, Task] = {}
+    restored: dict[str, Task] = {}
+    listed_by: dict[str, str] = {}
+    uuids: dict[str, UUID] = {}  # one UUID object per id, as in a live workflow
+    specs = workflow.spec.task_specs
+    restore = registry.restore
+    events = workflow.top_workflow.event_manager
+    for key, item in dct.items():
+        if "id" in item:  # SpiffWorkflow's own form: its TaskConverter, via the registry
+            task = restore(item, workflow=workflow)
+        else:
+            task_id = uuids.get(key) or UUID(key)
+            parent_key = item["parent"] if "parent" in item else listed_by.get(key)
+            spec = specs.get(item["task_spec"])
+            task = Task(workflow, spec, state=item["state"], id=task_id)
+            parent = restored.get(parent_key) if parent_key is not None else None
+            if parent_key is not None:
+                task._parent = parent.id if parent is not None else UUID(parent_key)
+            children = item.get("children")
+            if children:
+                ids = []
+                for name in children:
+                    child = uuids.get(name)
+                    if child is None:
+                        child = uuids[name] = UUID(name)
+                    ids.append(child)
+                task._children = ids
+            task.last_state_change = item["last_state_change"]
+            task.triggered = item.get("triggered", False)
+            internal = item.get("internal_data")
+            task.internal_data = restore(internal) if internal else {}
+            if isinstance(spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+                events.add_task(task)
+            if parent is None:
+                data = item.get("data")
+                task.data = restore(data) if data else {}
+            else:
+                # DeepMerge.merge({}, parent.data), as SpiffWorkflow's TaskConverter does.
+                task.data = {
+                    k: copy(v) if isinstance(v, dict | list | set) else v
+                    for k, v in parent.data.items()
+                }
+                delta = item.get("delta")
+                if delta:
+                    task.data.update(restore(delta.get("updates", {})))
+                    for name in delta.get("deletions", ()):
+                        task.data.pop(name, None)
+        tasks[task.id] = task
+        restored[key] = task
+        for name in item.get("children", ()):
+            listed_by[name] = key
+    return tasks
+
+
+def expand(dct: dict[str, Any]) -> None:
+    """Rewrite, in place, the compact tasks of a serialized workflow (and its subprocesses)
+    in SpiffWorkflow's own form, the form its migrations know."""
+    for workflow in [dct, *dct.get("subprocesses", {}).values()]:
+        if isinstance(workflow.get("tasks"), dict):
+            workflow["tasks"] = _expand_tasks(workflow["tasks"])
+
+
+def _expand_tasks(tasks: dict[str, TaskDict]) -> dict[str, TaskDict]:
+    out: dict[str, TaskDict] = {}
+    listed_by: dict[str, str] = {}
+    for key, item in tasks.items():
+        if "id" in item:
+            out[key] = item
+        else:
+            parent = item["parent"] if "parent" in item else listed_by.get(key)
+            full: TaskDict = {
+                "id": key,
+                "parent": parent,
+                "children": item.get("children", []),
+                "last_state_change": item["last_state_change"],
+                "state": item["state"],
+                "task_spec": item["task_spec"],
+                "triggered": item.get("triggered", False),
+                "internal_data": item.get("internal_data", {}),
+            }
+            if parent is not None and parent in out:
+                delta = item.get("delta", {})
+                full["data"] = {}
+                full["delta"] = {
+                    "updates": delta.get("updates", {}),
+                    "deletions": delta.get("deletions", []),
+                }
+            else:
+                full["data"] = item.get("data", {})
+                full["delta"] = {}
+            full["typename"] = "Task"
+            out[key] = full
+        for name in out[key]["children"]:
+            listed_by[name] = key
+    return out
