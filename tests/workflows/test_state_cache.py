@@ -174,3 +174,27 @@ def test_a_step_is_one_locking_read_and_one_write(one_door: None, alice) -> None
     assert signal["closed"][0].properties.get("agency") == "health"
     assert [r.bpmn_id for r in signal["opened"]] == ["handle_referral"]
     assert signal["opened"][0].pk is not None and signal["opened"][0].candidate_group == "health"
+
+
+def test_where_the_database_allows_prepared_statements_the_engine_statements_are_prepared(
+    one_door: None, alice, bob, carol, fresh_cache: WorkflowCache, monkeypatch
+) -> None:
+    plain = work_a_case(alice, bob, carol)
+
+    connection.ensure_connection()
+    # What ?prepare_threshold=0 on DATABASE_URL sets (Django leaves it None: never prepare).
+    monkeypatch.setattr(connection.connection, "prepare_threshold", 0)
+    with CaptureQueriesContext(connection) as queries:
+        prepared = work_a_case(alice, bob, carol)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+
+    assert any(s.startswith("WITH saved AS (UPDATE") for s in statements), statements
+    assert any("FOR UPDATE" in s for s in statements), statements
+    # The query log still shows them (as their text with placeholders).
+    assert all(q["sql"] for q in queries.captured_queries)
+    writes = sum(q["sql"].startswith("WITH saved AS") for q in queries.captured_queries)
+    assert writes == 9  # the start and eight completions
+    assert (prepared.state, prepared.end_event) == (plain.state, plain.end_event)
+    assert history(prepared) == history(plain)
