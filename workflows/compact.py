@@ -71,27 +71,31 @@ def tasks_to_dict(registry: DictionaryConverter, tasks: dict[UUID, Task]) -> dic
     """The compact form of a workflow's task mapping, in its order."""
     out: dict[str, TaskDict] = {}
     # Each task's parent as the `children` of the tasks written so far say it (load derives
-    # it the same way, from the same lists in the same order).
-    listed_by: dict[UUID, UUID] = {}
+    # it the same way, from the same lists in the same order), with the child's id as text.
+    listed_by: dict[UUID, tuple[UUID, str]] = {}
     convert = registry.convert
     for task in tasks.values():
         task_id = task.id
-        key = str(task_id)
         parent_id = task._parent
         parent = tasks.get(parent_id) if parent_id is not None else None
         if parent is None:
             parent_id = None
         listed = listed_by.get(task_id)
+        if listed is None:
+            key, listed_parent = str(task_id), None
+        else:
+            listed_parent, key = listed
         dct: TaskDict = {}
-        if listed != parent_id:
+        if listed_parent != parent_id:
             dct["parent"] = str(parent_id) if parent_id is not None else None
             if parent is not None and dct["parent"] not in out:
                 parent = None  # not restored yet when this task is: store all its data
         children = task._children
         if children:
-            dct["children"] = [str(child) for child in children]
-            for child in children:
-                listed_by[child] = task_id
+            names = [str(child) for child in children]
+            dct["children"] = names
+            for child, name in zip(children, names, strict=True):
+                listed_by[child] = (task_id, name)
         dct["last_state_change"] = task.last_state_change
         dct["state"] = task.state
         dct["task_spec"] = task.task_spec.name
