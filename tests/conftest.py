@@ -98,6 +98,26 @@ def complete(
     return engine.complete_task(open_task(instance, bpmn_id, group).task_id, actor=actor, data=data)
 
 
+def feedback(
+    instance: ProcessInstance,
+    actor: Any,
+    group: str,
+    outcome: str,
+    amount_fen: int = 0,
+    note: str = "",
+) -> HumanTask:
+    """The agency of `group` hands its referral back with an outcome (办理并反馈)."""
+    return complete(
+        instance,
+        "handle_referral",
+        actor,
+        group=group,
+        outcome=outcome,
+        amount_fen=amount_fen,
+        note=note,
+    )
+
+
 def start_case(subject_id: int = 1, actor: Any = None) -> ProcessInstance:
     return engine.start_process(
         "one_door",

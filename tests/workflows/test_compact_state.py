@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from tests.conftest import complete, open_task, refer, start_case
+from tests.conftest import complete, feedback, open_task, refer, start_case
 from workflows import compact, engine
 from workflows.models import HumanTask, ProcessInstance
 from workflows.runtime import dump_state, load_state, serializer, spec_cache
@@ -71,15 +71,7 @@ def case_stages(alice: Any, bob: Any, carol: Any) -> Iterator[tuple[str, BpmnWor
     complete(case, "sign_for_referral", carol, group="education", decision="sign")
     yield "signed", engine.load(case)
     complete(case, "handle_referral", bob, group="health", outcome="granted", amount_fen=1, note="")
-    complete(
-        case,
-        "handle_referral",
-        carol,
-        group="education",
-        outcome="refused",
-        amount_fen=0,
-        note="无",
-    )
+    feedback(case, carol, "education", "refused", 0, "无")
     complete(case, "notify_applicant", alice, channel="书面", text="已告知")
     complete(case, "close_case", alice)
     case.refresh_from_db()
@@ -138,15 +130,7 @@ def test_a_case_stored_in_spiffworkflows_own_form_is_worked_to_its_end(
 
     complete(case, "sign_for_referral", carol, group="education", decision="sign")
     complete(case, "handle_referral", bob, group="health", outcome="granted", amount_fen=9, note="")
-    complete(
-        case,
-        "handle_referral",
-        carol,
-        group="education",
-        outcome="refused",
-        amount_fen=0,
-        note="无",
-    )
+    feedback(case, carol, "education", "refused", 0, "无")
     notify = open_task(case, "notify_applicant")
     outcomes = {
         r["agency"]: r["outcome"] for r in engine.task_data(notify.task_id)["referral_results"]

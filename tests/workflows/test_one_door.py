@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.conftest import TOWNSHIP, complete, open_task, open_tasks, refer, start_case
+from tests.conftest import TOWNSHIP, complete, feedback, open_task, open_tasks, refer, start_case
 from workflows import engine
 from workflows.errors import TaskNotAvailable
 from workflows.models import HumanTask, ProcessEvent, ProcessInstance
@@ -57,15 +57,7 @@ def test_two_agencies_work_in_parallel_and_the_case_closes_when_both_are_back(
     # One agency back is not enough to tell the applicant.
     assert open_tasks(case, "notify_applicant") == []
     complete(case, "sign_for_referral", carol, group="education", decision="sign")
-    complete(
-        case,
-        "handle_referral",
-        carol,
-        group="education",
-        outcome="refused",
-        amount_fen=0,
-        note="不符合条件",
-    )
+    feedback(case, carol, "education", "refused", 0, "不符合条件")
 
     notify = open_task(case, "notify_applicant")
     assert notify.candidate_group == TOWNSHIP

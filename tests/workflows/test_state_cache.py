@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from SpiffWorkflow.task import TaskState
 
-from tests.conftest import complete, open_task, open_tasks, refer, start_case
+from tests.conftest import complete, feedback, open_task, open_tasks, refer, start_case
 from workflows import engine
 from workflows.errors import TaskAlreadyCompleted
 from workflows.models import HumanTask, ProcessEvent, ProcessInstance
@@ -42,15 +42,7 @@ def work_a_case(alice: Any, bob: Any, carol: Any) -> ProcessInstance:
     complete(case, "sign_for_referral", bob, group="health", decision="sign")
     complete(case, "sign_for_referral", carol, group="education", decision="sign")
     complete(case, "handle_referral", bob, group="health", outcome="granted", amount_fen=1, note="")
-    complete(
-        case,
-        "handle_referral",
-        carol,
-        group="education",
-        outcome="refused",
-        amount_fen=0,
-        note="无",
-    )
+    feedback(case, carol, "education", "refused", 0, "无")
     complete(case, "notify_applicant", alice, channel="书面", text="已告知")
     complete(case, "close_case", alice)
     case.refresh_from_db()
