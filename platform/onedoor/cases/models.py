@@ -190,7 +190,10 @@ class Referral(models.Model):
         Division, on_delete=models.PROTECT, related_name="+", editable=False
     )
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals")
+    # Indexed with the case (referral_agency_case_idx), which serves lookups by agency alone.
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="referrals", db_index=False
+    )
     referred_at = models.DateTimeField(default=timezone.now)
     # Projection of the referral's open BPMN task (None once it is back or withdrawn).
     current_task = models.OneToOneField(
@@ -239,6 +242,8 @@ class Referral(models.Model):
                 name="referral_open_township_due_idx",
                 condition=Q(current_task__isnull=False),
             ),
+            # The case list's agency filter: which cases an agency has, read from the index.
+            models.Index(fields=["agency", "case"], name="referral_agency_case_idx"),
             # The supervision figures' cohort: a county's referrals received in a period.
             models.Index(fields=["township", "referred_at"], name="referral_township_period_idx"),
         ]
