@@ -43,6 +43,7 @@ from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
 from .projections import TaskChanges, end_event, next_timer_at, task_row, waiting_timers
 from .runtime import (
     SERIALIZER_VERSION,
+    EngineWorkflow,
     current_instance,
     current_step,
     dump_state,
@@ -272,7 +273,7 @@ def start_process(
             serializer_version=SERIALIZER_VERSION,
         )
         instance.save()  # service handlers may need its id
-        workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
+        workflow = EngineWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(clean)
         events = [

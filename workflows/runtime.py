@@ -28,6 +28,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from . import compact, handlers
 from .safety import SAFE_BUILTINS
+from .walk import walk_tasks
 
 if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
@@ -96,9 +97,35 @@ class EngineScriptEngine(PythonScriptEngine):
 script_engine = EngineScriptEngine()
 
 
+class EngineSubWorkflow(BpmnSubWorkflow):
+    """A subprocess (a referral) whose tasks are found by workflows.walk."""
+
+    def get_tasks_iterator(self, first_task: Task | None = None, **kwargs: Any) -> Any:
+        return walk_tasks(self, first_task, **kwargs)
+
+
+class EngineWorkflow(BpmnWorkflow):
+    """The workflow the engine runs: SpiffWorkflow's BpmnWorkflow, its tasks found by
+    workflows.walk (same tasks, same order, a fraction of the time), its subprocesses
+    EngineSubWorkflow. Stored under SpiffWorkflow's own type names, so states written before
+    load as these, and these load in plain SpiffWorkflow."""
+
+    def get_tasks_iterator(self, first_task: Task | None = None, **kwargs: Any) -> Any:
+        return walk_tasks(self, first_task, **kwargs)
+
+    def create_subprocess(self, my_task: Task, spec_name: str) -> EngineSubWorkflow:
+        # BpmnWorkflow.create_subprocess, with the subclass
+        subprocess = EngineSubWorkflow(
+            self.subprocess_specs[spec_name], parent_task_id=my_task.id, top_workflow=self
+        )
+        self.subprocesses[my_task.id] = subprocess
+        return subprocess
+
+
 class SpecByReferenceConverter(BpmnWorkflowConverter):
     """Leaves the spec out of the serialized workflow; restores it from the caller's cache.
-    Tasks are written in workflows.compact's form and read in either form."""
+    Tasks are written in workflows.compact's form and read in either form. Registered for
+    EngineWorkflow under the name "BpmnWorkflow" (see _make_serializer)."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         # BpmnWorkflowConverter.to_dict minus the specs: converting them only to drop them
@@ -131,7 +158,12 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = SpecByReferenceConverter
     config[BpmnSubWorkflow] = compact.CompactSubWorkflowConverter
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+    registry = BpmnWorkflowSerializer.configure(config)
+    # The engine's subclasses, written under SpiffWorkflow's names; registered last, so
+    # those names load as the subclasses.
+    SpecByReferenceConverter(EngineWorkflow, registry, BpmnWorkflow.__name__)
+    compact.CompactSubWorkflowConverter(EngineSubWorkflow, registry, BpmnSubWorkflow.__name__)
+    return BpmnWorkflowSerializer(registry)
 
 
 serializer = _make_serializer()

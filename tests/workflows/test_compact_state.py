@@ -12,14 +12,25 @@ from typing import Any
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from tests.conftest import complete, feedback, open_task, refer, start_case
 from workflows import compact, engine
 from workflows.models import HumanTask, ProcessInstance
-from workflows.runtime import dump_state, load_state, serializer, spec_cache
+from workflows.runtime import (
+    EngineSubWorkflow,
+    EngineWorkflow,
+    dump_state,
+    load_state,
+    serializer,
+    spec_cache,
+)
 from workflows.statecache import workflow_cache
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +54,11 @@ class SpiffOwnForm(BpmnWorkflowConverter):
 def _own_form_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = SpiffOwnForm
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+    registry = BpmnWorkflowSerializer.configure(config)
+    # The engine's workflow classes (runtime.EngineWorkflow), as SpiffWorkflow's own.
+    SpiffOwnForm(EngineWorkflow, registry, BpmnWorkflow.__name__)
+    BpmnSubWorkflowConverter(EngineSubWorkflow, registry, BpmnSubWorkflow.__name__)
+    return BpmnWorkflowSerializer(registry)
 
 
 own_form = _own_form_serializer()
