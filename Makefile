@@ -80,7 +80,7 @@ pytest: install browser gettext
 	$(VENV)/bin/pytest
 
 bench: install
-	bash .ci/with-postgres $(PY) -m bench.engine
+	bash .ci/with-postgres $(PY) -m bench.engine --threads 4
 
 # Pages and timer sweep on a seeded data set (README "Scale"); CASES=1000000 for the full run.
 # With DATABASE_URL set to a database seeded before (manage.py seed_scale), it measures that.

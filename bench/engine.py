@@ -1,6 +1,7 @@
 """Engine benchmark: the one-door path in memory and persisted on PostgreSQL, in one run.
 
-    python -m bench.engine [--cases N] [--no-state-cache] [--profile N] [--prepare-threshold N]
+    python -m bench.engine [--cases N] [--threads N] [--no-state-cache] [--profile N]
+                           [--prepare-threshold N]
     (make bench: PostgreSQL)
 
 Each case: review (accept), split into two referrals, two sign-fors, two handle-and-feedback,
@@ -8,14 +9,22 @@ notify, close: eight user-task completions. "In memory" drives SpiffWorkflow dir
 the same parsed spec and script engine; "persisted" goes through workflows.engine: row lock,
 load, advance, serialize, save, projections and journal, one transaction per completion.
 Both run the domain's real service-task handlers (deadline clocks on working days).
+The task to complete next is taken from what the previous step opened (the rows the
+instance_advanced signal carries), as a page that follows the case from step to step would:
+finding it with a query of its own is not part of a completion.
 It also prints where a persisted completion's time goes: the service handlers (domain code,
 with their queries), the other SQL statements as the driver sees them, COMMIT (the WAL
 flush), and the rest (SpiffWorkflow and Python). --no-state-cache measures a process that
 never saved the previous step (another web worker did), so every step deserializes.
 --prepare-threshold N measures a database configured for prepared statements
 (?prepare_threshold=N on DATABASE_URL): the engine's two statements are then prepared.
---profile N prints the N costliest functions of the persisted part (cProfile, cumulative time;
-the profiler itself slows the run, so its rate is not the benchmark's).
+--threads N also runs the persisted path in N threads of this one process, each with its own
+connection and its own cases, as a threaded web server (gunicorn --threads) serves several
+users at once: one thread's waits on PostgreSQL (the statements, the WAL flush at COMMIT) are
+another's turn to compute. make bench runs it with 4.
+--profile N prints the N costliest functions of the persisted part (cProfile, cumulative time,
+or their own time with --profile-own; the profiler itself slows the run, so its rate is not the
+benchmark's).
 Creates and drops its own test database.
 """
 
@@ -28,13 +37,15 @@ import os
 import pstats
 import statistics
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "platform"))
@@ -46,13 +57,19 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
-from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.task import TaskState  # noqa: E402
 
 from workflows import engine, handlers  # noqa: E402
 from workflows.definitions import deploy_files, latest_definition  # noqa: E402
 from workflows.models import HumanTask, ProcessInstance  # noqa: E402
-from workflows.runtime import current_instance, script_engine, serializer, spec_cache  # noqa: E402
+from workflows.runtime import (  # noqa: E402
+    EngineWorkflow,
+    current_instance,
+    script_engine,
+    serializer,
+    spec_cache,
+)
+from workflows.signals import instance_advanced  # noqa: E402
 from workflows.statecache import workflow_cache  # noqa: E402
 
 REFERRALS = [
@@ -88,10 +105,10 @@ class Clock:
     advance: float = 0.0
     serialize: float = 0.0
     load: float = 0.0
-    # The bench finding each task to complete (a user's form already knows its task id):
-    # all of it, and its SQL, which is also counted in `sql`.
-    lookup: float = 0.0
-    lookup_sql: float = 0.0
+    # CPU seconds of this process and of its database server process (where it runs on this
+    # machine), read around the persisted part.
+    client_cpu: float = 0.0
+    server_cpu: float | None = None
 
     def timed_handler(self, handler: handlers.Handler) -> handlers.Handler:
         def run(call: handlers.ServiceCall) -> dict[str, Any]:
@@ -179,15 +196,18 @@ class Clock:
             f"COMMIT {self.commit * ms:.2f} ms, SpiffWorkflow + Python {rest * ms:.2f} ms"
         )
         if self.advance:
-            lookup_python = self.lookup - self.lookup_sql
-            other = rest - self.advance - self.serialize - self.load - lookup_python
+            other = rest - self.advance - self.serialize - self.load
             line += (
                 f"\n    of which: advance {self.advance * ms:.2f} ms, "
                 f"serialize {self.serialize * ms:.2f} ms, load {self.load * ms:.2f} ms, "
-                f"the bench's own task lookup {lookup_python * ms:.2f} ms "
-                f"(+ {self.lookup_sql * ms:.2f} ms of SQL above), "
                 f"the rest {other * ms:.2f} ms (projections, journal rows, ORM, signal)"
             )
+        if self.client_cpu:
+            line += f"\n    CPU: this process {self.client_cpu * ms:.2f} ms"
+            if self.server_cpu is not None:
+                line += f", its PostgreSQL backend {self.server_cpu * ms:.2f} ms"
+            waited = elapsed - self.client_cpu - (self.server_cpu or 0.0)
+            line += f", neither (waits: WAL flush, round trips) {waited * ms:.2f} ms"
         return line
 
 
@@ -198,7 +218,7 @@ def run_in_memory(cases: int) -> tuple[float, int]:
     start = time.perf_counter()
     try:
         for _ in range(cases):
-            workflow = BpmnWorkflow(
+            workflow = EngineWorkflow(
                 parsed.spec, parsed.subprocess_specs, script_engine=script_engine
             )
             for task in workflow.get_tasks(state=TaskState.READY):
@@ -220,7 +240,55 @@ def run_in_memory(cases: int) -> tuple[float, int]:
     return time.perf_counter() - start, completions
 
 
-def run_persisted(cases: int, actor: Any, clock: Clock) -> tuple[float, int, list[int], list[int]]:
+class NextTasks:
+    """The open user tasks of each instance by BPMN id, kept from the rows every step opened
+    and closed (the instance_advanced signal), so the bench never queries for them."""
+
+    def __init__(self) -> None:
+        self.open: dict[int, dict[str, list[UUID]]] = {}
+
+    def __call__(
+        self, instance: ProcessInstance, opened: list[HumanTask], closed: list[HumanTask], **_: Any
+    ) -> None:
+        tasks = self.open.setdefault(instance.pk, {})
+        for row in closed:
+            tasks[row.bpmn_id].remove(row.task_id)
+        for row in opened:
+            tasks.setdefault(row.bpmn_id, []).append(row.task_id)
+
+    def take(self, instance_id: int, bpmn_id: str) -> UUID:
+        waiting = self.open.get(instance_id, {}).get(bpmn_id)
+        assert waiting, f"{bpmn_id} not open on {instance_id}"
+        return waiting[0]
+
+    @contextmanager
+    def following(self) -> Iterator[NextTasks]:
+        instance_advanced.connect(self, sender=ProcessInstance, weak=False)
+        try:
+            yield self
+        finally:
+            instance_advanced.disconnect(self, sender=ProcessInstance)
+
+
+def backend_cpu(pids: list[int]) -> float | None:
+    """CPU seconds the PostgreSQL backends `pids` have used, if they run on this machine."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def start_cases(cases: int, actor: Any) -> list[ProcessInstance]:
     instances = [
         engine.start_process(
             "one_door",
@@ -231,38 +299,101 @@ def run_persisted(cases: int, actor: Any, clock: Clock) -> tuple[float, int, lis
         )
         for n in range(cases)
     ]
+    with connection.cursor() as cursor:  # fresh tables: give the planner statistics first
+        cursor.execute("ANALYZE")
+    return instances
+
+
+def run_persisted(
+    cases: int, actor: Any, clock: Clock, tasks: NextTasks
+) -> tuple[float, int, list[int], list[int]]:
+    instances = start_cases(cases, actor)
     compressed: list[int] = []
     raw: list[int] = []
     completions = 0
-    with connection.cursor() as cursor:  # fresh tables: give the planner statistics first
-        cursor.execute("ANALYZE")
+    pids = [backend_pid()]
+    server = backend_cpu(pids)
+    cpu = time.process_time()
     start = time.perf_counter()
     for step, (bpmn_id, data) in enumerate(PATH):
         if step == OPEN_CASE_STEP:
             pause, sql, statements = time.perf_counter(), clock.sql, clock.statements
+            pause_cpu = time.process_time()
             for instance in ProcessInstance.objects.filter(subject_type="bench"):
                 blob = bytes(instance.serialized)
                 compressed.append(len(blob))
                 raw.append(len(zlib.decompress(blob)))
             start += time.perf_counter() - pause  # measuring size is not part of the rate
+            cpu += time.process_time() - pause_cpu
             clock.sql, clock.statements = sql, statements
         for instance in instances:
-            looking = time.perf_counter()
-            sql = clock.sql
-            task_id = (
-                HumanTask.objects.filter(instance=instance, bpmn_id=bpmn_id, state="open")
-                .values_list("task_id", flat=True)
-                .first()
-            )
-            clock.lookup += time.perf_counter() - looking
-            clock.lookup_sql += clock.sql - sql
-            assert task_id is not None, f"{bpmn_id} not open on {instance.pk}"
-            engine.complete_task(task_id, actor=actor, data=data)
+            engine.complete_task(tasks.take(instance.pk, bpmn_id), actor=actor, data=data)
             completions += 1
     elapsed = time.perf_counter() - start
+    clock.client_cpu = time.process_time() - cpu
+    after = backend_cpu(pids)
+    clock.server_cpu = after - server if after is not None and server is not None else None
     done = ProcessInstance.objects.filter(subject_type="bench", state="completed").count()
     assert done == cases, f"only {done} of {cases} cases completed"
     return elapsed, completions, compressed, raw
+
+
+def run_threaded(
+    cases: int, threads: int, actor: Any, tasks: NextTasks
+) -> tuple[float, int, float, float | None]:
+    """The persisted path in `threads` threads of this process, each on its own connection
+    and share of the cases. Returns (seconds, completions, this process's CPU seconds, the
+    backends' CPU seconds or None)."""
+    instances = start_cases(cases, actor)
+    pids: list[int] = []
+    errors: list[BaseException] = []
+    ready, done = threading.Barrier(threads + 1), threading.Barrier(threads + 1)
+    release = threading.Event()
+
+    def work(share: list[ProcessInstance]) -> None:
+        try:
+            pids.append(backend_pid())
+            ready.wait()
+            for bpmn_id, data in PATH:
+                for instance in share:
+                    task_id = tasks.take(instance.pk, bpmn_id)
+                    engine.complete_task(task_id, actor=actor, data=data)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+            ready.abort()
+        finally:
+            with suppress(threading.BrokenBarrierError):
+                done.wait()
+            release.wait()
+            connection.close()
+
+    workers = [threading.Thread(target=work, args=(instances[i::threads],)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    try:
+        ready.wait()
+        server = backend_cpu(pids)
+        cpu = time.process_time()
+        start = time.perf_counter()
+        done.wait()
+        elapsed = time.perf_counter() - start
+        client_cpu = time.process_time() - cpu
+        after = backend_cpu(pids)
+    except threading.BrokenBarrierError:
+        done.abort()
+    finally:
+        release.set()
+        for worker in workers:
+            worker.join()
+    if errors:
+        raise errors[0]
+    completions = len(PATH) * cases
+    done_cases = ProcessInstance.objects.filter(
+        pk__in=[instance.pk for instance in instances], state="completed"
+    ).count()
+    assert done_cases == cases, f"only {done_cases} of {cases} cases completed"
+    server_cpu = after - server if after is not None and server is not None else None
+    return elapsed, completions, client_cpu, server_cpu
 
 
 def embedded_spec_size() -> int:
@@ -283,6 +414,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run the persisted path in N threads of this process (0: not)",
+    )
+    parser.add_argument(
         "--no-state-cache",
         action="store_true",
         help="deserialize every step, as a process that did not save the previous one would",
@@ -293,6 +431,11 @@ def main() -> None:
         default=0,
         metavar="N",
         help="profile the persisted part and print its N costliest functions (cumulative)",
+    )
+    parser.add_argument(
+        "--profile-own",
+        action="store_true",
+        help="with --profile: the functions with the most time of their own, not cumulative",
     )
     parser.add_argument(
         "--prepare-threshold",
@@ -322,13 +465,17 @@ def main() -> None:
             mem_s, mem_n = run_in_memory(args.cases)
         hits, misses = workflow_cache.hits, workflow_cache.misses
         profiler = cProfile.Profile() if args.profile else None
-        with db_clock.watching():
-            if profiler is not None:
-                profiler.enable()
-            db_s, db_n, compressed, raw = run_persisted(args.cases, actor, db_clock)
-            if profiler is not None:
-                profiler.disable()
-        hits, misses = workflow_cache.hits - hits, workflow_cache.misses - misses
+        with NextTasks().following() as tasks:
+            with db_clock.watching():
+                if profiler is not None:
+                    profiler.enable()
+                db_s, db_n, compressed, raw = run_persisted(args.cases, actor, db_clock, tasks)
+                if profiler is not None:
+                    profiler.disable()
+            hits, misses = workflow_cache.hits - hits, workflow_cache.misses - misses
+            threaded = (
+                run_threaded(args.cases, args.threads, actor, tasks) if args.threads else None
+            )
         spec_bytes = embedded_spec_size()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -345,10 +492,14 @@ def main() -> None:
         f"persisted:  {db_rate:8.0f} task completions/s  ({db_s * 1000 / db_n:.2f} ms each, "
         "lock + load + advance + save + projections + journal, one transaction each)"
     )
-    print(
-        f"            {db_n / (db_s - db_clock.lookup):8.0f} task completions/s  without the "
-        "bench's own lookups of the task to complete"
-    )
+    if threaded is not None:
+        th_s, th_n, th_cpu, th_server = threaded
+        print(
+            f"persisted:  {th_n / th_s:8.0f} task completions/s  in {args.threads} threads of one "
+            f"process ({th_s * 1000 / th_n:.2f} ms each; CPU per completion: this process "
+            f"{th_cpu * 1000 / th_n:.2f} ms"
+            + (f", PostgreSQL {th_server * 1000 / th_n:.2f} ms)" if th_server is not None else ")")
+        )
     print(f"ratio:      {mem_rate / db_rate:8.1f} x  (in memory / persisted)")
     print(f"in memory, per completion:  {mem_clock.per(mem_n, mem_s)}")
     print(f"persisted, per completion:  {db_clock.per(db_n, db_s)}")
@@ -365,14 +516,14 @@ def main() -> None:
         print(f"\npersisted part under cProfile, per completion ({db_n} completions):")
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative")
-        _print_per_completion(stats, db_n, args.profile)
+        _print_per_completion(stats, db_n, args.profile, by_own=args.profile_own)
 
 
-def _print_per_completion(stats: pstats.Stats, n: int, limit: int) -> None:
+def _print_per_completion(stats: pstats.Stats, n: int, limit: int, *, by_own: bool) -> None:
     """The `limit` functions with the most cumulative time, in ms and calls per completion."""
     rows = sorted(
         stats.stats.items(),  # type: ignore[attr-defined]
-        key=lambda row: row[1][3],
+        key=lambda row: row[1][2 if by_own else 3],
         reverse=True,
     )
     print(f"{'cum ms':>8} {'own ms':>8} {'calls':>8}  function")
