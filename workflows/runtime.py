@@ -25,10 +25,11 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 from . import compact, handlers
 from .safety import SAFE_BUILTINS
-from .walk import walk_tasks
+from .walk import walk_own_tasks, walk_tasks
 
 if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
@@ -97,21 +98,29 @@ class EngineScriptEngine(PythonScriptEngine):
 script_engine = EngineScriptEngine()
 
 
-class EngineSubWorkflow(BpmnSubWorkflow):
-    """A subprocess (a referral) whose tasks are found by workflows.walk."""
+class FastWalks:
+    """Tasks found by workflows.walk: `get_tasks` & co. and the walk for WAITING tasks that
+    SpiffWorkflow makes after every task that completes (same tasks, same order, a fraction
+    of the time)."""
+
+    task_tree: Task
 
     def get_tasks_iterator(self, first_task: Task | None = None, **kwargs: Any) -> Any:
         return walk_tasks(self, first_task, **kwargs)
 
+    def update_waiting_tasks(self) -> None:
+        for task in walk_own_tasks(self, TaskState.WAITING):
+            task.task_spec._update(task)
 
-class EngineWorkflow(BpmnWorkflow):
-    """The workflow the engine runs: SpiffWorkflow's BpmnWorkflow, its tasks found by
-    workflows.walk (same tasks, same order, a fraction of the time), its subprocesses
-    EngineSubWorkflow. Stored under SpiffWorkflow's own type names, so states written before
-    load as these, and these load in plain SpiffWorkflow."""
 
-    def get_tasks_iterator(self, first_task: Task | None = None, **kwargs: Any) -> Any:
-        return walk_tasks(self, first_task, **kwargs)
+class EngineSubWorkflow(FastWalks, BpmnSubWorkflow):
+    """A subprocess (a referral) of an EngineWorkflow."""
+
+
+class EngineWorkflow(FastWalks, BpmnWorkflow):
+    """The workflow the engine runs: SpiffWorkflow's BpmnWorkflow with FastWalks, its
+    subprocesses EngineSubWorkflow. Stored under SpiffWorkflow's own type names, so states
+    written before load as these, and these load in plain SpiffWorkflow."""
 
     def create_subprocess(self, my_task: Task, spec_name: str) -> EngineSubWorkflow:
         # BpmnWorkflow.create_subprocess, with the subclass

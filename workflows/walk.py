@@ -24,7 +24,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.util.task import BpmnTaskFilter, BpmnTaskIterator
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 MAX_DEPTH = 1000  # SpiffWorkflow's TaskIterator default
 
@@ -52,6 +52,17 @@ def walk_tasks(
             task_filter=task_filter,
         )
     return _depth_first(root, task_filter, end_at_spec, skip_subprocesses)
+
+
+def walk_own_tasks(workflow: Any, state: int) -> Iterator[Task]:
+    """What SpiffWorkflow's plain `TaskIterator(workflow.task_tree, state=state)` yields: the
+    tasks of this workflow alone, never entering a subprocess (as `update_waiting_tasks`, run
+    after every task that completes, walks)."""
+    root = workflow.task_tree
+    task_filter = BpmnTaskFilter(state=state)
+    if _could_reach(root, MAX_DEPTH):
+        return TaskIterator(root, state=state)
+    return _depth_first(root, task_filter, None, skip_subprocesses=True, enter=False)
 
 
 def _could_reach(root: Task, max_depth: int) -> bool:
@@ -84,8 +95,15 @@ def _is_plain(task_filter: BpmnTaskFilter) -> bool:
 
 
 def _depth_first(
-    root: Task, task_filter: BpmnTaskFilter, end_at_spec: str | None, skip_subprocesses: bool
+    root: Task,
+    task_filter: BpmnTaskFilter,
+    end_at_spec: str | None,
+    skip_subprocesses: bool,
+    *,
+    enter: bool = True,
 ) -> Iterator[Task]:
+    """BpmnTaskIterator's depth-first walk; with enter=False, TaskIterator's, which knows
+    nothing of subprocesses."""
     state = task_filter.state
     min_state = _min_state(state)
     # BpmnTaskIterator does not enter a finished subprocess when only finished tasks are asked for
@@ -98,7 +116,7 @@ def _depth_first(
     # Subprocesses by the object of the task that runs them: hashing a UUID is Python code
     # (uuid.UUID.__hash__), looking up an object's id is not.
     subprocesses = {}
-    for task_id, sub in top.subprocesses.items():
+    for task_id, sub in top.subprocesses.items() if enter else ():
         owner = top.get_task_from_id(task_id)
         if owner is not None:
             subprocesses[id(owner)] = sub

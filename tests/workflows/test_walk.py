@@ -14,7 +14,7 @@ import time_machine
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from tests.conftest import complete, feedback, open_task, refer, start_case
 from workflows import engine, runtime, walk
@@ -42,7 +42,20 @@ def checked_walks(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         asked.append(kwargs)
         return iter(ours)
 
+    def own(workflow: Any, state: int) -> Iterator[Task]:
+        # Lazily, as the engine uses it: tasks change while the walk goes on.
+        ours, theirs = (
+            walk.walk_own_tasks(workflow, state),
+            TaskIterator(workflow.task_tree, state=state),
+        )
+        for mine in ours:
+            assert mine is next(theirs)
+            yield mine
+        assert next(theirs, None) is None
+        asked.append({"own": state})
+
     monkeypatch.setattr(runtime, "walk_tasks", both)
+    monkeypatch.setattr(runtime, "walk_own_tasks", own)
     return asked
 
 
@@ -122,6 +135,7 @@ def test_every_walk_of_a_case_with_returns_transfers_and_timers_agrees(
         assert_walks_agree(engine.load(case))
     # SpiffWorkflow's own calls were checked too, READY walks in subprocesses among them.
     assert {"state": TaskState.READY} in checked_walks
+    assert {"own": TaskState.WAITING} in checked_walks
     assert len(checked_walks) > 100
 
 
