@@ -12,7 +12,9 @@ import zlib
 from collections import OrderedDict
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from threading import Lock
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -57,7 +59,18 @@ class RestrictedEnvironment(TaskDataEnvironment):
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         # Task data must not replace the builtins the globals restrict.
         context.pop("__builtins__", None)
-        return super().evaluate(expression, context, external_context)
+        return super().evaluate(compiled(expression, "eval"), context, external_context)
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> Any:
+        return super().execute(compiled(script, "exec"), context, external_context)
+
+
+@lru_cache(maxsize=4096)
+def compiled(source: str, mode: str) -> CodeType:
+    """`source` compiled once per process: eval and exec of a string compile it on every call
+    (~10 us an expression, seven a completion). Named "<string>" as eval and exec name it, where
+    SpiffWorkflow looks for a failing script's line."""
+    return compile(source, "<string>", mode)
 
 
 class EngineScriptEngine(PythonScriptEngine):
