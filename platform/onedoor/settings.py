@@ -219,5 +219,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "workflows": {"handlers": ["console"], "level": env_str("WORKFLOWS_LOG_LEVEL", "INFO")},
+        # SpiffWorkflow logs every task's state change at INFO. It tests its loggers' *own*
+        # level, not the effective one: left unset (0), each log call also gathers the task's
+        # data and, when a (sub)process ends, walks all its tasks, for records nobody keeps.
+        # SPIFF_LOG_LEVEL=INFO (with a handler) to follow the engine task by task.
+        **{
+            name: {"level": env_str("SPIFF_LOG_LEVEL", "WARNING")}
+            for name in ("spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn")
+        },
     },
 }
