@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install browser gettext messages lint typecheck pytest bench bench-queries clean
+.PHONY: demo test install browser gettext messages lint typecheck pytest bench bench-instructions bench-queries clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -81,6 +81,12 @@ pytest: install browser gettext
 
 bench: install
 	bash .ci/with-postgres $(PY) -m bench.engine --threads 4
+
+# The Python side of a completion in instructions (valgrind), steady where seconds are not.
+bench-instructions: install
+	@command -v valgrind >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends valgrind; }
+	bash .ci/with-postgres $(PY) -m bench.instructions
 
 # Pages and timer sweep on a seeded data set (README "Scale"); CASES=1000000 for the full run.
 # With DATABASE_URL set to a database seeded before (manage.py seed_scale), it measures that.
