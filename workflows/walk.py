@@ -112,19 +112,12 @@ def _depth_first(
     plain = _is_plain(task_filter)
     manual = task_filter.manual
     matches = task_filter.matches
-    top = root.workflow.top_workflow
-    # Subprocesses by the object of the task that runs them: hashing a UUID is Python code
-    # (uuid.UUID.__hash__), looking up an object's id is not.
-    subprocesses = {}
-    for task_id, sub in top.subprocesses.items() if enter else ():
-        owner = top.get_task_from_id(task_id)
-        if owner is not None:
-            subprocesses[id(owner)] = sub
+    subprocesses = root.workflow.top_workflow.subprocesses if enter else {}
     stack = [root]
     pop, push = stack.pop, stack.append
     while stack:
         task = pop()
-        subprocess = subprocesses.get(id(task)) if subprocesses else None
+        subprocess = subprocesses.get(task.id) if subprocesses else None
         children = task._children
         if (
             (children or subprocess is not None)
