@@ -45,6 +45,10 @@ def _project_referrals(opened: list[HumanTask], closed: list[HumanTask]) -> None
             Referral.objects.filter(pk=rid, current_task_id=row.pk).update(
                 current_task=None, step="", due_at=None
             )
+    # The agencies the opened rows name, in one query (a split opens several at once).
+    codes = {row.properties.get("agency") for row in opened if _referral_id(row) is not None}
+    codes.discard(None)
+    agencies = {a.code: a for a in Agency.objects.filter(code__in=codes)} if codes else {}
     for row in opened:
         rid = _referral_id(row)
         if rid is None:
@@ -57,7 +61,7 @@ def _project_referrals(opened: list[HumanTask], closed: list[HumanTask]) -> None
             changes["sign_due_at"] = row.due_at
         elif row.bpmn_id == "handle_referral":
             changes["handle_due_at"] = row.due_at
-        agency = Agency.objects.filter(code=row.properties.get("agency")).first()
+        agency = agencies.get(row.properties.get("agency"))
         if agency is not None:
             changes["agency"] = agency
         Referral.objects.filter(pk=rid).update(**changes)
