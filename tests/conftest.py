@@ -7,6 +7,7 @@ Carol is an officer of the education agency; Dave coordinates the county.
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from workflows import engine, handlers
 from workflows.definitions import deploy_files
 from workflows.handlers import ServiceCall
 from workflows.models import HumanTask, ProcessInstance
+from workflows.runtime import serializer
 
 TEST_BPMN = Path(__file__).parent / "workflows" / "bpmn"
 ONE_DOOR = Path(settings.ONEDOOR_BPMN_DIR) / "one_door.bpmn"
@@ -41,6 +43,21 @@ class Recorder:
 
 recorder = Recorder()
 handlers.register("test.record")(recorder)
+
+
+@pytest.fixture(autouse=True)
+def saved_states_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every state the engine saves, in every test, is held equal to SpiffWorkflow's own
+    serialize_json of the workflow: the engine's save takes the text of finished tasks from the
+    save before (workflows.compact.tasks_to_json), and this is where a stale part would show."""
+    plain = engine.dump_state
+
+    def checked(workflow: Any) -> bytes:
+        stored = plain(workflow)
+        assert zlib.decompress(stored).decode() == serializer.serialize_json(workflow)
+        return stored
+
+    monkeypatch.setattr(engine, "dump_state", checked)
 
 
 @pytest.fixture

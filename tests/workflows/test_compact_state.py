@@ -78,20 +78,32 @@ def no_state_cache() -> Iterator[None]:
 
 def case_stages(alice: Any, bob: Any, carol: Any) -> Iterator[tuple[str, BpmnWorkflow]]:
     """A one-door case's workflow after each step, referrals (subprocesses) included."""
+
+    def stored() -> BpmnWorkflow:
+        case.refresh_from_db()  # engine.load reads the state the object holds
+        return engine.load(case)
+
     case = start_case(actor=alice)
-    yield "started", engine.load(case)
+    yield "started", stored()
     refer(case, alice, *REFERRALS)
-    yield "referred", engine.load(case)
+    yield "referred", stored()
     complete(case, "sign_for_referral", bob, group="health", decision="sign")
     complete(case, "sign_for_referral", carol, group="education", decision="sign")
-    yield "signed", engine.load(case)
+    yield "signed", stored()
     complete(case, "handle_referral", bob, group="health", outcome="granted", amount_fen=1, note="")
     feedback(case, carol, "education", "refused", 0, "无")
     complete(case, "notify_applicant", alice, channel="书面", text="已告知")
     complete(case, "close_case", alice)
-    case.refresh_from_db()
+    workflow = stored()
     assert case.state == ProcessInstance.State.COMPLETED
-    yield "closed", engine.load(case)
+    yield "closed", workflow
+
+
+def test_the_stages_are_the_cases_own(one_door: None, alice, bob, carol) -> None:
+    sizes = [
+        (stage, len(workflow.subprocesses)) for stage, workflow in case_stages(alice, bob, carol)
+    ]
+    assert sizes == [("started", 0), ("referred", 2), ("signed", 2), ("closed", 2)]
 
 
 def spec_of(workflow: BpmnWorkflow) -> Any:
@@ -175,3 +187,53 @@ def test_an_older_version_stamp_hands_the_migrations_spiffworkflows_own_form(
         older = zlib.compress(json.dumps(dct).encode())
         assert dump_state(load_state(older, spec_of(workflow))) == dump_state(workflow), stage
     assert seen == [True] * 4
+
+
+def test_the_saved_text_is_serialize_json_with_and_without_kept_fragments(
+    one_door: None, alice, bob, carol
+) -> None:
+    for stage, workflow in case_stages(alice, bob, carol):
+        full = serializer.serialize_json(workflow)
+        assert compact.state_json(serializer, workflow) == full, stage  # fragments made
+        assert compact.state_json(serializer, workflow) == full, stage  # fragments used
+
+
+def test_a_finished_tasks_text_is_used_again_until_what_it_was_made_of_changes(
+    one_door: None, alice, bob, carol
+) -> None:
+    _stage, workflow = next(s for s in case_stages(alice, bob, carol) if s[0] == "signed")
+    compact.state_json(serializer, workflow)
+    referral = next(iter(workflow.subprocesses.values()))
+    finished = [t for t in referral.tasks.values() if t.state in (64, 256)]  # done, cancelled
+    predicted = [t for t in referral.tasks.values() if t.state in (1, 2, 4)]  # maybe..future
+    kept = {
+        id(t)
+        for t in referral.tasks.values()
+        if (not t.data and not t.internal_data)
+        or (t in finished and (t.parent is None or t.parent in finished))
+    }
+    assert set(referral.fragments) == kept
+    assert len(finished) > 5 and len(predicted) > 5
+    task = finished[-1]
+    fragment = referral.fragments[id(task)]
+    fragment.text = fragment.text.replace(task.task_spec.name, "KEPT-TEXT")
+    assert "KEPT-TEXT" in compact.state_json(serializer, workflow)  # not made again
+
+    task.last_state_change += 1  # as when SpiffWorkflow sets its state again
+    text = compact.state_json(serializer, workflow)
+    assert "KEPT-TEXT" not in text
+    assert text == serializer.serialize_json(workflow)
+
+    # A task without data is written with its parent's data names (its delta deletes them).
+    empty = next(t for t in predicted if t.parent.data)
+    compact.state_json(serializer, workflow)
+    empty.parent.data["new_name"] = 1
+    assert compact.state_json(serializer, workflow) == serializer.serialize_json(workflow)
+
+
+def test_a_workflow_whose_data_holds_a_placeholder_is_saved_in_full(
+    one_door: None, alice, bob, carol
+) -> None:
+    _stage, workflow = next(case_stages(alice, bob, carol))
+    workflow.data["trap"] = compact._TextMode.placeholder(0)
+    assert compact.state_json(serializer, workflow) == serializer.serialize_json(workflow)
