@@ -24,8 +24,10 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
+import psycopg
 from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.postgresql import base as postgresql
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Field, Subquery
 
@@ -98,36 +100,38 @@ def rows_to_models(model: type[M], rows: Sequence[Sequence[Any]], using: str) ->
     return objects
 
 
-class _PreparedDebugCursor(CursorDebugWrapper):
-    """Logs a statement as its text with placeholders: after running a prepared statement,
-    psycopg leaves Django no query text to read, and the log would say None."""
+class _LoggedCursor(CursorDebugWrapper):
+    """Logs a statement as its text with placeholders, where Django would rebuild it with the
+    parameters written in by psycopg's client-side cursor (which knows no $1)."""
 
     def execute(self, sql: Any, params: Any = None) -> Any:
         with self.debug_sql(sql, params):
             return CursorWrapper.execute(self, sql, params)
 
 
-def _statement_cursor(connection: BaseDatabaseWrapper) -> Any:
-    """The cursor the engine's two statements run on.
+class _RawCursor(postgresql.CursorMixin, psycopg.RawCursor):
+    """Django's server-binding cursor, with the placeholders PostgreSQL itself reads ($1)."""
 
-    Where the database's OPTIONS allow prepared statements (`prepare_threshold`, e.g.
+
+def _statement_cursor(connection: BaseDatabaseWrapper) -> Any:
+    """The cursor the engine's two statements run on: psycopg's RawCursor.
+
+    Django's default cursor binds on the client: it writes every parameter into the SQL text
+    (the state as a ~10 kB hex literal), and PostgreSQL parses it all back. Here the
+    parameters travel apart from the statement (the extended protocol's unnamed statement,
+    which every pooler passes), and the statement is written with PostgreSQL's own numbered
+    placeholders: psycopg splits a %s statement at its placeholders on every run once it is
+    longer than 4 kB or has over 50 parameters, as a step's statement is.
+    Where the database's OPTIONS also allow prepared statements (`prepare_threshold`, e.g.
     `?prepare_threshold=2` on DATABASE_URL; Django leaves them off, because transaction-mode
-    poolers before PgBouncer 1.21 break them), psycopg's own Cursor, on which PostgreSQL
-    binds the parameters and psycopg prepares a statement after that many runs on a
-    connection. That spares parsing and planning the step's CTE on every step: the lock and
-    the write measured ~2.1 -> ~1.25 ms of SQL per completion. Django's default cursor
-    writes the parameters into the SQL text and never prepares: it is used otherwise.
+    poolers before PgBouncer 1.21 break them), psycopg prepares a statement after that many
+    runs on a connection, which spares parsing and planning the step's CTE on every step.
     """
     connection.ensure_connection()
-    if getattr(connection.connection, "prepare_threshold", None) is None:
-        return connection.cursor()
-    from django.db.backends.postgresql import base as postgresql
-
     connection.validate_thread_sharing()
-    cursor_class: Any = postgresql.ServerBindingCursor  # the stubs do not know it
-    raw = cursor_class(connection.connection)
+    raw: Any = _RawCursor(connection.connection)
     if connection.queries_logged:
-        return _PreparedDebugCursor(raw, connection)
+        return _LoggedCursor(raw, connection)
     return connection.make_cursor(raw)
 
 
@@ -155,6 +159,14 @@ def lock_instance_of_task(
     return instance, rows[0][-1]
 
 
+def _numbered(sql: str) -> str:
+    """A statement written with %s placeholders, numbered as PostgreSQL has them ($1, $2, ...),
+    for psycopg's RawCursor (see _statement_cursor)."""
+    parts = sql.split("%s")
+    assert all("%" not in part for part in parts), sql  # no other % may stand in the text
+    return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+
+
 # Statement texts by what shapes them (vendor, fields, numbers of rows): a few per process.
 _statements: dict[tuple[Any, ...], tuple[str, list[Field[Any, Any]]]] = {}
 
@@ -172,7 +184,7 @@ def _lock_statement(connection: BaseDatabaseWrapper) -> str:
             f"FROM {instances.table} "
             f"WHERE id = (SELECT instance_id FROM {tasks.table} WHERE task_id = %s) FOR UPDATE"
         )
-        found = _statements[key] = (sql, [])
+        found = _statements[key] = (_numbered(sql), [])
     return found[0]
 
 
@@ -215,7 +227,8 @@ def _step_statement(
     if events:
         journal = model_sql(ProcessEvent, connection)
         parts.append(_insert_cte("journal", journal, events, returning=False))
-    found = _statements[key] = ("WITH " + ", ".join(parts) + " " + select, saved_fields)
+    sql = "WITH " + ", ".join(parts) + " " + select
+    found = _statements[key] = (_numbered(sql), saved_fields)
     return found
 
 
