@@ -238,7 +238,7 @@ def _compact_tasks(
                     task.triggered,
                     parent is None,
                 )
-        if made_of is not None:
+        if fragments is not None and made_of is not None:
             fragment = fragments.get(id(task))
             if fragment is not None and fragment.task is task and fragment.made_of == made_of:
                 for child, name in zip(children, fragment.names, strict=True):
