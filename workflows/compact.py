@@ -209,7 +209,8 @@ def _compact_tasks(
             key, listed_parent = str(task_id), None
         else:
             listed_parent, key = listed
-        writes_parent = listed_parent != parent_id
+        # `is` first: != on UUIDs is a Python call, and the two are mostly the same object.
+        writes_parent = listed_parent is not parent_id and listed_parent != parent_id
         if writes_parent and parent is not None and str(parent_id) not in written:
             parent = None  # not restored yet when this task is: store all its data
         written.add(key)
