@@ -80,7 +80,7 @@ pytest: install browser gettext
 	$(VENV)/bin/pytest
 
 bench: install
-	bash .ci/with-postgres $(PY) -m bench.engine --threads 4
+	bash .ci/with-postgres $(PY) -m bench.engine --threads 4 --processes 2
 
 # The Python side of a completion in instructions (valgrind), steady where seconds are not.
 bench-instructions: install

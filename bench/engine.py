@@ -22,6 +22,8 @@ never saved the previous step (another web worker did), so every step deserializ
 connection and its own cases, as a threaded web server (gunicorn --threads) serves several
 users at once: one thread's waits on PostgreSQL (the statements, the WAL flush at COMMIT) are
 another's turn to compute. make bench runs it with 4.
+--processes N runs it in N processes at once (gunicorn's workers), each its own connection and
+cases: what the machine does, past one process's GIL. make bench runs it with 2.
 --profile N prints the N costliest functions of the persisted part (cProfile, cumulative time,
 or their own time with --profile-own; the profiler itself slows the run, so its rate is not the
 benchmark's).
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import multiprocessing
 import os
 import pstats
 import statistics
@@ -56,7 +59,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from SpiffWorkflow.task import TaskState  # noqa: E402
 
 from workflows import engine, handlers  # noqa: E402
@@ -396,6 +399,59 @@ def run_threaded(
     return elapsed, completions, client_cpu, server_cpu
 
 
+def run_processes(cases: int, processes: int, actor: Any, tasks: NextTasks) -> tuple[float, int]:
+    """The persisted path in `processes` worker processes at once (forked after the cases are
+    started, each with its own connection and share of the cases), as gunicorn's workers
+    (`WEB_CONCURRENCY`) serve users side by side: what the machine does, where the threads
+    show what one process does. Returns (seconds, completions)."""
+    instances = start_cases(cases, actor)
+    connections.close_all()  # each process opens its own
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(processes + 1, timeout=300)
+    reports: Any = context.Queue()
+    shares = [[instance.pk for instance in instances[i::processes]] for i in range(processes)]
+    workers = [
+        context.Process(target=_work_in_process, args=(share, actor, tasks, ready, reports))
+        for share in shares
+    ]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    start = time.perf_counter()
+    done = [reports.get(timeout=600) for _ in workers]
+    elapsed = time.perf_counter() - start
+    for worker in workers:
+        worker.join()
+    failed = [error for _n, error in done if error]
+    if failed:
+        raise RuntimeError(f"a worker process failed: {failed[0]}")
+    completions = sum(n for n, _error in done)
+    done_cases = ProcessInstance.objects.filter(
+        pk__in=[instance.pk for instance in instances], state="completed"
+    ).count()
+    assert done_cases == cases, f"only {done_cases} of {cases} cases completed"
+    return elapsed, completions
+
+
+def _work_in_process(
+    share: list[int], actor: Any, tasks: NextTasks, ready: Any, reports: Any
+) -> None:
+    completions, error = 0, ""
+    try:
+        backend_pid()  # connected before the clock starts
+        ready.wait()
+        for bpmn_id, data in PATH:
+            for instance_id in share:
+                engine.complete_task(tasks.take(instance_id, bpmn_id), actor=actor, data=data)
+                completions += 1
+    except BaseException as exc:  # reported by the parent
+        error = repr(exc)
+        ready.abort()
+    finally:
+        connection.close()
+        reports.put((completions, error))
+
+
 def embedded_spec_size() -> int:
     """State size if the spec were embedded in every instance (what spec-by-reference saves)."""
     parsed = spec_cache.get(latest_definition("one_door").pk)
@@ -419,6 +475,13 @@ def main() -> None:
         default=0,
         metavar="N",
         help="also run the persisted path in N threads of this process (0: not)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run the persisted path in N processes at once (0: not)",
     )
     parser.add_argument(
         "--no-state-cache",
@@ -476,6 +539,9 @@ def main() -> None:
             threaded = (
                 run_threaded(args.cases, args.threads, actor, tasks) if args.threads else None
             )
+            in_processes = (
+                run_processes(args.cases, args.processes, actor, tasks) if args.processes else None
+            )
         spec_bytes = embedded_spec_size()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -499,6 +565,13 @@ def main() -> None:
             f"process ({th_s * 1000 / th_n:.2f} ms each; CPU per completion: this process "
             f"{th_cpu * 1000 / th_n:.2f} ms"
             + (f", PostgreSQL {th_server * 1000 / th_n:.2f} ms)" if th_server is not None else ")")
+        )
+    if in_processes is not None:
+        pr_s, pr_n = in_processes
+        print(
+            f"persisted:  {pr_n / pr_s:8.0f} task completions/s  in {args.processes} processes "
+            f"at once ({pr_s * 1000 / pr_n:.2f} ms each; this machine, as {args.processes} "
+            "web workers share it)"
         )
     print(f"ratio:      {mem_rate / db_rate:8.1f} x  (in memory / persisted)")
     print(f"in memory, per completion:  {mem_clock.per(mem_n, mem_s)}")
