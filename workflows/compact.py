@@ -217,19 +217,14 @@ def _compact_tasks(
         children = task._children
         made_of: tuple[Any, ...] | None = None
         if fragments is not None:
+            kind: tuple[Any, ...] | None = None
             if not task.data and not task.internal_data:
-                # A predicted task, mostly: its text is all in made_of, the names of the
-                # parent's data included (the delta deletes them).
-                made_of = (
-                    task._state,
-                    task.last_state_change,
-                    tuple(children),
-                    parent_id,
-                    writes_parent,
-                    task.triggered,
-                    tuple(parent.data) if parent is not None else None,
-                )
+                # A predicted task, mostly: all its text says is in made_of, the names of its
+                # parent's data included (its delta deletes them).
+                kind = ("empty", tuple(parent.data) if parent is not None else None)
             elif task._state & FINISHED and (parent is None or parent._state & FINISHED):
+                kind = ("finished", parent is None)
+            if kind is not None:
                 made_of = (
                     task._state,
                     task.last_state_change,
@@ -237,7 +232,7 @@ def _compact_tasks(
                     parent_id,
                     writes_parent,
                     task.triggered,
-                    parent is None,
+                    kind,
                 )
         if fragments is not None and made_of is not None:
             fragment = fragments.get(id(task))
