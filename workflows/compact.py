@@ -69,7 +69,8 @@ class _TextMode:
     encode: Callable[[Any], str]
     texts: list[str]
 
-    # A string no task data holds (a NUL and a secret of this process), JSON-encoded once.
+    # Where a task mapping's text goes: a string no workflow's data holds (a NUL and a secret of
+    # this process), checked all the same (state_json).
     @staticmethod
     def placeholder(n: int) -> str:
         return f"\x00{_SECRET}:{n}"
@@ -81,7 +82,7 @@ _text_mode: ContextVar[_TextMode | None] = ContextVar("compact_text_mode", defau
 
 def state_json(serializer: Any, workflow: Any) -> str:
     """`serializer.serialize_json(workflow)`, the very same text, made faster: each task
-    mapping's text by tasks_to_json (finished tasks from the fragments of the last save), set
+    mapping's text by tasks_to_json (unchanged tasks from the fragments of the last save), set
     into the text of the rest where workflow_to_dict left a placeholder for it."""
     encode = serializer._encoder_cls().encode
     mode = _TextMode(encode, [])
@@ -128,12 +129,11 @@ def tasks_to_dict(registry: DictionaryConverter, tasks: dict[UUID, Task]) -> dic
 
 @dataclass(slots=True)
 class Fragment:
-    """A finished task's part of the stored text, kept from one save for the next."""
+    """A task's part of the stored text, kept from one save for the next (see _compact_tasks
+    for which tasks are kept)."""
 
     task: Task
-    # What the text was made of besides the task's data and internal data (which SpiffWorkflow
-    # no longer changes once the task and so its parent have finished).
-    made_of: tuple[Any, ...]
+    made_of: tuple[Any, ...]  # while the task still gives this, the text is good
     names: list[str]  # the children's ids as text
     text: str  # '"<id>": {...}'
 
@@ -144,9 +144,9 @@ def tasks_to_json(
     tasks: dict[UUID, Task],
     fragments: dict[int, Fragment],
 ) -> str:
-    """`encode(tasks_to_dict(registry, tasks))`, the very same text, made faster: a finished
+    """`encode(tasks_to_dict(registry, tasks))`, the very same text, made faster: a kept
     task's part comes from `fragments` (by id() of the task; filled anew for the next save),
-    runs of unfinished tasks are encoded in one call each.
+    runs of the other tasks are encoded in one call each.
 
     An open one-door case has 87 tasks; ~40 are finished and ~40 predicted, and a step changes
     a few: building and encoding the dicts of all of them was most of every save. A fragment is

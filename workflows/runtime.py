@@ -127,8 +127,8 @@ class FastWalks:
 
 
 class KeepsFragments:
-    """Holds the text of its finished tasks from the last save, for the next (see
-    compact.tasks_to_json)."""
+    """Holds the text of its tasks from the last save, for the next to use where a task has
+    not changed (compact.tasks_to_json)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -203,7 +203,7 @@ SERIALIZER_VERSION = serializer.VERSION
 
 def dump_state(workflow: BpmnWorkflow) -> bytes:
     """serialize_json's text (with its version stamp; tasks in workflows.compact's form, the
-    finished ones' text kept from the last save), compressed for storage at zlib level 1 (a
+    unchanged ones' text kept from the last save), compressed for storage at zlib level 1 (a
     little larger than the default level, at a third of the time). An open one-door case: 24 kB
     of JSON, 5 kB stored."""
     return zlib.compress(compact.state_json(serializer, workflow).encode(), 1)

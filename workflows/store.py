@@ -163,7 +163,8 @@ def _numbered(sql: str) -> str:
     """A statement written with %s placeholders, numbered as PostgreSQL has them ($1, $2, ...),
     for psycopg's RawCursor (see _statement_cursor)."""
     parts = sql.split("%s")
-    assert all("%" not in part for part in parts), sql  # no other % may stand in the text
+    if any("%" in part for part in parts):
+        raise ValueError(f"a % other than a placeholder in {sql!r}")
     return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
 
 
