@@ -48,8 +48,9 @@ handlers.register("test.record")(recorder)
 @pytest.fixture(autouse=True)
 def saved_states_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every state the engine saves, in every test, is held equal to SpiffWorkflow's own
-    serialize_json of the workflow: the engine's save takes the text of finished tasks from the
-    save before (workflows.compact.tasks_to_json), and this is where a stale part would show."""
+    serialize_json of the workflow: the engine's save takes the text of unchanged tasks from
+    the save before (workflows.compact.tasks_to_json), and this is where a stale part would
+    show."""
     plain = engine.dump_state
 
     def checked(workflow: Any) -> bytes:
