@@ -30,10 +30,14 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql import base as postgresql
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Field, Subquery
+from psycopg import pq
+from psycopg.adapt import Loader
+from psycopg.postgres import types as postgres_types
 
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
 
 M = TypeVar("M", bound=models.Model)
+_JSONB_OID = postgres_types["jsonb"].oid
 Converter = Callable[[Any, Any, Any], Any]
 
 
@@ -113,6 +117,25 @@ class _RawCursor(postgresql.CursorMixin, psycopg.RawCursor):
     """Django's server-binding cursor, with the placeholders PostgreSQL itself reads ($1)."""
 
 
+class _JsonbAsText(Loader):
+    """jsonb in binary results as the text Django's JSONField decodes itself: Django registers
+    such a loader for text results only, and psycopg's own would hand JSONField a dict."""
+
+    format = pq.Format.BINARY
+
+    def load(self, data: Any) -> str:
+        return bytes(data[1:]).decode()  # after the binary format's version byte
+
+
+def _binary_results(raw_connection: Any) -> None:
+    """Let the engine's statements ask for binary results on this psycopg connection (which
+    only they do): the state's bytea is sent as is rather than as hex text, and timestamps
+    and ids are read without parsing text (the lock statement: ~70 -> ~35 us)."""
+    adapters = raw_connection.adapters
+    if adapters.get_loader(_JSONB_OID, pq.Format.BINARY) is not _JsonbAsText:
+        adapters.register_loader("jsonb", _JsonbAsText)
+
+
 def _statement_cursor(connection: BaseDatabaseWrapper) -> Any:
     """The cursor the engine's two statements run on: psycopg's RawCursor.
 
@@ -129,7 +152,9 @@ def _statement_cursor(connection: BaseDatabaseWrapper) -> Any:
     """
     connection.ensure_connection()
     connection.validate_thread_sharing()
+    _binary_results(connection.connection)
     raw: Any = _RawCursor(connection.connection)
+    raw.format = pq.Format.BINARY
     if connection.queries_logged:
         return _LoggedCursor(raw, connection)
     return connection.make_cursor(raw)

@@ -166,6 +166,17 @@ def test_a_step_is_one_locking_read_and_one_write(one_door: None, alice) -> None
     assert signal["closed"][0].properties.get("agency") == "health"
     assert [r.bpmn_id for r in signal["opened"]] == ["handle_referral"]
     assert signal["opened"][0].pk is not None and signal["opened"][0].candidate_group == "health"
+    # What the two statements read back (in binary) is what the ORM reads, field by field.
+    for returned in [*signal["closed"], *signal["opened"]]:
+        assert fields(returned) == fields(HumanTask.objects.get(pk=returned.pk))
+    assert fields(signal["instance"]) == fields(ProcessInstance.objects.get(pk=case.pk))
+
+
+def fields(row: Any) -> dict[str, Any]:
+    values = {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields}
+    if "serialized" in values:
+        values["serialized"] = bytes(values["serialized"])
+    return values
 
 
 def test_where_the_database_allows_prepared_statements_the_engine_statements_are_prepared(
