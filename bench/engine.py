@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import multiprocessing
 import os
@@ -552,6 +553,7 @@ def main() -> None:
         f"one_door.bpmn, {args.cases} cases x {len(PATH)} user tasks, "
         f"PostgreSQL {connection.pg_version}, "  # type: ignore[attr-defined]
         + ("no prepared statements" if prepared is None else f"prepare_threshold={prepared}")
+        + f", gc threshold {gc.get_threshold()[0]}"
     )
     print(f"in memory:  {mem_rate:8.0f} task completions/s  ({mem_s * 1000 / mem_n:.2f} ms each)")
     print(

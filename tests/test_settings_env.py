@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -33,3 +38,33 @@ def test_a_redis_or_rabbitmq_broker_url_is_taken(monkeypatch) -> None:
     for url in ["redis://10.0.0.5:6379/2", "rediss://cache:6380/0", "amqp://guest@mq//"]:
         monkeypatch.setenv("CELERY_BROKER_URL", url)
         assert env_broker_url("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0") == url
+
+
+PLATFORM = Path(__file__).resolve().parent.parent / "platform"
+
+
+def _gc_threshold_in_a_new_process(value: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "GC_THRESHOLD"}
+    if value is not None:
+        env["GC_THRESHOLD"] = value
+    code = "import django, gc; django.setup(); print(gc.get_threshold()[0])"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "onedoor.settings", "PYTHONPATH": str(PLATFORM)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_every_process_collects_garbage_at_the_configured_threshold() -> None:
+    assert _gc_threshold_in_a_new_process(None).stdout.strip() == "50000"
+    assert _gc_threshold_in_a_new_process("20000").stdout.strip() == "20000"
+    assert _gc_threshold_in_a_new_process("0").stdout.strip() == "700"  # Python's own
+
+
+@pytest.mark.parametrize("value", ["-1", "lots"])
+def test_a_bad_gc_threshold_stops_the_process_with_its_name(value: str) -> None:
+    result = _gc_threshold_in_a_new_process(value)
+    assert result.returncode != 0
+    assert "GC_THRESHOLD" in result.stderr
