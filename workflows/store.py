@@ -49,7 +49,9 @@ class ModelSQL:
 
     table: str  # quoted
     names: list[str]  # the concrete fields' attribute names, for Model.from_db
-    columns: str  # their quoted columns, in the same order, comma-separated
+    column_names: list[str]  # their quoted columns, in the same order
+    pk_index: int  # where the primary key is among them
+    columns: str  # the same, comma-separated
     insert_fields: list[Field[Any, Any]]  # without the primary key
     insert_columns: str
     # Per column that needs it, what the ORM applies to a value read back (e.g. JSON). Each
@@ -83,6 +85,8 @@ def _describe(model: type[models.Model], connection: BaseDatabaseWrapper) -> Mod
     return ModelSQL(
         table=qn(model._meta.db_table),
         names=[field.attname for field in fields],
+        column_names=[qn(str(field.column)) for field in fields],
+        pk_index=next(i for i, field in enumerate(fields) if field.primary_key),
         columns=", ".join(qn(str(field.column)) for field in fields),
         insert_fields=insert_fields,
         insert_columns=", ".join(qn(str(field.column)) for field in insert_fields),
@@ -90,9 +94,11 @@ def _describe(model: type[models.Model], connection: BaseDatabaseWrapper) -> Mod
     )
 
 
-def rows_to_models(model: type[M], rows: Sequence[Sequence[Any]], using: str) -> list[M]:
+def rows_to_models(
+    model: type[M], rows: Sequence[Sequence[Any]], connection: BaseDatabaseWrapper
+) -> list[M]:
     """Model instances from raw rows that list the model's concrete columns in order."""
-    connection = connections[using]
+    using = connection.alias
     described = model_sql(model, connection)
     objects: list[M] = []
     for row in rows:
@@ -183,7 +189,7 @@ def lock_instance_of_task(
         rows = cursor.fetchall()
     if not rows:
         return None
-    [instance] = rows_to_models(ProcessInstance, [rows[0][:-1]], using)
+    [instance] = rows_to_models(ProcessInstance, [rows[0][:-1]], connection)
     return instance, rows[0][-1]
 
 
@@ -217,10 +223,11 @@ def _lock_statement(connection: BaseDatabaseWrapper) -> str:
     return found[0]
 
 
-def _insert_cte(name: str, described: ModelSQL, rows: int, *, returning: bool) -> str:
-    """One CTE inserting `rows` rows of a model, without their primary keys."""
+def _insert_cte(name: str, described: ModelSQL, rows: int, *, returning: str = "") -> str:
+    """One CTE inserting `rows` rows of a model, without their primary keys, returning the
+    `returning` columns."""
     row = "(" + ", ".join(["%s"] * len(described.insert_fields)) + ")"
-    back = f" RETURNING {described.columns}" if returning else ""
+    back = f" RETURNING {returning}" if returning else ""
     return (
         f"{name} AS (INSERT INTO {described.table} ({described.insert_columns}) "
         f"VALUES {', '.join([row] * rows)}{back})"
@@ -251,11 +258,15 @@ def _step_statement(
     ]
     select = f"SELECT 'closed', {tasks.columns} FROM closed"
     if opened:
-        parts.append(_insert_cte("opened", tasks, opened, returning=True))
-        select += f" UNION ALL SELECT 'opened', {tasks.columns} FROM opened"
+        # The opened rows are the caller's objects: only their ids come back (in the order
+        # of VALUES, as Django's bulk_create has them), in the id's column.
+        pk = tasks.column_names[tasks.pk_index]
+        ids = ", ".join(pk if name == pk else "NULL" for name in tasks.column_names)
+        parts.append(_insert_cte("opened", tasks, opened, returning=pk))
+        select += f" UNION ALL SELECT 'opened', {ids} FROM opened"
     if events:
         journal = model_sql(ProcessEvent, connection)
-        parts.append(_insert_cte("journal", journal, events, returning=False))
+        parts.append(_insert_cte("journal", journal, events))
     sql = "WITH " + ", ".join(parts) + " " + select
     found = _statements[key] = (_numbered(sql), saved_fields)
     return found
@@ -287,7 +298,8 @@ def write_step(
 ) -> tuple[list[HumanTask], list[HumanTask]]:
     """Save the instance's `update_fields`, sync its task rows and append the journal, in one
     statement. Open rows whose task is not in `ready` are closed (completed if it is
-    `completed_task_id`, else cancelled); `opened` rows are inserted. Returns (closed, opened).
+    `completed_task_id`, else cancelled); `opened` rows are inserted. Returns (closed, opened):
+    the closed rows as the statement read them back, the `opened` objects saved (with ids).
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
@@ -324,9 +336,14 @@ def write_step(
     with _statement_cursor(connection) as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
-    closed = rows_to_models(HumanTask, [row[1:] for row in rows if row[0] == "closed"], using)
-    new = rows_to_models(HumanTask, [row[1:] for row in rows if row[0] == "opened"], using)
-    return closed, new
+    closed = rows_to_models(HumanTask, [row[1:] for row in rows if row[0] == "closed"], connection)
+    pk_index = 1 + model_sql(HumanTask, connection).pk_index
+    ids = [row[pk_index] for row in rows if row[0] == "opened"]
+    for new, pk in zip(opened, ids, strict=True):
+        new.pk = pk
+        new._state.adding = False
+        new._state.db = using
+    return closed, list(opened)
 
 
 def _write_step_orm(
