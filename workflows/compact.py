@@ -84,9 +84,7 @@ def state_json(serializer: Any, workflow: Any) -> str:
     """`serializer.serialize_json(workflow)`, the very same text, made faster: each task
     mapping's text by tasks_to_json (unchanged tasks from the fragments of the last save), set
     into the text of the rest where workflow_to_dict left a placeholder for it."""
-    # serialize_json's encoder, without its check for circular references (its markers cost
-    # an id and a dict entry per container; the text is the same, a cycle fails either way)
-    encode = serializer._encoder_cls(check_circular=False).encode
+    encode = serializer._encoder_cls().encode
     mode = _TextMode(encode, [])
     registry = serializer.registry
     token = _text_mode.set(mode)
