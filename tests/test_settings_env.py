@@ -68,3 +68,49 @@ def test_a_bad_gc_threshold_stops_the_process_with_its_name(value: str) -> None:
     result = _gc_threshold_in_a_new_process(value)
     assert result.returncode != 0
     assert "GC_THRESHOLD" in result.stderr
+
+
+def _database_settings_in_a_new_process(env: dict[str, str]) -> tuple[str, str, str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DB_CONN_MAX_AGE"}}
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **clean,
+            **env,
+            "DJANGO_SETTINGS_MODULE": "onedoor.settings",
+            "PYTHONPATH": str(PLATFORM),
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    engine, age, checks = done.stdout.split()
+    return engine.rsplit(".", 1)[-1], age, checks
+
+
+def test_a_deployment_keeps_its_database_connections_and_the_demo_does_not() -> None:
+    # Opening a PostgreSQL connection costs more than a task completion: a web thread keeps
+    # its own for a minute, checked before a request reuses it.
+    url = "postgres://onedoor@db.example:5432/onedoor"
+    assert _database_settings_in_a_new_process({"DATABASE_URL": url}) == (
+        "postgresql",
+        "60",
+        "True",
+    )
+    assert _database_settings_in_a_new_process({"DATABASE_URL": url, "DB_CONN_MAX_AGE": "0"}) == (
+        "postgresql",
+        "0",
+        "True",
+    )
+    assert _database_settings_in_a_new_process({}) == ("sqlite3", "0", "True")
+
+
+def test_the_database_url_is_not_a_setting() -> None:
+    # Django's error pages list settings; a URL holds the database password.
+    from django.conf import settings
+
+    assert not hasattr(settings, "DATABASE_URL")
