@@ -47,6 +47,7 @@ from .runtime import (
     current_instance,
     current_step,
     dump_state,
+    find_task,
     load_state,
     script_engine,
     spec_cache,
@@ -323,7 +324,7 @@ def complete_task(
         instance, definition_hash = locked
         loaded = load_locked(instance, definition_hash)
         workflow = loaded.workflow
-        task = workflow.get_task_from_id(task_uuid)
+        task = find_task(workflow, task_uuid)
         if task is None or task.state != TaskState.READY:
             # The locked state is the truth; its rows say who completed it or why it closed.
             name = _closed_row(task_uuid).name
@@ -334,7 +335,7 @@ def complete_task(
         # any is due, which spares the engine a pass on the common path.
         due = instance.next_timer_at is not None and instance.next_timer_at <= now
         step = advance(instance, workflow) if due else Step()
-        task = workflow.get_task_from_id(task_uuid)
+        task = find_task(workflow, task_uuid)
         if task is None or task.state != TaskState.READY:
             persist(instance, loaded, step, now=now, events=[])
             moved_on_by_timer = name
@@ -407,5 +408,5 @@ def task_data(task_id: UUID | str) -> dict[str, Any]:
     row = HumanTask.objects.select_related("instance").get(task_id=task_id)
     # Read without the row lock, so never from the state cache (another call may own it).
     workflow = load(row.instance)
-    task = workflow.get_task_from_id(UUID(str(task_id)))
+    task = find_task(workflow, UUID(str(task_id)))
     return dict(task.data) if task is not None else {}

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.task import Task, TaskState
 
 from .models import HumanTask, ProcessInstance
-from .runtime import script_engine
+from .runtime import find_task, script_engine
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def _scope(task: Task) -> tuple[str, str]:
     workflow = task.workflow
     if workflow is workflow.top_workflow:
         return "", ""
-    parent = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+    parent = find_task(workflow.top_workflow, workflow.parent_task_id)
     if parent is None:
         return "", ""
     return str(parent.task_spec.bpmn_id or ""), str(parent.task_spec.bpmn_name or "")

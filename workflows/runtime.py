@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
@@ -210,6 +211,15 @@ def _make_serializer() -> BpmnWorkflowSerializer:
 
 serializer = _make_serializer()
 SERIALIZER_VERSION = serializer.VERSION
+
+
+def find_task(workflow: BpmnWorkflow, task_id: UUID) -> Task | None:
+    """The workflow's task with this id, or None if it has none (SpiffWorkflow raises where a
+    task is not in the top workflow nor in any subprocess: dropped when it re-planned)."""
+    try:
+        return workflow.get_task_from_id(task_id)
+    except TaskNotFoundException:
+        return None
 
 
 def dump_state(workflow: BpmnWorkflow) -> bytes:

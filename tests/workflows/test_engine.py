@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from workflows.errors import (
     MessageNotExpected,
     ProcessNotDeployed,
     TaskAlreadyCompleted,
+    TaskNotAvailable,
     TaskNotFound,
 )
 from workflows.models import HumanTask, ProcessEvent, ProcessInstance
@@ -61,6 +63,49 @@ def test_completing_a_task_twice_says_who_completed_it(one_door: None, alice, bo
 def test_an_unknown_task_is_reported(one_door: None, alice) -> None:
     with pytest.raises(TaskNotFound):
         engine.complete_task("00000000-0000-0000-0000-000000000000", actor=alice, data={})
+
+
+def _row_of_a_task_not_in_the_tree(case: ProcessInstance, state: str) -> HumanTask:
+    review = open_task(case, "review_application")
+    return HumanTask.objects.create(
+        instance=case,
+        task_id=uuid.uuid4(),
+        process_id=review.process_id,
+        subject_type=review.subject_type,
+        subject_id=review.subject_id,
+        bpmn_id="review_application",
+        name="受理审查",
+        state=state,
+        created_at=review.created_at,
+    )
+
+
+def test_a_page_on_a_task_that_has_left_the_process_is_refused_and_changes_nothing(
+    one_door: None, alice
+) -> None:
+    # SpiffWorkflow drops tasks it re-plans; the save that drops one closes its row. A page
+    # still showing it gets a clear refusal (SpiffWorkflow's own lookup raises for such an id).
+    case = start_case(actor=alice)
+    gone = _row_of_a_task_not_in_the_tree(case, HumanTask.State.CANCELLED)
+    revision = ProcessInstance.objects.get(pk=case.pk).revision
+    with pytest.raises(TaskNotAvailable, match="受理审查"):
+        engine.complete_task(gone.task_id, actor=alice, data={"accepted": True})
+    assert ProcessInstance.objects.get(pk=case.pk).revision == revision
+    assert open_task(case, "review_application")  # the real one is still open
+
+
+def test_an_open_row_for_a_task_the_process_does_not_have_is_refused_and_closed(
+    one_door: None, alice
+) -> None:
+    # A row that says open with no such task behind it (a restored backup, a hand edit): the
+    # step that finds it out saves the instance's rows as the engine has them.
+    case = start_case(actor=alice)
+    stray = _row_of_a_task_not_in_the_tree(case, HumanTask.State.OPEN)
+    with pytest.raises(TaskNotAvailable, match="受理审查"):
+        engine.complete_task(stray.task_id, actor=alice, data={"accepted": True})
+    stray.refresh_from_db()
+    assert stray.state == HumanTask.State.CANCELLED
+    assert open_task(case, "review_application")
 
 
 def test_starting_an_undeployed_process_is_reported(db: None) -> None:
