@@ -84,12 +84,13 @@ def _describe(model: type[models.Model], connection: BaseDatabaseWrapper) -> Mod
         found = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
         if found:
             converters.append((i, col, found))
+    column_names = [qn(str(field.column)) for field in fields]
     return ModelSQL(
         table=qn(model._meta.db_table),
         names=[field.attname for field in fields],
-        column_names=[qn(str(field.column)) for field in fields],
+        column_names=column_names,
         pk_index=next(i for i, field in enumerate(fields) if field.primary_key),
-        columns=", ".join(qn(str(field.column)) for field in fields),
+        columns=", ".join(column_names),
         insert_fields=insert_fields,
         insert_columns=", ".join(qn(str(field.column)) for field in insert_fields),
         converters=converters,
