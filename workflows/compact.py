@@ -18,10 +18,16 @@ so states stored before this form load as they did. `expand` rewrites compact ta
 SpiffWorkflow's own form: its format migrations expect that form, and run when its serializer
 version moves on. tests/workflows/test_compact_state.py holds `expand` of this form equal to
 SpiffWorkflow's own dict, and the two forms loading to the same workflow.
+
+Saving writes the text of a task that has not changed since the last save as it was
+(tasks_to_json, `Fragment`); loading (parse_state, tasks_from_dict) keeps each task's stored
+text as such a fragment, so a state read from storage, the common case when the web workers
+take turns on a case, saves as fast as one kept in memory.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -274,10 +280,113 @@ def _compact_tasks(
         yield key, dct, task, made_of
 
 
+class TaskTexts(dict[str, TaskDict]):
+    """A workflow's task mapping as parse_state read it, with each task's part of the text
+    (`"<id>": {...}`, as tasks_to_json writes it) by key."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[str, str] = {}
+
+
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+_space = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
+Parse = Callable[[str, str, int], tuple[Any, int]]
+
+
+def parse_state(text: str) -> dict[str, Any]:
+    """json.loads(text) of a stored state, with each task mapping (the workflow's and each
+    subprocess's) a TaskTexts: tasks_from_dict keeps a task's text as its fragment for the next
+    save, so a state loaded from storage saves as fast as one kept in memory, and restores a
+    task's data through the registry only where its text names a `typename`. Anything not
+    in the shape a saved state has is read by json.loads as it is, without texts."""
+    try:
+        if text[:1] == "{":
+            dct, end = _object(text, 0, _workflow_value, {})
+            if _space(text, end).end() == len(text):
+                return dct
+    except (ValueError, IndexError, StopIteration):
+        pass
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _object(s: str, pos: int, value: Parse, out: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The JSON object at s[pos] == '{' into `out`, each member's value read by value()."""
+    pos = _space(s, pos + 1).end()
+    if s[pos] == "}":
+        return out, pos + 1
+    while True:
+        if s[pos] != '"':
+            raise ValueError(pos)
+        key, pos = _scanstring(s, pos + 1)
+        pos = _space(s, pos).end()
+        if s[pos] != ":":
+            raise ValueError(pos)
+        out[key], pos = value(key, s, _space(s, pos + 1).end())
+        pos = _space(s, pos).end()
+        if s[pos] == "}":
+            return out, pos + 1
+        if s[pos] != ",":
+            raise ValueError(pos)
+        pos = _space(s, pos + 1).end()
+
+
+def _tasks(s: str, pos: int) -> tuple[TaskTexts, int]:
+    """A task mapping at s[pos] == '{', with each member's text; written by tasks_to_json, so
+    with its separators (", ", ": "): anything else raises, for json.loads to read."""
+    out = TaskTexts()
+    texts = out.texts
+    if s[pos + 1] == "}":
+        return out, pos + 2
+    pos += 1
+    while True:
+        if s[pos] != '"':
+            raise ValueError(pos)
+        key, end = _scanstring(s, pos + 1)
+        if s[end : end + 2] != ": ":
+            raise ValueError(end)
+        out[key], end = _scan(s, end + 2)
+        texts[key] = s[pos:end]
+        if s[end] == "}":
+            return out, end + 1
+        if s[end : end + 2] != ", ":
+            raise ValueError(end)
+        pos = end + 2
+
+
+def _workflow_value(key: str, s: str, pos: int) -> tuple[Any, int]:
+    if s[pos] == "{":
+        if key == "tasks":
+            return _tasks(s, pos)
+        if key == "subprocesses":
+            return _object(s, pos, _subprocess_value, {})
+    return _any_value(key, s, pos)
+
+
+def _subprocess_value(key: str, s: str, pos: int) -> tuple[Any, int]:
+    if s[pos] == "{":
+        return _object(s, pos, _workflow_value, {})
+    return _any_value(key, s, pos)
+
+
+def _any_value(_key: str, s: str, pos: int) -> tuple[Any, int]:
+    return _scan(s, pos)
+
+
+_PLAIN = frozenset({dict, list, set})
+_COPIED = (dict, list, set)
+
+
 def tasks_from_dict(
     registry: DictionaryConverter, dct: dict[str, TaskDict], workflow: Any
 ) -> dict[UUID, Task]:
-    """The task mapping of `workflow` from either form (see the module's docstring)."""
+    """The task mapping of `workflow` from either form (see the module's docstring). Where
+    `dct` is a TaskTexts, the text of each compact task that tasks_to_json may keep becomes the
+    workflow's fragment for it, made of what the restored task is made of."""
     tasks: dict[UUID, Task] = {}
     restored: dict[str, Task] = {}
     listed_by: dict[str, str] = {}
@@ -285,10 +394,16 @@ def tasks_from_dict(
     specs = workflow.spec.task_specs
     restore = registry.restore
     events = workflow.top_workflow.event_manager
+    texts = dct.texts if isinstance(dct, TaskTexts) else None
+    fragments: dict[int, Fragment] | None = getattr(workflow, "fragments", None)
     for key, item in dct.items():
         if "id" in item:  # SpiffWorkflow's own form: its TaskConverter, via the registry
             task = restore(item, workflow=workflow)
         else:
+            text = texts.get(key) if texts is not None else None
+            # A value the registry converts is written as a dict with a "typename" (a compact
+            # task has none of its own): without one in the text, restore would only copy.
+            typed = text is None or '"typename"' in text
             task_id = uuids.get(key) or UUID(key)
             parent_key = item["parent"] if "parent" in item else listed_by.get(key)
             spec = specs.get(item["task_spec"])
@@ -308,28 +423,71 @@ def tasks_from_dict(
             task.last_state_change = item["last_state_change"]
             task.triggered = item.get("triggered", False)
             internal = item.get("internal_data")
-            task.internal_data = restore(internal) if internal else {}
+            task.internal_data = (restore(internal) if typed else internal) if internal else {}
             if isinstance(spec, CatchingEvent) and task.has_state(TaskState.WAITING):
                 events.add_task(task)
             if parent is None:
                 data = item.get("data")
-                task.data = restore(data) if data else {}
+                task.data = (restore(data) if typed else data) if data else {}
             else:
-                # DeepMerge.merge({}, parent.data), as SpiffWorkflow's TaskConverter does.
-                task.data = {
-                    k: copy(v) if isinstance(v, dict | list | set) else v
-                    for k, v in parent.data.items()
-                }
+                # DeepMerge.merge({}, parent.data) without the deleted names, then the
+                # updates, as SpiffWorkflow's TaskConverter does (v.copy() where v is a plain
+                # container, as copy(v) does, without its lookups). A predicted task mostly
+                # deletes all its parent's names: nothing is copied for it.
                 delta = item.get("delta")
-                if delta:
-                    task.data.update(restore(delta.get("updates", {})))
-                    for name in delta.get("deletions", ()):
-                        task.data.pop(name, None)
+                deleted = frozenset(delta.get("deletions", ())) if delta else ()
+                task.data = {
+                    k: v.copy() if type(v) in _PLAIN else copy(v) if isinstance(v, _COPIED) else v
+                    for k, v in parent.data.items()
+                    if k not in deleted
+                }
+                updates = delta.get("updates") if delta else None
+                if updates:
+                    task.data.update(restore(updates) if typed else updates)
+            if text is not None and fragments is not None and "parent" not in item:
+                _keep_loaded(fragments, task, parent, item, text)
         tasks[task.id] = task
         restored[key] = task
         for name in item.get("children", ()):
             listed_by[name] = key
     return tasks
+
+
+def _keep_loaded(
+    fragments: dict[int, Fragment], task: Task, parent: Task | None, item: TaskDict, text: str
+) -> None:
+    """The loaded text of a task listed by its parent (or of a root), as its fragment, where
+    _compact_tasks would keep one and would write the very same text: made of what it will
+    find at the next save if the task is unchanged by then (so, for instance, a task
+    SpiffWorkflow runs is written anew)."""
+    if not task.data and not task.internal_data:
+        kind: tuple[Any, ...] = ("empty", tuple(parent.data) if parent is not None else None)
+    elif task._state & FINISHED and (parent is None or parent._state & FINISHED):
+        kind = ("finished", parent is None)
+    else:
+        return
+    delta = item.get("delta")
+    if delta and parent is not None:
+        # A delta does not say where among the parent's names the task had its own: the
+        # loaded data has the parent's order, its new names after. Where that writes the
+        # delta in another order, the text is made anew (same content, so no harm either way).
+        data, before = task.data, parent.data
+        updates = delta.get("updates")
+        if updates and list(updates) != [k for k in data if k in updates]:
+            return
+        deletions = delta.get("deletions")
+        if deletions and deletions != [k for k in before if k not in data]:
+            return
+    made_of = (
+        task._state,
+        task.last_state_change,
+        tuple(task._children),
+        parent.id if parent is not None else None,
+        False,  # the parent is not written: the task is listed in its children
+        task.triggered,
+        kind,
+    )
+    fragments[id(task)] = Fragment(task, made_of, item.get("children", []), text)
 
 
 def expand(dct: dict[str, Any]) -> None:

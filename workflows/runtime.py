@@ -232,7 +232,7 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
 
 def load_state(data: bytes, spec: ParsedDefinition) -> BpmnWorkflow:
     """The inverse of dump_state, restoring the spec from the parsed definition."""
-    dct = json.loads(zlib.decompress(data))
+    dct = compact.parse_state(zlib.decompress(data).decode())
     if dct.get(serializer.VERSION_KEY) != serializer.VERSION:
         compact.expand(dct)  # the serializer's migrations know only its own form of tasks
     serializer.migrate(dct)  # the serializer's own format migrations, by version stamp

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -241,3 +242,98 @@ def test_a_workflow_whose_data_holds_a_placeholder_is_saved_in_full(
     _stage, workflow = next(case_stages(alice, bob, carol))
     workflow.data["trap"] = compact._TextMode.placeholder(0)
     assert compact.state_json(serializer, workflow) == serializer.serialize_json(workflow)
+
+
+def _mappings(workflow: Any) -> list[Any]:
+    return [workflow, *workflow.subprocesses.values()]
+
+
+def test_a_stored_state_is_read_as_json_loads_reads_it_with_each_tasks_text(
+    one_door: None, alice, bob, carol
+) -> None:
+    for stage, workflow in case_stages(alice, bob, carol):
+        text = zlib.decompress(dump_state(workflow)).decode()
+        dct = compact.parse_state(text)
+        assert dct == json.loads(text), stage
+        mappings = [dct["tasks"], *(sub["tasks"] for sub in dct["subprocesses"].values())]
+        for tasks in mappings:
+            assert isinstance(tasks, compact.TaskTexts), stage
+            assert list(tasks.texts) == list(tasks)
+            for key, part in tasks.texts.items():
+                assert json.loads("{" + part + "}") == {key: tasks[key]}
+            assert "{" + ", ".join(tasks.texts.values()) + "}" in text  # the very text
+
+
+def test_a_state_in_another_layout_is_read_by_json_loads(one_door: None, alice, bob, carol) -> None:
+    _stage, workflow = next(s for s in case_stages(alice, bob, carol) if s[0] == "signed")
+    stored = dump_state(workflow)
+    text = json.dumps(json.loads(zlib.decompress(stored)), indent=1)
+    dct = compact.parse_state(text)
+    assert dct == json.loads(text)
+    assert not isinstance(dct["tasks"], compact.TaskTexts)
+    loaded = load_state(zlib.compress(text.encode()), spec_of(workflow))
+    assert all(not w.fragments for w in _mappings(loaded))
+    assert dump_state(loaded) == stored
+    with pytest.raises(json.JSONDecodeError):
+        compact.parse_state(zlib.decompress(stored).decode()[:-1])
+
+
+def test_a_loaded_state_keeps_its_tasks_texts_for_the_next_save(
+    one_door: None, alice, bob, carol
+) -> None:
+    for stage, workflow in case_stages(alice, bob, carol):
+        stored = dump_state(workflow)
+        loaded = load_state(stored, spec_of(workflow))
+        seeded = {id(w): dict(w.fragments) for w in _mappings(loaded)}
+        for w in _mappings(loaded):
+            w.fragments.clear()
+        assert compact.state_json(serializer, loaded) == zlib.decompress(stored).decode()
+        for w in _mappings(loaded):  # what a save of the loaded workflow keeps: the same
+            assert set(w.fragments) == set(seeded[id(w)]), stage
+            for key, fragment in seeded[id(w)].items():
+                assert w.fragments[key].text == fragment.text, stage
+                assert w.fragments[key].made_of == fragment.made_of, stage
+
+    # The next save writes a kept text as it is, not made again.
+    loaded = load_state(stored, spec_of(workflow))
+    referral = next(iter(loaded.subprocesses.values()))
+    key, fragment = next(iter(referral.fragments.items()))
+    fragment.text = fragment.text.replace(fragment.task.task_spec.name, "KEPT-TEXT")
+    assert "KEPT-TEXT" in compact.state_json(serializer, loaded)
+
+
+def test_a_typed_value_in_task_data_is_restored_after_loading(
+    one_door: None, alice, bob, carol
+) -> None:
+    _stage, workflow = next(s for s in case_stages(alice, bob, carol) if s[0] == "signed")
+    task = next(t for t in workflow.get_tasks() if t.state == 64 and t.parent is not None)
+    when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    task.data["checked_at"] = when
+    for w in _mappings(workflow):  # a finished task's data is SpiffWorkflow's to change no more
+        w.fragments.clear()
+    loaded = load_state(dump_state(workflow), spec_of(workflow))
+    assert loaded.get_task_from_id(task.id).data["checked_at"] == when
+
+
+def test_a_task_whose_loaded_data_would_be_written_in_another_order_is_written_anew(
+    one_door: None, alice, bob, carol
+) -> None:
+    """A delta does not say where among its parent's names a task had its own names: loaded,
+    they come after the parent's. Such a task's stored text is not kept, so the next save
+    still writes what serialize_json writes."""
+    _stage, workflow = next(s for s in case_stages(alice, bob, carol) if s[0] == "signed")
+    task = next(
+        t
+        for t in workflow.get_tasks()
+        if t.state == 64 and t.parent is not None and t.parent.state == 64 and t.parent.data
+    )
+    name = next(iter(task.parent.data))
+    task.data = {"new_first": 1, **task.data, name: "changed"}
+    for w in _mappings(workflow):
+        w.fragments.clear()
+    loaded = load_state(dump_state(workflow), spec_of(workflow))
+    again = loaded.get_task_from_id(task.id)
+    assert list(again.data) != list(task.data)  # the same content in another order
+    assert again.data == task.data
+    assert all(id(again) not in w.fragments for w in _mappings(loaded))
+    assert compact.state_json(serializer, loaded) == serializer.serialize_json(loaded)
