@@ -430,10 +430,11 @@ def tasks_from_dict(
                 data = item.get("data")
                 task.data = (restore(data) if typed else data) if data else {}
             else:
-                # DeepMerge.merge({}, parent.data) without the deleted names, then the
-                # updates, as SpiffWorkflow's TaskConverter does (v.copy() where v is a plain
-                # container, as copy(v) does, without its lookups). A predicted task mostly
-                # deletes all its parent's names: nothing is copied for it.
+                # DeepMerge.merge({}, parent.data), the updates, the deletions, as
+                # SpiffWorkflow's TaskConverter does; the deleted names left out of the copy
+                # instead (a save writes updates and deletions of different names), so the
+                # predicted task that deletes all its parent's names copies nothing. v.copy()
+                # where v is a plain container, as copy(v) does, without its lookups.
                 delta = item.get("delta")
                 deleted = frozenset(delta.get("deletions", ())) if delta else ()
                 task.data = {
