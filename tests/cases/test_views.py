@@ -273,3 +273,25 @@ def test_intake_and_receipt_look_up_time_limits_once_not_per_item(
     assert "最低生活保障" in body and "20" in body
     with django_assert_max_num_queries(15):
         assert client.get(f"/cases/{alices_case.pk}/receipt/").status_code == 200
+
+
+def test_the_amount_an_agency_grants_is_shown_to_the_fen(alices_case, alice, bob) -> None:
+    referral = Referral.objects.get(case=alices_case)
+    services.sign_referral(task_of(alices_case, "sign_for_referral"), actor=bob, decision="sign")
+    task = task_of(alices_case, "handle_referral")
+    p = f"t{task.pk}"
+    client_for(bob).post(
+        f"/tasks/{task.task_id}/",
+        {
+            f"{p}-handling": "feedback",
+            f"{p}-outcome": "granted",
+            f"{p}-amount_yuan": "1200.50",
+            f"{p}-note": "已发放",
+        },
+    )
+    referral.refresh_from_db()
+    assert referral.amount_fen == 120050
+    agency_page = client_for(bob).get(f"/referrals/{referral.pk}/").content.decode()
+    case_page = client_for(alice).get(f"/cases/{alices_case.pk}/").content.decode()
+    assert "¥1,200.50" in agency_page
+    assert "¥1,200.50" in case_page
