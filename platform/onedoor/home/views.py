@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from notifications.models import Notification
 
 from onedoor.audit.models import AuditEvent
-from onedoor.cases.access import staff_of
+from onedoor.cases.access import AUDIT_LOG_ROLES, require_engine_admin, require_role, staff_of
 from onedoor.cases.models import Case
 from onedoor.directory.models import Staff
+from onedoor.lib.redirects import safe_next
 from workflows.models import HumanTask, ProcessDefinition, ProcessInstance
 
 START_PAGES = {
@@ -41,11 +41,9 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@require_engine_admin
 def index(request: HttpRequest) -> HttpResponse:
     """The engine at a glance: deployed processes, instances, open work by lane (projections)."""
-    staff = staff_of(request.user)
-    if not request.user.is_staff and (staff is None or staff.role != Staff.Role.ADMINISTRATOR):
-        raise PermissionDenied(_("Only system administrators can see this page"))
     now = timezone.now()
     lanes = (
         HumanTask.objects.filter(state=HumanTask.State.OPEN)
@@ -86,19 +84,13 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     notification.mark_as_read()
     url = (notification.data or {}).get("url") if request.POST.get("follow") else None
-    return redirect(url if url and url.startswith("/") else "home:notifications")
+    return redirect(safe_next(request, url, "home:notifications"))
 
 
 @login_required
 @require_GET
+@require_role(AUDIT_LOG_ROLES, gettext_lazy("The audit log is for supervisors only"))
 def audit_log(request: HttpRequest) -> HttpResponse:
-    staff = staff_of(request.user)
-    if staff is None or staff.role not in {
-        Staff.Role.SUPERVISOR,
-        Staff.Role.COORDINATOR,
-        Staff.Role.ADMINISTRATOR,
-    }:
-        raise PermissionDenied(_("The audit log is for supervisors only"))
     events = (
         AuditEvent.objects.filter(case__in=Case.objects.visible_to(request.user))
         .select_related("actor", "case", "referral__agency")

@@ -3,37 +3,30 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from onedoor.cases.access import staff_of
-from onedoor.directory.models import Staff
+from onedoor.cases.access import FIGURES_ROLES, require_role
 
 from . import charts
 from . import export as excel
 from .figures import compute
 from .forms import PRESET_CHOICES, PeriodForm
 
-FIGURE_ROLES = {Staff.Role.COORDINATOR, Staff.Role.SUPERVISOR}
-
-
-def _require_figure_role(request: HttpRequest) -> Staff:
-    staff = staff_of(request.user)
-    if staff is None or staff.role not in FIGURE_ROLES:
-        raise PermissionDenied(
-            _("Supervision figures are for the joint-conference office and supervisors only")
-        )
-    return staff
+require_figures_role = require_role(
+    FIGURES_ROLES,
+    gettext_lazy("Supervision figures are for the joint-conference office and supervisors only"),
+)
 
 
 @login_required
 @require_GET
+@require_figures_role
 def figures_page(request: HttpRequest) -> HttpResponse:
-    _require_figure_role(request)
     form = PeriodForm(request.GET or None, today=timezone.localdate())
     start, end = form.period()
     figures = compute(request.user, start, end)
@@ -69,9 +62,9 @@ def figures_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@require_figures_role
 def export(request: HttpRequest, table: str) -> HttpResponse:
     """One table as an .xlsx file, for the same period and scope as the page."""
-    _require_figure_role(request)
     if table not in excel.TABLES:
         raise Http404("no such table")
     form = PeriodForm(request.GET or None, today=timezone.localdate())
