@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from notifications.models import Notification
 
 from onedoor.audit.models import AuditEvent, AuditEventQuerySet
 from onedoor.directory.models import Division, Staff
@@ -215,6 +216,14 @@ def get_notice_to_answer(user: Any, pk: int) -> SupervisionNotice:
             _("Only the agency handling the referral can answer its supervision notices")
         )
     return notice
+
+
+def get_notification_for_user(user: Any, pk: int) -> Notification:
+    """One of the user's own notifications: anyone else's is "not found"."""
+    notification = Notification.objects.filter(pk=pk, recipient=user).first()
+    if notification is None:
+        raise Http404("notification not found")
+    return notification
 
 
 @dataclass(frozen=True)

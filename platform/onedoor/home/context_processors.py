@@ -43,7 +43,7 @@ NAVIGATION: list[tuple[str, Any, Callable[[Any], bool]]] = [
     ("cases:board", _("Supervision board"), _roles(access.BOARD_ROLES)),
     ("supervision:figures", _("Supervision figures"), _roles(access.FIGURES_ROLES)),
     ("cases:list", None, _roles(access.EVERY_ROLE)),
-    ("home:audit", _("Audit log"), _roles(access.AUDIT_LOG_ROLES)),
+    ("supervision:audit", _("Audit log"), _roles(access.AUDIT_LOG_ROLES)),
     ("home:index", _("Process engine"), access.may_see_engine),
 ]
 

@@ -1,8 +1,9 @@
-"""The coordinator's and supervisor's figures page, and its Excel downloads."""
+"""What the county oversees: the figures page, its Excel downloads, and the audit log."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
@@ -10,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from onedoor.cases.access import FIGURES_ROLES, require_role
+from onedoor.audit.models import AuditEvent
+from onedoor.cases.access import AUDIT_LOG_ROLES, FIGURES_ROLES, require_role
+from onedoor.cases.models import Case
 
 from . import charts
 from . import export as excel
@@ -81,3 +84,20 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
     filename = f"supervision-{table}-{start.isoformat()}-{end.isoformat()}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+@require_GET
+@require_role(AUDIT_LOG_ROLES, gettext_lazy("The audit log is for supervisors only"))
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Every audited change to the cases the user may see, newest first."""
+    events = (
+        AuditEvent.objects.filter(case__in=Case.objects.visible_to(request.user))
+        .select_related("actor", "case", "referral__agency")
+        .order_by("-at", "-pk")
+    )
+    action = request.GET.get("action", "")
+    if action:
+        events = events.filter(action=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "supervision/audit.html", {"page": page, "action": action})
