@@ -203,6 +203,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def referral_slip(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_referral_for_user(request.user, pk)
+    TimeLimitRule.objects.prime([referral.item], "handle", timezone.localdate())
     return render(request, "cases/slip.html", {"referral": referral, "case": referral.case})
 
 
