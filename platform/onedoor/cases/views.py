@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -40,6 +43,20 @@ from .access import (
 )
 from .forms import IntakeForm, MemberFormSet, action_for, cleaned, form_for
 from .models import Case
+
+
+@dataclass(frozen=True)
+class TaskToWork:
+    """An open task the user may work on the case page, with its form."""
+
+    task: HumanTask
+    form: forms.Form
+    overdue: bool  # past its due time: the page marks it (templates compare no dates)
+
+
+def _to_work(task: HumanTask, form: forms.Form, now: datetime) -> TaskToWork:
+    return TaskToWork(task, form, overdue=task.due_at is not None and task.due_at < now)
+
 
 NO_ROLE = gettext_lazy("Your account has no role yet; please contact the administrator")
 
@@ -132,11 +149,14 @@ def intake(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case, view = access_case(request.user, pk)
+    now = timezone.now()
     open_tasks = HumanTask.objects.filter(
         subject_type="case", subject_id=str(case.pk), state=HumanTask.State.OPEN
     ).order_by("id")
     actionable = [
-        (task, form_for(task, case)) for task in open_tasks if can_act(request.user, task)
+        _to_work(task, form_for(task, case), now)
+        for task in open_tasks
+        if can_act(request.user, task)
     ]
     context = {
         "case": case,
@@ -147,7 +167,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": view.steps,
         "timeline": view.timeline,
         "notices": case.notices.all(),
-        "now": timezone.now(),
+        "now": now,
     }
     return render(request, "cases/detail.html", context)
 

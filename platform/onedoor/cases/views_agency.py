@@ -73,6 +73,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral, rights = access_referral(request.user, pk)
     task = referral.current_task
     form = form_for(task, referral.case) if task is not None and rights.work_task else None
+    now = timezone.now()
     return render(
         request,
         "cases/referral.html",
@@ -88,7 +89,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "notices": referral.supervision_notices.select_related("issued_by", "answered_by"),
             "answer_form": SupervisionAnswerForm() if rights.answer_notices else None,
             "clock_changes": referral.clock_changes.select_related("requested_by", "decided_by"),
-            "now": timezone.now(),
+            # The form marks its task late; the page compares no dates itself.
+            "task_overdue": task is not None and task.due_at is not None and task.due_at < now,
+            "now": now,
         },
     )
 
