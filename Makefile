@@ -67,6 +67,8 @@ demo: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# The import contracts in pyproject.toml: layers of the apps, the engine room apart.
+	PYTHONPATH=platform $(VENV)/bin/lint-imports --no-logo
 
 typecheck: install
 	$(VENV)/bin/mypy .

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "onedoor.audit",
     "onedoor.deadlines",
     "onedoor.cases",
+    "onedoor.notify",
     "onedoor.home",
     "onedoor.supervision",
 ]

@@ -7,9 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from onedoor.households.idnumber import mask
+
 from .models import AuditEvent
+from .signals import events_logged
 
 if TYPE_CHECKING:
+    # Annotations only: the log records cases and referrals but never runs their code, and
+    # the cases app, above it, calls log_action (the import contracts skip these imports).
     from django.contrib.auth.models import AbstractBaseUser
 
     from onedoor.cases.models import Case, Referral
@@ -19,8 +24,6 @@ SECRET_KEYS = {"id_number", "password"}
 
 
 def _masked(data: dict[str, Any] | None) -> dict[str, Any]:
-    from onedoor.households.idnumber import mask
-
     clean: dict[str, Any] = {}
     for key, value in (data or {}).items():
         if key in SECRET_KEYS and isinstance(value, str):
@@ -61,14 +64,12 @@ def build_action(
 
 
 def log_actions(events: Sequence[AuditEvent]) -> None:
-    """Write built events (one INSERT) and queue their notifications (sent on commit). Call
-    inside the transaction that makes the changes."""
-    from onedoor.cases.notifications import notify_all
-
+    """Write built events (one INSERT) and announce them (`events_logged`: notifications are
+    queued from it, sent on commit). Call inside the transaction that makes the changes."""
     if not events:
         return
     AuditEvent.objects.bulk_create(events)
-    notify_all(events)
+    events_logged.send(sender=AuditEvent, events=events)
 
 
 def log_action(

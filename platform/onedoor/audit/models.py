@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from .labels import label_for
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -61,16 +65,11 @@ class AuditEvent(models.Model):
 
     @property
     def label(self) -> str:
-        from .labels import label_for
-
         return label_for(self.action)
 
     @property
     def due_change(self) -> tuple[str, str] | None:
         """(before, after) due times of a clock change, for the timeline."""
-        from datetime import datetime
-
-        from django.utils import timezone
 
         def day(value: object) -> str:
             if not isinstance(value, str) or not value:

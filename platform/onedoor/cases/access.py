@@ -1,33 +1,113 @@
-"""Who may act on which task, and fetch which object: one place decides."""
+"""Who may see, act on and fetch what: the one module that decides (zulip's access_* style).
+
+Views ask here and nowhere else: a page's role requirement is a decorator (`@require_role`),
+an object comes from an `access_*` / `get_*_for_user` helper that checks the user's scope and
+answers 404 outside it, and what the user may do with the object comes back with it
+(healthchecks' `_get_check_for_user`), so neither a view nor a template re-derives a rule.
+Which rows a user may see at all are the `visible_to` QuerySet methods in `models.py`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any
 
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from notifications.models import Notification
 
-from onedoor.directory.models import Staff
+from onedoor.audit.models import AuditEvent, AuditEventQuerySet
+from onedoor.directory.models import Division, Staff
 from workflows.models import HumanTask
 
-from .models import Case, Referral
+from .models import SUBJECT_CASE, Case, Referral, ReferralQuerySet, SupervisionNotice
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django_stubs_ext import StrOrPromise
+
+Role = Staff.Role
 
 # The BPMN lane a task stands in names the role that works it.
 LANE_ROLES = {
-    "window": Staff.Role.WINDOW,
-    "agency": Staff.Role.AGENCY_OFFICER,
-    "coordinator": Staff.Role.COORDINATOR,
+    "window": Role.WINDOW,
+    "agency": Role.AGENCY_OFFICER,
+    "coordinator": Role.COORDINATOR,
 }
+
+# Who may open each page that is not about one object. The navigation (home's context
+# processor) is built from these same sets, so a link shows exactly when its page opens.
+INTAKE_ROLES = frozenset({Role.WINDOW, Role.VILLAGE_ASSISTANT})
+INBOX_ROLES = frozenset({Role.AGENCY_OFFICER})
+BOARD_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR})
+FIGURES_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR})
+AUDIT_LOG_ROLES = frozenset({Role.SUPERVISOR, Role.COORDINATOR, Role.ADMINISTRATOR})
+SUPERVISE_ROLES = frozenset({Role.COORDINATOR})
+ENGINE_ROLES = frozenset({Role.ADMINISTRATOR})
+# Roles that answer for time limits and must hear when the official calendar runs out.
+CALENDAR_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMINISTRATOR})
+EVERY_ROLE = frozenset(Role)
+
+View = Callable[..., HttpResponse]
 
 
 def staff_of(user: Any) -> Staff | None:
     return getattr(user, "staff", None) if user.is_authenticated else None
 
 
+def has_role(user: Any, roles: frozenset[Staff.Role]) -> bool:
+    staff = staff_of(user)
+    return staff is not None and staff.role in roles
+
+
+def may_see_engine(user: Any) -> bool:
+    """The engine overview: system administrators, and Django staff (who run /admin/)."""
+    return bool(user.is_authenticated and user.is_staff) or has_role(user, ENGINE_ROLES)
+
+
+def require_role(roles: frozenset[Staff.Role], message: StrOrPromise) -> Callable[[View], View]:
+    """Refuse (403, with `message`) a signed-in user whose role is not among `roles`.
+
+    Put it under `@login_required`, which sends a visitor to the login page first. Pass
+    `message` as `gettext_lazy(...)`: it is translated when a refusal happens, in the user's
+    language.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            staff = staff_of(request.user)
+            if staff is None:
+                raise PermissionDenied(
+                    _("Your account has no role yet; please contact the administrator")
+                )
+            if staff.role not in roles:
+                raise PermissionDenied(str(message))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def require_engine_admin(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not may_see_engine(request.user):
+            raise PermissionDenied(_("Only system administrators can see this page"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def scope_code(staff: Staff) -> str:
     """The candidate-group code a user's tasks carry: their agency, township or county."""
-    if staff.role == Staff.Role.AGENCY_OFFICER and staff.agency is not None:
+    if staff.role == Role.AGENCY_OFFICER and staff.agency is not None:
         return staff.agency.code
-    if staff.role == Staff.Role.COORDINATOR:
+    if staff.role == Role.COORDINATOR:
         return staff.county.code
     return staff.division.code
 
@@ -37,6 +117,60 @@ def can_act(user: Any, task: HumanTask) -> bool:
     if staff is None or task.state != HumanTask.State.OPEN:
         return False
     return LANE_ROLES.get(task.lane) == staff.role and task.candidate_group == scope_code(staff)
+
+
+def can_supervise(user: Any) -> bool:
+    """Issue a 督办: the joint-conference office."""
+    return has_role(user, SUPERVISE_ROLES)
+
+
+def can_answer_notice(user: Any, referral: Referral) -> bool:
+    """Answer a 督办 (reason and promised date): an officer of the referral's own agency."""
+    staff = staff_of(user)
+    return (
+        staff is not None
+        and staff.role == Role.AGENCY_OFFICER
+        and staff.agency_id == referral.agency_id
+    )
+
+
+def may_see_personal_data(user: Any, referral: Referral | None = None) -> bool:
+    """Full ID numbers and incomes, else masked.
+
+    On a case: the window and village staff who register households. On a referral: the
+    officer while it is theirs to work (its open task is one they may act on), who needs the
+    household's details to handle it.
+    """
+    if referral is not None:
+        task = referral.current_task
+        return task is not None and can_act(user, task)
+    staff = staff_of(user)
+    return staff is not None and staff.sees_personal_data
+
+
+def hears_about_calendar_gaps(user: Any) -> bool:
+    return has_role(user, CALENDAR_ROLES)
+
+
+@dataclass(frozen=True)
+class IntakeScope:
+    """Where a user registers applications: their township, and for a village assistant
+    only their own village, filed on the household's behalf."""
+
+    township: Division
+    village: Division | None
+
+
+def intake_scope(user: Any) -> IntakeScope:
+    staff = staff_of(user)
+    assert staff is not None and staff.role in INTAKE_ROLES  # the view's @require_role
+    if staff.role == Role.VILLAGE_ASSISTANT:
+        assert staff.division.parent is not None
+        return IntakeScope(township=staff.division.parent, village=staff.division)
+    return IntakeScope(township=staff.division, village=None)
+
+
+# Objects, checked against the user's scope (404 outside it).
 
 
 def get_case_for_user(user: Any, pk: int) -> Case:
@@ -69,3 +203,76 @@ def get_task_for_user(user: Any, task_id: Any) -> HumanTask:
     if task is None or not Case.objects.visible_to(user).filter(pk=int(task.subject_id)).exists():
         raise Http404("task not found")
     return task
+
+
+def get_notice_to_answer(user: Any, pk: int) -> SupervisionNotice:
+    """A 督办 the user may answer: 404 outside their scope, 403 if it is not their agency's."""
+    notice = SupervisionNotice.objects.filter(pk=pk).first()
+    if notice is None:
+        raise Http404("notice not found")
+    notice.referral = get_referral_for_user(user, notice.referral_id)
+    if not can_answer_notice(user, notice.referral):
+        raise PermissionDenied(
+            _("Only the agency handling the referral can answer its supervision notices")
+        )
+    return notice
+
+
+def get_notification_for_user(user: Any, pk: int) -> Notification:
+    """One of the user's own notifications: anyone else's is "not found"."""
+    notification = Notification.objects.filter(pk=pk, recipient=user).first()
+    if notification is None:
+        raise Http404("notification not found")
+    return notification
+
+
+@dataclass(frozen=True)
+class ReferralRights:
+    """What the user may do on a referral's page."""
+
+    work_task: bool  # the referral's open task is theirs to work
+    see_personal_data: bool
+    supervise: bool  # issue a 督办 (while the referral is open)
+    answer_notices: bool
+
+
+def access_referral(user: Any, pk: int) -> tuple[Referral, ReferralRights]:
+    referral = get_referral_for_user(user, pk)
+    task = referral.current_task
+    return referral, ReferralRights(
+        work_task=task is not None and can_act(user, task),
+        see_personal_data=may_see_personal_data(user, referral),
+        supervise=can_supervise(user) and referral.is_open,
+        answer_notices=can_answer_notice(user, referral),
+    )
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as the user may read it: an agency officer sees their agency's part only."""
+
+    referrals: ReferralQuerySet
+    steps: QuerySet[HumanTask]
+    timeline: AuditEventQuerySet
+    see_personal_data: bool
+
+
+def access_case(user: Any, pk: int) -> tuple[Case, CaseView]:
+    case = get_case_for_user(user, pk)
+    staff = staff_of(user)
+    referrals = case.referrals.select_related("agency", "item", "current_task")
+    steps = HumanTask.objects.filter(subject_type=SUBJECT_CASE, subject_id=str(case.pk))
+    timeline = AuditEvent.objects.for_case(case.pk)
+    if staff is not None and staff.role == Role.AGENCY_OFFICER:
+        # Their agency's referrals (including ones it transferred on), its own steps, and
+        # the history of those referrals only: not other agencies' work on the case.
+        referrals = referrals.filter(pk__in=Referral.objects.visible_to(user))
+        assert staff.agency is not None
+        steps = steps.filter(candidate_group=staff.agency.code)
+        timeline = timeline.filter(referral__in=referrals)
+    return case, CaseView(
+        referrals=referrals,
+        steps=steps.select_related("completed_by").order_by("created_at", "id"),
+        timeline=timeline.order_by("at", "pk"),
+        see_personal_data=may_see_personal_data(user),
+    )

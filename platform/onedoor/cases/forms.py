@@ -16,6 +16,7 @@ from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Division
 from onedoor.households.idnumber import normalize, validate_id_number
 from onedoor.households.models import Household, Member
+from onedoor.lib.money import fen_from_yuan
 from workflows.models import HumanTask
 
 from . import clock, services
@@ -221,7 +222,11 @@ def _handle(task: HumanTask, user: Any, d: dict[str, Any]) -> object:
     if d["handling"] == "suspend":
         return clock.request_materials(task, actor=user, materials=d["reason"])
     return services.give_feedback(
-        task, actor=user, outcome=d["outcome"], amount_fen=_fen(d["amount_yuan"]), note=d["note"]
+        task,
+        actor=user,
+        outcome=d["outcome"],
+        amount_fen=None if d["amount_yuan"] is None else fen_from_yuan(d["amount_yuan"]),
+        note=d["note"],
     )
 
 
@@ -303,10 +308,6 @@ class SupervisionForm(forms.Form):
             "Please complete it within 2 working days and report back."
         ),
     )
-
-
-def _fen(value: Decimal | None) -> int | None:
-    return None if value is None else int(value * 100)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import Case as Choose
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -24,6 +25,8 @@ from onedoor.households.models import Household
 from workflows.models import HumanTask, ProcessInstance
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 SUBJECT_CASE = "case"
@@ -51,6 +54,38 @@ class CaseQuerySet(models.QuerySet["Case"]):
             return self.filter(Exists(touched))
         # Coordinators, supervisors and administrators: their county.
         return self.filter(township__parent=staff.county)
+
+    def matching(
+        self,
+        user: AbstractBaseUser | AnonymousUser,
+        *,
+        stage: str = "",
+        item: str = "",
+        agency: str = "",
+        overdue: bool = False,
+    ) -> CaseQuerySet:
+        """The case list's filters (codes of an item and an agency) over the user's cases."""
+        cases = self.visible_to(user)
+        if stage:
+            cases = cases.filter(stage=stage)
+        # Filters on items and referrals are EXISTS, not joins: a join repeats a case once per
+        # match and needs DISTINCT, which sorts every visible case before the first page shows;
+        # without it the page is read in order from the (township, created_at) index.
+        # Codes are looked up first (two small tables), so the EXISTS probes are index-only.
+        if item:
+            item_id = Item.objects.filter(code=item).values_list("pk", flat=True).first()
+            cases = cases.filter(Exists(CaseItem.objects.filter(case=OuterRef("pk"), item=item_id)))
+        if agency:
+            agency_id = Agency.objects.filter(code=agency).values_list("pk", flat=True).first()
+            cases = cases.filter(
+                Exists(Referral.objects.filter(case=OuterRef("pk"), agency=agency_id))
+            )
+        if overdue:
+            # Cases with an overdue referral the user can see: the few overdue referrals of the
+            # scope come from their partial index (by township), instead of a probe per case.
+            late = Referral.objects.visible_to(user).overdue(timezone.now())
+            cases = cases.filter(pk__in=late.values("case_id"))
+        return cases
 
 
 class Case(models.Model):
@@ -155,6 +190,57 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
     def overdue(self, now: Any = None) -> ReferralQuerySet:
         return self.open().filter(due_at__lt=now or timezone.now())
 
+    def inbox_counts(self, now: datetime, soon: datetime) -> dict[str, int]:
+        """How many open referrals each inbox view holds (its tabs), in one statement read
+        from the open-referral index."""
+        return self.open().aggregate(
+            **{
+                name: Count("id", filter=condition)
+                for name, condition in _inbox_views(now, soon).items()
+            }
+        )
+
+    def inbox(self, show: str, now: datetime, soon: datetime) -> ReferralQuerySet:
+        """One inbox view of open referrals (`INBOX_VIEWS`), due first, each row with its
+        `urgency` ("overdue", "soon" or "") so the page need not compare dates."""
+        return (
+            self.open()
+            .filter(_inbox_views(now, soon)[show])
+            .select_related("case__township", "case__applicant", "item", "current_task")
+            .with_notice_counts()
+            .annotate(
+                urgency=Choose(
+                    When(due_at__lt=now, then=Value("overdue")),
+                    When(due_at__lt=soon, then=Value("soon")),
+                    default=Value(""),
+                    output_field=models.CharField(),
+                )
+            )
+            .order_by("due_at", "referred_at", "pk")
+        )
+
+    def by_agency(self, now: datetime) -> models.QuerySet[Any, Any]:
+        """Open and overdue referrals per agency, the most overdue first (the board)."""
+        return (
+            self.open()
+            .values("agency__name", "agency__code")
+            .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+            .order_by("-overdue", "agency__code")
+        )
+
+    def by_township(self, now: datetime) -> models.QuerySet[Any, Any]:
+        """Open and overdue referrals per township, read by township from their partial
+        index (Referral.township), never through the cases."""
+        return (
+            self.open()
+            .values("township__name", "township__code")
+            .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+            .order_by("-overdue", "township__name")
+        )
+
+    def awaiting_extension_decision(self) -> ReferralQuerySet:
+        return self.open().filter(current_task__bpmn_id="approve_extension")
+
     def with_notice_counts(self) -> ReferralQuerySet:
         """`notices` (督办 raised) and `unanswered` per referral, as subqueries: unlike a join
         with GROUP BY they let a LIMIT stop the scan at the first page."""
@@ -171,6 +257,22 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
             referral=OuterRef("pk"), promised_date__lt=timezone.localdate()
         )
         return self.open().filter(Exists(promised))
+
+
+# The inbox's views of an agency's open referrals (its `show` parameter), in tab order.
+INBOX_VIEWS = ("all", "overdue", "soon", "unanswered")
+
+
+def _inbox_views(now: datetime, soon: datetime) -> dict[str, Q]:
+    unanswered = Exists(
+        SupervisionNotice.objects.filter(referral=OuterRef("pk"), answered_at__isnull=True)
+    )
+    return {
+        "all": Q(),
+        "overdue": Q(due_at__lt=now),
+        "soon": Q(due_at__gte=now, due_at__lt=soon),
+        "unanswered": Q(unanswered),
+    }
 
 
 class Referral(models.Model):

@@ -2,72 +2,85 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
-from onedoor.audit.models import AuditEvent
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.models import TimeLimitRule
-from onedoor.directory.models import Agency, Staff
+from onedoor.directory.models import Agency
+from onedoor.lib.money import fen_from_yuan
+from onedoor.lib.redirects import safe_next
 from workflows.errors import EngineError
 from workflows.models import HumanTask
 
 from . import services
-from .access import can_act, get_case_for_user, get_referral_for_user, get_task_for_user, staff_of
+from .access import (
+    EVERY_ROLE,
+    INTAKE_ROLES,
+    access_case,
+    can_act,
+    get_case_for_user,
+    get_referral_for_user,
+    get_task_for_user,
+    intake_scope,
+    require_role,
+    staff_of,
+)
 from .forms import IntakeForm, MemberFormSet, action_for, cleaned, form_for
-from .models import Case, CaseItem, Referral
-
-INTAKE_ROLES = {Staff.Role.WINDOW, Staff.Role.VILLAGE_ASSISTANT}
+from .models import Case
 
 
-def _require_staff(request: HttpRequest) -> Staff:
-    staff = staff_of(request.user)
-    if staff is None:
-        raise PermissionDenied(_("Your account has no role yet; please contact the administrator"))
-    return staff
+@dataclass(frozen=True)
+class TaskToWork:
+    """An open task the user may work on the case page, with its form."""
+
+    task: HumanTask
+    form: forms.Form
+    overdue: bool  # past its due time: the page marks it (templates compare no dates)
+
+
+def _to_work(task: HumanTask, form: forms.Form, now: datetime) -> TaskToWork:
+    return TaskToWork(task, form, overdue=task.due_at is not None and task.due_at < now)
+
+
+NO_ROLE = gettext_lazy("Your account has no role yet; please contact the administrator")
 
 
 @login_required
 @require_GET
+@require_role(EVERY_ROLE, NO_ROLE)
+@vary_on_headers("HX-Request")
 def case_list(request: HttpRequest) -> HttpResponse:
-    staff = _require_staff(request)
-    cases = Case.objects.visible_to(request.user).select_related(
-        "household__village", "township", "applicant"
-    )
-    stage = request.GET.get("stage", "")
-    item = request.GET.get("item", "")
-    agency = request.GET.get("agency", "")
-    overdue = request.GET.get("overdue", "")
-    if stage:
-        cases = cases.filter(stage=stage)
-    # Filters on items and referrals are EXISTS, not joins: a join repeats a case once per
-    # match and needs DISTINCT, which sorts every visible case before the first page shows;
-    # without it the page is read in order from the (township, created_at) index.
-    # Codes are looked up first (two small tables), so the EXISTS probes are index-only.
-    if item:
-        item_id = Item.objects.filter(code=item).values_list("pk", flat=True).first()
-        cases = cases.filter(Exists(CaseItem.objects.filter(case=OuterRef("pk"), item=item_id)))
-    if agency:
-        agency_id = Agency.objects.filter(code=agency).values_list("pk", flat=True).first()
-        cases = cases.filter(Exists(Referral.objects.filter(case=OuterRef("pk"), agency=agency_id)))
-    if overdue:
-        # Cases with an overdue referral the user can see: the few overdue referrals of the
-        # scope come from their partial index (by township), instead of a probe per case.
-        late = Referral.objects.visible_to(request.user).overdue(timezone.now())
-        cases = cases.filter(pk__in=late.values("case_id"))
+    staff = staff_of(request.user)
+    assert staff is not None  # @require_role
+    filters = {
+        "stage": request.GET.get("stage", ""),
+        "item": request.GET.get("item", ""),
+        "agency": request.GET.get("agency", ""),
+        "overdue": request.GET.get("overdue", ""),
+    }
+    cases = Case.objects.matching(
+        request.user,
+        stage=filters["stage"],
+        item=filters["item"],
+        agency=filters["agency"],
+        overdue=bool(filters["overdue"]),
+    ).select_related("household__village", "township", "applicant")
     visible = Case.objects.visible_to(request.user)
     context = {
         "page": Paginator(cases.order_by("-created_at"), 30).get_page(request.GET.get("page")),
@@ -75,7 +88,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "items": Item.objects.filter(is_active=True),
         # The county's member agencies: every case is referred within its county.
         "agencies": Agency.objects.filter(county=staff.county).order_by("code"),
-        "filters": {"stage": stage, "item": item, "agency": agency, "overdue": overdue},
+        "filters": filters,
     }
     template = "cases/list.html#rows" if getattr(request, "htmx", False) else "cases/list.html"
     return render(request, template, context)
@@ -83,19 +96,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@require_role(
+    INTAKE_ROLES,
+    gettext_lazy("Only window staff and village assistants can register applications"),
+)
 def intake(request: HttpRequest) -> HttpResponse:
-    staff = _require_staff(request)
-    if staff.role not in INTAKE_ROLES:
-        raise PermissionDenied(
-            _("Only window staff and village assistants can register applications")
-        )
-    township = staff.division if staff.role == Staff.Role.WINDOW else staff.division.parent
-    assert township is not None
+    scope = intake_scope(request.user)
+    township = scope.township
     form = IntakeForm(request.POST or None, township=township)
     members = MemberFormSet(request.POST or None, prefix="m")
-    if staff.role == Staff.Role.VILLAGE_ASSISTANT:
+    if scope.village is not None:
         village_field: Any = form.fields["village"]
-        village_field.queryset = village_field.queryset.filter(pk=staff.division_id)
+        village_field.queryset = village_field.queryset.filter(pk=scope.village.pk)
         form.initial["channel"] = Case.Channel.ON_BEHALF
     if request.method == "POST" and form.is_valid() and members.is_valid():
         data = form.cleaned_data
@@ -111,7 +123,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 consent=data["consent"],
                 address=data["address"],
                 classification=data["classification"],
-                monthly_income_fen=int(data["monthly_income_yuan"] * Decimal(100)),
+                monthly_income_fen=fen_from_yuan(data["monthly_income_yuan"]),
             )
         except services.ActionError as exc:
             form.add_error(None, str(exc))
@@ -133,44 +145,31 @@ def intake(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
-    staff = staff_of(request.user)
-    referrals = case.referrals.select_related("agency", "item", "current_task")
-    if staff is not None and staff.role == Staff.Role.AGENCY_OFFICER:
-        referrals = referrals.filter(pk__in=Referral.objects.visible_to(request.user))
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case, view = access_case(request.user, pk)
+    now = timezone.now()
     open_tasks = HumanTask.objects.filter(
         subject_type="case", subject_id=str(case.pk), state=HumanTask.State.OPEN
     ).order_by("id")
     actionable = [
-        (task, form_for(task, case)) for task in open_tasks if can_act(request.user, task)
+        _to_work(task, form_for(task, case), now)
+        for task in open_tasks
+        if can_act(request.user, task)
     ]
-    steps = HumanTask.objects.filter(subject_type="case", subject_id=str(case.pk)).select_related(
-        "completed_by"
-    )
-    if staff is not None and staff.role == Staff.Role.AGENCY_OFFICER and staff.agency is not None:
-        steps = steps.filter(candidate_group=staff.agency.code)
-    return {
+    context = {
         "case": case,
         "members": case.household.members.all(),
-        "show_personal": staff is not None and staff.sees_personal_data,
-        "referrals": referrals,
+        "show_personal": view.see_personal_data,
+        "referrals": view.referrals,
         "actionable": actionable,
-        "steps": steps.order_by("created_at", "id"),
-        "timeline": AuditEvent.objects.for_case(case.pk).order_by("at", "pk")
-        if staff is not None and staff.role != Staff.Role.AGENCY_OFFICER
-        else AuditEvent.objects.for_case(case.pk)
-        .filter(referral__in=referrals)
-        .order_by("at", "pk"),
+        "steps": view.steps,
+        "timeline": view.timeline,
         "notices": case.notices.all(),
-        "now": timezone.now(),
+        "now": now,
     }
-
-
-@login_required
-@require_GET
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request.user, pk)
-    return render(request, "cases/detail.html", _case_context(request, case))
+    return render(request, "cases/detail.html", context)
 
 
 @login_required
@@ -179,8 +178,7 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
     """Work one open task of a case: the form is chosen by the task's BPMN id."""
     task = get_task_for_user(request.user, task_id)
     case = get_case_for_user(request.user, int(task.subject_id))
-    back = request.POST.get("next") or ""
-    target = back if back.startswith("/") and not back.startswith("//") else f"/cases/{case.pk}/"
+    target = safe_next(request, request.POST.get("next"), f"/cases/{case.pk}/")
     if task.state != HumanTask.State.OPEN:
         who = task.completed_by.get_username() if task.completed_by else _("System")
         messages.error(
@@ -225,6 +223,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def referral_slip(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_referral_for_user(request.user, pk)
+    TimeLimitRule.objects.prime([referral.item], "handle", timezone.localdate())
     return render(request, "cases/slip.html", {"referral": referral, "case": referral.case})
 
 

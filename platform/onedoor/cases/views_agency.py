@@ -6,63 +6,53 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from onedoor.directory.models import Agency, Division, Staff
+from onedoor.directory.models import Agency, Division
+from onedoor.lib.redirects import safe_next
 
 from . import clock, services
-from .access import can_act, get_referral_for_user, staff_of
+from .access import (
+    BOARD_ROLES,
+    INBOX_ROLES,
+    SUPERVISE_ROLES,
+    access_referral,
+    can_supervise,
+    get_notice_to_answer,
+    get_referral_for_user,
+    require_role,
+    staff_of,
+)
 from .forms import SupervisionAnswerForm, SupervisionForm, form_for
-from .models import Referral, SupervisionNotice
+from .models import INBOX_VIEWS, Referral
 
 DUE_SOON = timedelta(days=2)
 
 
 INBOX_PAGE = 50
 BOARD_PAGE = 50
-# The inbox's views of the agency's open referrals (the `show` parameter).
-INBOX_VIEWS = ("all", "overdue", "soon", "unanswered")
 
 
 @login_required
 @require_GET
+@require_role(INBOX_ROLES, gettext_lazy("The inbox is for agency officers only"))
 def inbox(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
-    if staff is None or staff.role != Staff.Role.AGENCY_OFFICER:
-        raise PermissionDenied(_("The inbox is for agency officers only"))
+    assert staff is not None  # @require_role
     now = timezone.now()
     soon = now + DUE_SOON
-    open_referrals = Referral.objects.filter(agency=staff.agency, current_task__isnull=False)
-    unanswered = Exists(
-        SupervisionNotice.objects.filter(referral=OuterRef("pk"), answered_at__isnull=True)
-    )
-    views = {
-        "all": Q(),
-        "overdue": Q(due_at__lt=now),
-        "soon": Q(due_at__gte=now, due_at__lt=soon),
-        "unanswered": Q(unanswered),
-    }
-    # One statement counts every view (the tabs), read from the open-referral index.
-    counts = open_referrals.aggregate(
-        **{name: Count("id", filter=condition) for name, condition in views.items()}
-    )
+    mine = Referral.objects.filter(agency=staff.agency)
+    counts = mine.inbox_counts(now, soon)
     show = request.GET.get("show", "all")
-    if show not in views:
+    if show not in INBOX_VIEWS:
         show = "all"
-    rows = (
-        open_referrals.filter(views[show])
-        .select_related("case__township", "case__applicant", "item", "current_task")
-        .with_notice_counts()
-        .order_by("due_at", "referred_at", "pk")
-    )
-    paginator = Paginator(rows, INBOX_PAGE)
+    paginator = Paginator(mine.inbox(show, now, soon), INBOX_PAGE)
     paginator.count = counts[show]  # already counted above
     return render(
         request,
@@ -72,7 +62,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "show": show,
             "now": now,
-            "soon": soon,
             "agency": staff.agency,
         },
     )
@@ -81,18 +70,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = get_referral_for_user(request.user, pk)
+    referral, rights = access_referral(request.user, pk)
     task = referral.current_task
-    form = (
-        form_for(task, referral.case) if task is not None and can_act(request.user, task) else None
-    )
-    staff = staff_of(request.user)
-    # The referral's own agency answers 督办 (reason and promised date), once per notice.
-    may_answer = (
-        staff is not None
-        and staff.role == Staff.Role.AGENCY_OFFICER
-        and staff.agency_id == referral.agency_id
-    )
+    form = form_for(task, referral.case) if task is not None and rights.work_task else None
+    now = timezone.now()
     return render(
         request,
         "cases/referral.html",
@@ -102,46 +83,33 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "form": form,
             "members": referral.case.household.members.all(),
-            # The officer handling it needs the household's details; others see them masked.
-            "show_personal": form is not None,
-            "supervision_form": SupervisionForm()
-            if staff is not None and staff.role == Staff.Role.COORDINATOR and referral.is_open
-            else None,
+            "show_personal": rights.see_personal_data,
+            "supervision_form": SupervisionForm() if rights.supervise else None,
             "events": referral.audit_events.select_related("actor").order_by("at", "pk"),
             "notices": referral.supervision_notices.select_related("issued_by", "answered_by"),
-            "answer_form": SupervisionAnswerForm() if may_answer else None,
+            "answer_form": SupervisionAnswerForm() if rights.answer_notices else None,
             "clock_changes": referral.clock_changes.select_related("requested_by", "decided_by"),
-            "now": timezone.now(),
+            # The form marks its task late; the page compares no dates itself.
+            "task_overdue": task is not None and task.due_at is not None and task.due_at < now,
+            "now": now,
         },
     )
 
 
 @login_required
 @require_GET
+@require_role(
+    BOARD_ROLES,
+    gettext_lazy("The supervision board is for the joint-conference office and supervisors only"),
+)
 def board(request: HttpRequest) -> HttpResponse:
-    staff = staff_of(request.user)
-    if staff is None or staff.role not in {Staff.Role.COORDINATOR, Staff.Role.SUPERVISOR}:
-        raise PermissionDenied(
-            _("The supervision board is for the joint-conference office and supervisors only")
-        )
     now = timezone.now()
     # A coordinator's and supervisor's scope is their county: its open referrals are read
     # by township from their partial index (Referral.township), never through the cases.
-    open_referrals = Referral.objects.visible_to(request.user).filter(current_task__isnull=False)
-    late = Q(due_at__lt=now)
-    by_agency = (
-        open_referrals.values("agency__name", "agency__code")
-        .annotate(open=Count("id"), overdue=Count("id", filter=late))
-        .order_by("-overdue", "agency__code")
-    )
-    by_township = (
-        open_referrals.values("township__name", "township__code")
-        .annotate(open=Count("id"), overdue=Count("id", filter=late))
-        .order_by("-overdue", "township__name")
-    )
+    in_county = Referral.objects.visible_to(request.user)
     # The overdue list, oldest first, a page at a time; a click on an agency or a township
     # in the tables above narrows it.
-    overdue = open_referrals.filter(late)
+    overdue = in_county.overdue(now)
     narrowed = ""
     if agency := request.GET.get("agency", ""):
         overdue = overdue.filter(agency__code=agency)
@@ -160,29 +128,24 @@ def board(request: HttpRequest) -> HttpResponse:
         .order_by("due_at", "pk")
     )
     extensions = (
-        open_referrals.filter(current_task__bpmn_id="approve_extension")
+        in_county.awaiting_extension_decision()
         .select_related("case", "agency", "item")
         .prefetch_related("clock_changes")
         .order_by("referred_at")
     )
-    broken = (
-        Referral.objects.visible_to(request.user)
-        .promise_broken()
-        .select_related("case", "agency", "item")
-        .order_by("due_at")
-    )
+    broken = in_county.promise_broken().select_related("case", "agency", "item").order_by("due_at")
     return render(
         request,
         "cases/board.html",
         {
-            "by_agency": by_agency,
-            "by_township": by_township,
+            "by_agency": in_county.by_agency(now),
+            "by_township": in_county.by_township(now),
             "overdue": Paginator(overdue, BOARD_PAGE).get_page(request.GET.get("page")),
             "narrowed": narrowed,
             "extensions": extensions,
             "broken": broken,
             "now": now,
-            "can_supervise": staff.role == Staff.Role.COORDINATOR,
+            "can_supervise": can_supervise(request.user),
             "form": SupervisionForm(),
         },
     )
@@ -190,10 +153,11 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@require_role(
+    SUPERVISE_ROLES,
+    gettext_lazy("Only the joint-conference office can issue supervision notices"),
+)
 def supervise(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = staff_of(request.user)
-    if staff is None or staff.role != Staff.Role.COORDINATOR:
-        raise PermissionDenied(_("Only the joint-conference office can issue supervision notices"))
     referral = get_referral_for_user(request.user, pk)
     form = SupervisionForm(request.POST)
     if form.is_valid():
@@ -209,27 +173,15 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
             )
     else:
         messages.error(request, _("Please write the supervision remarks"))
-    back = request.POST.get("next") or ""
-    return redirect(back if back.startswith("/") and not back.startswith("//") else "cases:board")
+    return redirect(safe_next(request, request.POST.get("next"), "cases:board"))
 
 
 @login_required
 @require_POST
 def answer_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """督办回复: the referral's agency answers with a reason and a promised date."""
-    staff = staff_of(request.user)
-    notice = SupervisionNotice.objects.select_related("referral").filter(pk=pk).first()
-    if notice is None:
-        raise Http404("notice not found")
-    referral = get_referral_for_user(request.user, notice.referral_id)
-    if (
-        staff is None
-        or staff.role != Staff.Role.AGENCY_OFFICER
-        or staff.agency_id != referral.agency_id
-    ):
-        raise PermissionDenied(
-            _("Only the agency handling the referral can answer its supervision notices")
-        )
+    notice = get_notice_to_answer(request.user, pk)
+    referral = notice.referral
     form = SupervisionAnswerForm(request.POST)
     if form.is_valid():
         try:

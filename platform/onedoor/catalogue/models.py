@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onedoor.directory.models import Agency
@@ -27,16 +26,17 @@ class Item(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    # Time limits are rules with sources and effective dates (deadlines.TimeLimitRule);
-    # these read the rule in force today, for pages that show an item's limits.
+    # Time limits are rules with sources and effective dates (deadlines.TimeLimitRule, an app
+    # above this one). A page that shows items' limits looks them up first, for all its items
+    # in one query, with `TimeLimitRule.objects.prime(items, step, day)`; these read them.
     def time_limit(self, step: str) -> Any:
-        """The rule in force today for a step, looked up once per item object (pages that list
-        many items fill these in one query with `TimeLimitRule.objects.prime`)."""
-        from onedoor.deadlines.models import TimeLimitRule
-
-        known = self.__dict__.setdefault("_time_limits", {})
+        """The rule primed for a step (None: no rule applies)."""
+        known = self.__dict__.get("_time_limits", {})
         if step not in known:
-            known[step] = TimeLimitRule.objects.applicable(step, self, timezone.localdate())
+            raise LookupError(
+                f"{self.code}: the {step!r} time limit was not looked up; "
+                "call TimeLimitRule.objects.prime() on the items first"
+            )
         return known[step]
 
     @property

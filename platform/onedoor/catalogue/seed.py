@@ -6,6 +6,10 @@ local example (see shared POLICY-NOTES); elsewhere "县级惯例" marks a county
 
 from __future__ import annotations
 
+# Seeding the catalogue seeds its time limits too (one call for the demo and the tests):
+# seed data is the one place the catalogue reaches up to deadlines (see the import contracts).
+from onedoor.deadlines.seed import seed_time_limits
+
 from .models import Item
 
 COUNTY_PRACTICE = "县级惯例（无统一规定，管理员可调整）"
@@ -176,8 +180,6 @@ LIMIT_KEYS = {"handle_days", "extension_days", "limit_source"}
 
 def seed_catalogue() -> list[Item]:
     """Create or update the catalogue's items by code, with their time limits (idempotent)."""
-    from onedoor.deadlines.seed import seed_time_limits
-
     items = [
         Item.objects.update_or_create(
             code=row["code"], defaults={k: v for k, v in row.items() if k not in LIMIT_KEYS}

@@ -1,28 +1,78 @@
+"""What every page's frame shows: the signed-in user, their navigation, calendar warnings."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from onedoor.cases.access import staff_of
+from onedoor.cases import access
+from onedoor.deadlines.workdays import uncovered_years
+from onedoor.directory.models import Staff
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    url: str
+    label: str
+
+
+# The case list reads differently by scope: a township's, an agency's, a county's.
+CASE_LIST_LABELS = {
+    Staff.Role.WINDOW: _("Case list"),
+    Staff.Role.VILLAGE_ASSISTANT: _("Case list"),
+    Staff.Role.AGENCY_OFFICER: _("Related cases"),
+}
+COUNTY_CASES = _("County cases")
+
+
+def _roles(roles: frozenset[Staff.Role]) -> Callable[[Any], bool]:
+    return lambda user: access.has_role(user, roles)
+
+
+# (URL name, label, who may reach it) in the order the bar shows them; each test is the one
+# the page's view applies, so the bar links exactly the pages that open for the user.
+NAVIGATION: list[tuple[str, Any, Callable[[Any], bool]]] = [
+    ("cases:intake", _("Register application"), _roles(access.INTAKE_ROLES)),
+    ("cases:inbox", _("Inbox"), _roles(access.INBOX_ROLES)),
+    ("cases:board", _("Supervision board"), _roles(access.BOARD_ROLES)),
+    ("supervision:figures", _("Supervision figures"), _roles(access.FIGURES_ROLES)),
+    ("cases:list", None, _roles(access.EVERY_ROLE)),
+    ("supervision:audit", _("Audit log"), _roles(access.AUDIT_LOG_ROLES)),
+    ("home:index", _("Process engine"), access.may_see_engine),
+]
+
+
+def navigation(user: Any) -> list[NavEntry]:
+    """The pages the user may reach, for the top bar."""
+    if not user.is_authenticated:
+        return []
+    staff = access.staff_of(user)
+    entries = []
+    for name, label, may_reach in NAVIGATION:
+        if not may_reach(user):
+            continue
+        if label is None:  # the case list
+            assert staff is not None
+            label = CASE_LIST_LABELS.get(Staff.Role(staff.role), COUNTY_CASES)
+        entries.append(NavEntry(url=reverse(name), label=str(label)))
+    return entries
 
 
 def staff(request: HttpRequest) -> dict[str, Any]:
-    """The signed-in user's role, for the navigation (templates decide nothing else by it)."""
-    return {"staff": staff_of(request.user) if hasattr(request, "user") else None}
-
-
-# Roles that answer for time limits and must hear when the calendar runs out.
-CALENDAR_ROLES = {"coordinator", "supervisor", "admin"}
+    """The signed-in user's staff row (shown by name) and the navigation they may use."""
+    if not hasattr(request, "user"):
+        return {"staff": None, "nav": []}
+    return {"staff": access.staff_of(request.user), "nav": navigation(request.user)}
 
 
 def calendar_gaps(request: HttpRequest) -> dict[str, Any]:
     """Years within the next 90 days that no calendar covers: working days there are guesses."""
-    who = staff_of(request.user) if hasattr(request, "user") else None
-    if who is None or who.role not in CALENDAR_ROLES:
+    if not hasattr(request, "user") or not access.hears_about_calendar_gaps(request.user):
         return {}
-    from django.utils import timezone
-
-    from onedoor.deadlines.workdays import uncovered_years
-
     return {"calendar_gaps": uncovered_years(timezone.localdate())}

@@ -1,22 +1,15 @@
-"""Start page by role, notifications, the audit log, and the engine overview."""
+"""The site's own pages: the start page by role, and the engine overview."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
-from notifications.models import Notification
+from django.views.decorators.http import require_GET
 
-from onedoor.audit.models import AuditEvent
-from onedoor.cases.access import staff_of
-from onedoor.cases.models import Case
+from onedoor.cases.access import require_engine_admin, staff_of
 from onedoor.directory.models import Staff
 from workflows.models import HumanTask, ProcessDefinition, ProcessInstance
 
@@ -35,17 +28,15 @@ START_PAGES = {
 def start(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None:
-        return redirect("home:index" if request.user.is_staff else "home:notifications")
+        return redirect("home:index" if request.user.is_staff else "notify:list")
     return redirect(START_PAGES[Staff.Role(staff.role)])
 
 
 @login_required
 @require_GET
+@require_engine_admin
 def index(request: HttpRequest) -> HttpResponse:
     """The engine at a glance: deployed processes, instances, open work by lane (projections)."""
-    staff = staff_of(request.user)
-    if not request.user.is_staff and (staff is None or staff.role != Staff.Role.ADMINISTRATOR):
-        raise PermissionDenied(_("Only system administrators can see this page"))
     now = timezone.now()
     lanes = (
         HumanTask.objects.filter(state=HumanTask.State.OPEN)
@@ -62,50 +53,3 @@ def index(request: HttpRequest) -> HttpResponse:
         "now": now,
     }
     return render(request, "home/index.html", context)
-
-
-@login_required
-@require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
-    notices = Notification.objects.filter(recipient=request.user).order_by("-timestamp")
-    page = Paginator(notices, 30).get_page(request.GET.get("page"))
-    return render(request, "home/notifications.html", {"page": page})
-
-
-@login_required
-@require_GET
-@vary_on_headers("HX-Request")
-def bell(request: HttpRequest) -> HttpResponse:
-    count = Notification.objects.filter(recipient=request.user, unread=True).count()
-    return render(request, "base.html#bell", {"unread_count": count})
-
-
-@login_required
-@require_POST
-def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    notification.mark_as_read()
-    url = (notification.data or {}).get("url") if request.POST.get("follow") else None
-    return redirect(url if url and url.startswith("/") else "home:notifications")
-
-
-@login_required
-@require_GET
-def audit_log(request: HttpRequest) -> HttpResponse:
-    staff = staff_of(request.user)
-    if staff is None or staff.role not in {
-        Staff.Role.SUPERVISOR,
-        Staff.Role.COORDINATOR,
-        Staff.Role.ADMINISTRATOR,
-    }:
-        raise PermissionDenied(_("The audit log is for supervisors only"))
-    events = (
-        AuditEvent.objects.filter(case__in=Case.objects.visible_to(request.user))
-        .select_related("actor", "case", "referral__agency")
-        .order_by("-at", "-pk")
-    )
-    action = request.GET.get("action", "")
-    if action:
-        events = events.filter(action=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "home/audit.html", {"page": page, "action": action})

@@ -8,4 +8,5 @@ app_name = "supervision"
 urlpatterns = [
     path("supervision/", views.figures_page, name="figures"),
     path("supervision/export/<slug:table>.xlsx", views.export, name="export"),
+    path("audit/", views.audit_log, name="audit"),
 ]

@@ -1,39 +1,35 @@
-"""The coordinator's and supervisor's figures page, and its Excel downloads."""
+"""What the county oversees: the figures page, its Excel downloads, and the audit log."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from onedoor.cases.access import staff_of
-from onedoor.directory.models import Staff
+from onedoor.audit.models import AuditEvent
+from onedoor.cases.access import AUDIT_LOG_ROLES, FIGURES_ROLES, require_role
+from onedoor.cases.models import Case
 
 from . import charts
 from . import export as excel
 from .figures import compute
 from .forms import PRESET_CHOICES, PeriodForm
 
-FIGURE_ROLES = {Staff.Role.COORDINATOR, Staff.Role.SUPERVISOR}
-
-
-def _require_figure_role(request: HttpRequest) -> Staff:
-    staff = staff_of(request.user)
-    if staff is None or staff.role not in FIGURE_ROLES:
-        raise PermissionDenied(
-            _("Supervision figures are for the joint-conference office and supervisors only")
-        )
-    return staff
+require_figures_role = require_role(
+    FIGURES_ROLES,
+    gettext_lazy("Supervision figures are for the joint-conference office and supervisors only"),
+)
 
 
 @login_required
 @require_GET
+@require_figures_role
 def figures_page(request: HttpRequest) -> HttpResponse:
-    _require_figure_role(request)
     form = PeriodForm(request.GET or None, today=timezone.localdate())
     start, end = form.period()
     figures = compute(request.user, start, end)
@@ -69,9 +65,9 @@ def figures_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@require_figures_role
 def export(request: HttpRequest, table: str) -> HttpResponse:
     """One table as an .xlsx file, for the same period and scope as the page."""
-    _require_figure_role(request)
     if table not in excel.TABLES:
         raise Http404("no such table")
     form = PeriodForm(request.GET or None, today=timezone.localdate())
@@ -88,3 +84,20 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
     filename = f"supervision-{table}-{start.isoformat()}-{end.isoformat()}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+@require_GET
+@require_role(AUDIT_LOG_ROLES, gettext_lazy("The audit log is for supervisors only"))
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Every audited change to the cases the user may see, newest first."""
+    events = (
+        AuditEvent.objects.filter(case__in=Case.objects.visible_to(request.user))
+        .select_related("actor", "case", "referral__agency")
+        .order_by("-at", "-pk")
+    )
+    action = request.GET.get("action", "")
+    if action:
+        events = events.filter(action=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "supervision/audit.html", {"page": page, "action": action})

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -21,57 +23,87 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 from notifications.models import Notification
 
+from onedoor.audit.models import AuditEvent
+from onedoor.cases.models import Case, Referral
 from onedoor.directory.models import Division, Staff
 
-from .models import Case, Referral
 
-if TYPE_CHECKING:
-    from onedoor.audit.models import AuditEvent
+class Audience(StrEnum):
+    """Who hears of an event, named by what they may do about it (pretix's way: recipients
+    follow from rights over the event's case, never from lists kept in views)."""
 
-# action -> (message, who is told: "agency" | "window" | "coordinator").
-# The message is stored untranslated (an English msgid) and translated when it is shown
-# (templates/home/notifications.html), so each recipient reads it in their own language.
-RULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "case.referred": (gettext_noop("Referral received"), ("case_agencies",)),
-    "referral.rerouted": (gettext_noop("Referral received"), ("agency",)),
-    "referral.returned": (gettext_noop("Referral returned"), ("window",)),
-    "referral.transferred": (gettext_noop("Referral transferred"), ("window", "agency")),
-    "referral.reminder": (gettext_noop("Referral due soon (reminder)"), ("agency",)),
-    "referral.overdue": (
+    # The officers of the agency the referral is with: they sign for it and handle it.
+    AGENCY = "agency"
+    # That agency's leader in charge (分管领导), who answers for a level-2 督办.
+    AGENCY_LEADER = "agency_leader"
+    # The officers of every agency the case is referred to.
+    CASE_AGENCIES = "case_agencies"
+    # The window staff of the case's township, who work its window steps.
+    WINDOW = "window"
+    # The joint-conference office of the case's county, who may issue 督办.
+    COORDINATOR = "coordinator"
+
+
+@dataclass(frozen=True)
+class Notifies:
+    """What an audit code tells, and whom. The message is stored untranslated (an English
+    msgid) and translated when shown (templates/notify/notifications.html), so each
+    recipient reads it in their own language."""
+
+    message: str
+    to: tuple[Audience, ...]
+
+
+# Every audit code that notifies, in one place; a code not listed tells no one.
+RULES: dict[str, Notifies] = {
+    "case.referred": Notifies(gettext_noop("Referral received"), (Audience.CASE_AGENCIES,)),
+    "referral.rerouted": Notifies(gettext_noop("Referral received"), (Audience.AGENCY,)),
+    "referral.returned": Notifies(gettext_noop("Referral returned"), (Audience.WINDOW,)),
+    "referral.transferred": Notifies(
+        gettext_noop("Referral transferred"), (Audience.WINDOW, Audience.AGENCY)
+    ),
+    "referral.reminder": Notifies(gettext_noop("Referral due soon (reminder)"), (Audience.AGENCY,)),
+    "referral.overdue": Notifies(
         gettext_noop("Referral overdue (level-1 supervision)"),
-        ("agency", "coordinator"),
+        (Audience.AGENCY, Audience.COORDINATOR),
     ),
-    "referral.escalated": (
+    "referral.escalated": Notifies(
         gettext_noop("Still overdue: level-2 supervision"),
-        ("agency_leader", "coordinator"),
+        (Audience.AGENCY_LEADER, Audience.COORDINATOR),
     ),
-    "referral.supervision_answered": (
-        gettext_noop("Agency answered supervision"),
-        ("coordinator",),
+    "referral.supervision_answered": Notifies(
+        gettext_noop("Agency answered supervision"), (Audience.COORDINATOR,)
     ),
-    "referral.extension_requested": (gettext_noop("Extension requested"), ("coordinator",)),
-    "referral.extension_approved": (gettext_noop("Extension approved"), ("agency",)),
-    "referral.extension_refused": (gettext_noop("Extension refused"), ("agency",)),
-    "referral.materials_requested": (gettext_noop("Missing materials requested"), ("window",)),
-    "referral.materials_received": (
-        gettext_noop("Materials received, clock resumed"),
-        ("agency",),
+    "referral.extension_requested": Notifies(
+        gettext_noop("Extension requested"), (Audience.COORDINATOR,)
     ),
-    "case.step_overdue": (gettext_noop("Window step overdue"), ("window", "coordinator")),
-    "referral.supervised": (gettext_noop("Supervision notice received"), ("agency",)),
-    "referral.feedback": (gettext_noop("Agency sent feedback"), ("window",)),
+    "referral.extension_approved": Notifies(gettext_noop("Extension approved"), (Audience.AGENCY,)),
+    "referral.extension_refused": Notifies(gettext_noop("Extension refused"), (Audience.AGENCY,)),
+    "referral.materials_requested": Notifies(
+        gettext_noop("Missing materials requested"), (Audience.WINDOW,)
+    ),
+    "referral.materials_received": Notifies(
+        gettext_noop("Materials received, clock resumed"), (Audience.AGENCY,)
+    ),
+    "case.step_overdue": Notifies(
+        gettext_noop("Window step overdue"), (Audience.WINDOW, Audience.COORDINATOR)
+    ),
+    "referral.supervised": Notifies(
+        gettext_noop("Supervision notice received"), (Audience.AGENCY,)
+    ),
+    "referral.feedback": Notifies(gettext_noop("Agency sent feedback"), (Audience.WINDOW,)),
 }
 
 
 class _Recipients:
     """Every recipient a batch of events needs, read at once."""
 
-    def __init__(self, events: Sequence[AuditEvent], roles: set[str]) -> None:
+    def __init__(self, events: Sequence[AuditEvent], roles: set[Audience]) -> None:
         agencies = {e.referral.agency_id for e in events if e.referral is not None}
         townships = {e.case.township_id for e in events if e.case is not None}
         self.county_of = self._counties([e.case for e in events if e.case is not None])
         self.agencies_of_case: dict[int, set[int]] = defaultdict(set)
-        if "case_agencies" in roles:
+        if Audience.CASE_AGENCIES in roles:
             cases = {e.case_id for e in events if e.case_id is not None}
             for case_id, agency_id in Referral.objects.filter(case_id__in=cases).values_list(
                 "case_id", "agency_id"
@@ -79,9 +111,9 @@ class _Recipients:
                 self.agencies_of_case[case_id].add(agency_id)
             agencies |= {a for found in self.agencies_of_case.values() for a in found}
         wanted = Q(role=Staff.Role.AGENCY_OFFICER, agency_id__in=agencies)
-        if "window" in roles:
+        if Audience.WINDOW in roles:
             wanted |= Q(role=Staff.Role.WINDOW, division_id__in=townships)
-        if "coordinator" in roles:
+        if Audience.COORDINATOR in roles:
             counties = {c for c in self.county_of.values() if c is not None}
             wanted |= Q(role=Staff.Role.COORDINATOR, division_id__in=counties)
         self.officers: dict[int, list[tuple[int, bool]]] = defaultdict(list)
@@ -107,38 +139,43 @@ class _Recipients:
             county_of.update(Division.objects.filter(pk__in=missing).values_list("id", "parent_id"))
         return county_of
 
-    def of(self, role: str, event: AuditEvent) -> list[int]:
+    def of(self, role: Audience, event: AuditEvent) -> list[int]:
         referral, case = event.referral, event.case
-        if role == "agency" and referral is not None:
+        if role == Audience.AGENCY and referral is not None:
             return [user for user, _leader in self.officers[referral.agency_id]]
-        if role == "agency_leader" and referral is not None:
+        if role == Audience.AGENCY_LEADER and referral is not None:
             return [user for user, leader in self.officers[referral.agency_id] if leader]
-        if role == "case_agencies" and case is not None:
+        if role == Audience.CASE_AGENCIES and case is not None:
             users = {
                 user
                 for agency in self.agencies_of_case[case.pk]
                 for user, _leader in self.officers[agency]
             }
             return sorted(users)
-        if role == "window" and case is not None:
+        if role == Audience.WINDOW and case is not None:
             return self.in_division[(Staff.Role.WINDOW, case.township_id)]
-        if role == "coordinator" and case is not None:
+        if role == Audience.COORDINATOR and case is not None:
             county = self.county_of.get(case.township_id)
             return self.in_division[(Staff.Role.COORDINATOR, county)] if county else []
         return []
 
 
-def _url(role: str, event: AuditEvent) -> str:
-    if role in {"agency", "agency_leader"} and event.referral is not None:
+def _url(role: Audience, event: AuditEvent) -> str:
+    if role in {Audience.AGENCY, Audience.AGENCY_LEADER} and event.referral is not None:
         return reverse("cases:referral", args=[event.referral.pk])
-    if role == "case_agencies":
+    if role == Audience.CASE_AGENCIES:
         return reverse("cases:inbox")
     if event.case is not None:
         return reverse("cases:case", args=[event.case.pk])
     return reverse("home:index")
 
 
-Ruled = list[tuple["AuditEvent", tuple[str, tuple[str, ...]]]]
+Ruled = list[tuple[AuditEvent, Notifies]]
+
+
+def notify_logged(sender: Any, *, events: Sequence[AuditEvent], **kwargs: Any) -> None:
+    """Receiver of `audit.signals.events_logged` (connected in apps.py)."""
+    notify_all(events)
 
 
 def notify_all(events: Sequence[AuditEvent]) -> None:
@@ -157,14 +194,14 @@ def notify_all(events: Sequence[AuditEvent]) -> None:
 def _send(ruled: Ruled) -> None:
     """One query for the recipients of every event, one INSERT."""
     recipients = _Recipients(
-        [event for event, _rule in ruled], {role for _e, (_v, roles) in ruled for role in roles}
+        [event for event, _rule in ruled], {who for _e, rule in ruled for who in rule.to}
     )
     user_type = ContentType.objects.get_for_model(get_user_model())
     case_type = ContentType.objects.get_for_model(Case)
     referral_type = ContentType.objects.get_for_model(Referral)
     now = timezone.now()
     rows: list[Notification] = []
-    for event, (verb, roles) in ruled:
+    for event, rule in ruled:
         case = event.case
         assert case is not None
         target: Referral | Case = event.referral or case
@@ -174,7 +211,7 @@ def _send(ruled: Ruled) -> None:
         else:
             actor_type, actor_id = case_type, case.pk
         description = str(target)
-        for role in roles:
+        for role in rule.to:
             for user_id in recipients.of(role, event):
                 if user_id == event.actor_id:
                     continue
@@ -183,7 +220,7 @@ def _send(ruled: Ruled) -> None:
                         recipient_id=user_id,
                         actor_content_type=actor_type,
                         actor_object_id=str(actor_id),
-                        verb=verb,
+                        verb=rule.message,
                         description=description,
                         target_content_type=referral_type if event.referral else case_type,
                         target_object_id=str(target.pk),

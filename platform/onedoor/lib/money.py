@@ -1,0 +1,17 @@
+"""Money is kept in integer fen (no Decimal reaches the engine's task data); forms take yuan."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def fen_from_yuan(yuan: Decimal) -> int:
+    """1200.50 yuan → 120050 fen. Exact: the forms accept at most two decimal places."""
+    return int(yuan * 100)
+
+
+def format_yuan(fen: int | None) -> str:
+    """An amount kept in fen, in yuan to the fen: 120050 → "¥1,200.50"; None → ""."""
+    if fen is None:
+        return ""
+    return f"¥{fen // 100:,}.{fen % 100:02d}"

@@ -1,0 +1,235 @@
+"""Every page for every role, as the access rules say; the navigation links what opens.
+
+Personas (tests/cases/conftest.py): Alice works the window of township A, Walter that of
+township B; Victor is a village assistant in Alice's township; Bob is an officer of the
+medical agency, Carol of education (which has nothing of Alice's case); Dave coordinates
+the county, Erin supervises it; Adam administers it (no Django staff flag); Nora has an
+account and no role.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from notifications.models import Notification
+
+from onedoor.cases.models import Case, Referral, SupervisionNotice
+from onedoor.directory.models import Staff
+
+from .conftest import _staff, refer_all, register
+
+pytestmark = pytest.mark.django_db
+
+ALL = {"alice", "victor", "bob", "dave", "erin", "adam", "nora"}
+WITH_ROLE = ALL - {"nora"}
+# GET on every page that takes no object: who gets it (200); everyone else is refused
+# (403), except where noted. A new URL fails the test until it is added here.
+PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
+    "cases:list": ({}, WITH_ROLE, 403),
+    "cases:intake": ({}, {"alice", "victor"}, 403),
+    "cases:inbox": ({}, {"bob"}, 403),
+    "cases:board": ({}, {"dave", "erin"}, 403),
+    "supervision:figures": ({}, {"dave", "erin"}, 403),
+    "supervision:export": ({"table": "agency"}, {"dave", "erin"}, 403),
+    "supervision:audit": ({}, {"dave", "erin", "adam"}, 403),
+    "home:index": ({}, {"adam"}, 403),
+    "notify:list": ({}, ALL, 403),
+    "notify:bell": ({}, ALL, 403),
+}
+# Pages about one object, checked in scope here and outside it in test_views.py; POST-only
+# actions; and Django's own views.
+ELSEWHERE = {
+    "cases:case",
+    "cases:receipt",
+    "cases:task",
+    "cases:referral",
+    "cases:slip",
+    "cases:supervise",
+    "cases:answer_notice",
+    "notify:mark_read",
+    "home:start",
+    "login",
+    "logout",
+    "set_language",
+}
+# The top bar's links, by the page each opens.
+NAV_PAGES = [
+    "cases:intake",
+    "cases:inbox",
+    "cases:board",
+    "supervision:figures",
+    "cases:list",
+    "supervision:audit",
+    "home:index",
+]
+
+
+def _names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            names |= _names(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{prefix}{entry.name}")
+    return names
+
+
+@pytest.fixture
+def people(alice, victor, bob, dave, erin) -> dict[str, Any]:
+    adam = _staff("adam", Staff.Role.ADMINISTRATOR, "130302")
+    nora = get_user_model().objects.create_user("nora", password="x")
+    return {
+        "alice": alice,
+        "victor": victor,
+        "bob": bob,
+        "dave": dave,
+        "erin": erin,
+        "adam": adam,
+        "nora": nora,
+    }
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_every_url_is_in_the_authorization_tests() -> None:
+    assert _names() == set(PAGES) | ELSEWHERE
+
+
+def test_every_page_opens_for_its_roles_and_refuses_the_others(people) -> None:
+    for name, (kwargs, allowed, refused) in PAGES.items():
+        url = reverse(name, kwargs=kwargs)
+        for who, user in people.items():
+            status = client_for(user).get(url).status_code
+            assert status == (200 if who in allowed else refused), (who, url, status)
+
+
+def test_the_navigation_links_exactly_the_pages_that_open(people) -> None:
+    for who, user in people.items():
+        nav = client_for(user).get(reverse("notify:list")).context["nav"]
+        linked = [entry.url for entry in nav]
+        opens = [reverse(n) for n in NAV_PAGES if who in PAGES[n][1]]
+        assert linked == opens, who
+
+
+def test_each_role_starts_on_its_own_page(people) -> None:
+    starts = {
+        "alice": "/cases/",
+        "victor": "/cases/",
+        "bob": "/inbox/",
+        "dave": "/board/",
+        "erin": "/board/",
+        "adam": "/engine/",
+        "nora": "/notifications/",
+    }
+    for who, user in people.items():
+        assert client_for(user).get("/")["Location"] == starts[who], who
+
+
+@pytest.fixture
+def referred(alice, bob, django_capture_on_commit_callbacks) -> Case:
+    """Alice's case referred to Bob's agency, which is told so (a notification)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        case = register(alice, "yiliao")
+        refer_all(case, alice)
+    return case
+
+
+def test_the_officer_handling_a_referral_sees_the_household_in_full_and_others_masked(
+    referred, alice, bob, dave
+) -> None:
+    number = referred.applicant.id_number
+    masked = number[:4] + "*" * 10 + number[-4:]
+    referral = Referral.objects.get(case=referred)
+    url = f"/referrals/{referral.pk}/"
+    assert number in client_for(bob).get(url).content.decode()
+    for user in (alice, dave):
+        page = client_for(user).get(url).content.decode()
+        assert number not in page and masked in page
+
+
+def test_only_the_referrals_agency_answers_a_supervision_notice(referred, bob, dave) -> None:
+    referral = Referral.objects.get(case=referred)
+    notice = SupervisionNotice.objects.create(referral=referral, text="请办理")
+    answer = {"answer": "人手不足", "promised_date": (timezone.localdate() + timedelta(days=3))}
+    # The coordinator can see the referral but does not answer for the agency.
+    assert client_for(dave).post(f"/notices/{notice.pk}/answer/", answer).status_code == 403
+    notice.refresh_from_db()
+    assert notice.answered_at is None
+    page = client_for(dave).get(f"/referrals/{referral.pk}/").content.decode()
+    assert f"/notices/{notice.pk}/answer/" not in page
+    assert (
+        f"/notices/{notice.pk}/answer/"
+        in client_for(bob).get(f"/referrals/{referral.pk}/").content.decode()
+    )
+    client_for(bob).post(f"/notices/{notice.pk}/answer/", answer)
+    notice.refresh_from_db()
+    assert notice.answer == "人手不足"
+
+
+def test_a_supervision_notice_sends_the_coordinator_back_to_this_site_only(referred, dave) -> None:
+    referral = Referral.objects.get(case=referred)
+    url = f"/referrals/{referral.pk}/supervise/"
+    client = client_for(dave)
+    back = client.post(url, {"text": "请办理", "next": f"/cases/{referred.pk}/"})
+    assert back["Location"] == f"/cases/{referred.pk}/"
+    elsewhere = client.post(url, {"text": "请办理", "next": "https://evil.example/board/"})
+    assert elsewhere["Location"] == "/board/"
+    assert referral.supervision_notices.count() == 2
+
+
+def test_following_a_notification_stays_on_this_site(referred, bob) -> None:
+    note = Notification.objects.filter(recipient=bob).first()
+    assert note is not None
+    note.data = {"url": "//evil.example/"}
+    note.save()
+    response = client_for(bob).post(f"/notifications/{note.pk}/read/", {"follow": "1"})
+    assert response["Location"] == "/notifications/"
+
+
+def test_nobody_marks_anothers_notification_read(referred, bob, carol) -> None:
+    note = Notification.objects.filter(recipient=bob).first()
+    assert note is not None and note.unread
+    assert client_for(carol).post(f"/notifications/{note.pk}/read/").status_code == 404
+    note.refresh_from_db()
+    assert note.unread
+
+
+def test_the_case_list_answers_htmx_with_its_rows_and_says_it_varies(referred, alice) -> None:
+    client = client_for(alice)
+    full = client.get("/cases/")
+    rows = client.get("/cases/", headers={"HX-Request": "true"})
+    assert "HX-Request" in full["Vary"] and "HX-Request" in rows["Vary"]
+    assert "<html" in full.content.decode() and "<html" not in rows.content.decode()
+    assert referred.reference in rows.content.decode()
+
+
+def test_the_inbox_marks_overdue_and_due_soon_rows(alice, bob) -> None:
+    start = timezone.now() - timedelta(days=30)
+    with time_machine.travel(start, tick=False):
+        late = register(alice, "yiliao", seq=1)
+        refer_all(late, alice)
+    fresh = register(alice, "yiliao", seq=2)
+    refer_all(fresh, alice)
+    page = client_for(bob).get("/inbox/")
+    urgency = {row.case.reference: row.urgency for row in page.context["page"]}
+    due = Referral.objects.get(case=fresh).due_at
+    assert due is not None
+    assert urgency == {
+        late.reference: "overdue",
+        fresh.reference: "soon" if due < timezone.now() + timedelta(days=2) else "",
+    }
+    assert page.content.decode().count('<tr class="overdue">') == 1
