@@ -472,12 +472,12 @@ class Layout:
             if name:
                 (x1, y1), (x2, y2) = points[0], points[1]
                 if abs(x1 - x2) < 1:  # leaves vertically
-                    self.labels[ident] = Box(
-                        x1 + 4,
-                        (y1 + y2) / 2 - 7 if abs(y2 - y1) < 60 else y1 + (8 if y2 > y1 else -22),
-                        60,
-                        14,
-                    )
+                    # Down: right of the line; up: left of it (the gateway's name is right).
+                    width = 14 * len(name) + 4
+                    if y2 > y1:
+                        self.labels[ident] = Box(x1 + 4, y1 + 8, width, 14)
+                    else:
+                        self.labels[ident] = Box(x1 - 4 - width, y1 - 22, width, 14)
                 else:
                     self.labels[ident] = Box(x1 + 6, y1 + 3, 60, 14)
         for node_id, box in self.boxes.items():
@@ -494,7 +494,7 @@ class Layout:
                     ]
                     up, down = any(d < -1 for d in exits), any(d > 1 for d in exits)
                     if up and down:
-                        self.labels[node_id] = Box(box.x - 92, box.y - 15 * lines, 90, 15 * lines)
+                        self.labels[node_id] = Box(box.cx + 6, box.y - 4 - 15 * lines, 90, 15 * lines)
                     elif up:
                         self.labels[node_id] = Box(box.cx - 45, box.bottom + 6, 90, 15 * lines)
                     else:
