@@ -70,6 +70,10 @@ def kind(node: etree._Element) -> str:
     return "task"
 
 
+class LayoutError(Exception):
+    """A document this tool cannot lay out, and why."""
+
+
 @dataclass
 class Box:
     x: float
@@ -165,6 +169,11 @@ class Layout:
         # Longest path over the forward edges; a subprocess is as wide as its content.
         for node in container.nodes:
             if kind(node) == "subprocess":
+                if kind(element) == "subprocess":
+                    raise LayoutError(
+                        f"subprocess {node.get('id')} inside subprocess {element.get('id')}: "
+                        "nested subprocesses are not laid out; draw them by hand"
+                    )
                 child = self.rank_container(node)
                 container.children.append(child)
         widths = {c.element.get("id"): c.width + 1 for c in container.children}
@@ -494,7 +503,9 @@ class Layout:
                     ]
                     up, down = any(d < -1 for d in exits), any(d > 1 for d in exits)
                     if up and down:
-                        self.labels[node_id] = Box(box.cx + 6, box.y - 4 - 15 * lines, 90, 15 * lines)
+                        self.labels[node_id] = Box(
+                            box.cx + 6, box.y - 4 - 15 * lines, 90, 15 * lines
+                        )
                     elif up:
                         self.labels[node_id] = Box(box.cx - 45, box.bottom + 6, 90, 15 * lines)
                     else:
@@ -641,7 +652,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: has a diagram already (--force replaces it, losing hand edits)")
             status = 1
             continue
-        path.write_text(with_diagram(text), encoding="utf-8")
+        try:
+            laid_out = with_diagram(text)
+        except LayoutError as exc:
+            print(f"{path}: {exc}")
+            status = 1
+            continue
+        path.write_text(laid_out, encoding="utf-8")
         problems = diagram_problems(etree.fromstring(path.read_bytes()))
         print(f"{path}: laid out" + (f"; still wrong: {problems}" if problems else ""))
         status |= bool(problems)

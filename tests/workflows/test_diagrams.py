@@ -12,7 +12,7 @@ from django.core.management import call_command
 from lxml import etree
 
 from tests.conftest import TEST_BPMN
-from tools.bpmn_layout import with_diagram
+from tools.bpmn_layout import LayoutError, with_diagram
 from workflows.definitions import deploy_documents
 from workflows.diagram import diagram_problems
 from workflows.engine import start_process
@@ -53,6 +53,49 @@ def test_the_layout_tool_draws_a_file_without_a_diagram_and_keeps_its_text() -> 
     body = original[original.index("<bpmn:process") :]
     assert body[: body.rindex("</bpmn:definitions>")] in laid_out
     assert with_diagram(laid_out) == laid_out  # laying out again gives the same drawing
+
+
+TWO_POOLS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:collaboration id="c">
+    <bpmn:participant id="window" name="窗口" processRef="a" />
+    <bpmn:participant id="meeting" name="联席会议" processRef="b" />
+    <bpmn:messageFlow id="topic" sourceRef="submit" targetRef="received" />
+  </bpmn:collaboration>
+  <bpmn:process id="a" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="submit" />
+    <bpmn:sendTask id="submit" name="提交议题"><bpmn:incoming>f1</bpmn:incoming></bpmn:sendTask>
+  </bpmn:process>
+  <bpmn:process id="b" isExecutable="false">
+    <bpmn:startEvent id="received"><bpmn:outgoing>g1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="g1" sourceRef="received" targetRef="meet" />
+    <bpmn:subProcess id="meet" name="会议"><bpmn:incoming>g1</bpmn:incoming>
+      <bpmn:userTask id="decide" name="议定" /></bpmn:subProcess>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_the_layout_tool_stacks_pools_and_draws_message_flows() -> None:
+    root = _root(with_diagram(TWO_POOLS))
+    assert diagram_problems(root) == []
+    shapes = {
+        s.get("bpmnElement"): s.find("{http://www.omg.org/spec/DD/20100524/DC}Bounds")
+        for s in root.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNShape")
+    }
+    assert float(shapes["meeting"].get("y")) >= float(shapes["window"].get("y")) + float(
+        shapes["window"].get("height")
+    )
+
+
+def test_the_layout_tool_refuses_a_nested_subprocess_with_the_reason() -> None:
+    nested = TWO_POOLS.replace(
+        '<bpmn:userTask id="decide" name="议定" />',
+        '<bpmn:subProcess id="decide"><bpmn:task id="inner" /></bpmn:subProcess>',
+    )
+    with pytest.raises(LayoutError, match="subprocess decide inside subprocess meet"):
+        with_diagram(nested)
 
 
 @pytest.mark.django_db
