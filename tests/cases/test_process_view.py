@@ -150,7 +150,9 @@ def test_the_diagram_is_the_version_the_case_runs_on(
 def test_the_diagram_is_cached_by_its_content_hash(two_referrals: Case, alice: Any) -> None:
     url = f"/cases/{two_referrals.pk}/process/diagram.bpmn"
     client = client_for(alice)
-    etag = client.get(url)["ETag"]
+    response = client.get(url)
+    assert response["Content-Security-Policy"].startswith("sandbox")
+    etag = response["ETag"]
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
 
 
