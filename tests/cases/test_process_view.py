@@ -174,3 +174,12 @@ def test_unknown_cases_are_not_found(alice: Any) -> None:
     assert client.get("/cases/999999/process/").status_code == 404
     assert client.get("/cases/999999/process/diagram.bpmn").status_code == 404
     assert client.post("/cases/999999/process/").status_code in {404, 405}
+
+
+def test_the_county_sees_every_referral_and_the_window_steps(
+    two_referrals: Case, dave: Any, erin: Any, victor: Any
+) -> None:
+    for user in (dave, erin, victor):
+        state = state_of(user, two_referrals)
+        assert len(state["referrals"]) == 2, user
+        assert state["elements"]["review_application"]["state"] == "done", user
