@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install browser gettext messages lint typecheck pytest bench bench-instructions bench-queries clean
+.PHONY: demo test install browser gettext messages lint typecheck pytest bench bench-instructions bench-queries clean vendor
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -95,6 +95,25 @@ bench-instructions: install
 CASES ?= 10000
 bench-queries: install
 	bash .ci/with-postgres $(PY) -m bench.queries --cases $(CASES)
+
+# The diagram viewer, vendored (no CDN): bpmn-js's NavigatedViewer build, its CSS and LICENSE,
+# fetched from the npm registry at the named version and checked against static/vendor/SHA256SUMS.
+# To update: set the new version, run `make vendor RELOCK=1`, check the diff, delete the old
+# directory, change the version in templates/cases/_process_scripts.html (docs/diagrams.md).
+BPMN_JS_VERSION := 18.31.1
+BPMN_JS_DIR := static/vendor/bpmn-js-$(BPMN_JS_VERSION)
+vendor:
+	@command -v npm >/dev/null 2>&1 || { echo "vendor: npm (Node.js) is needed" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  (cd "$$tmp" && npm pack --silent bpmn-js@$(BPMN_JS_VERSION) >/dev/null && \
+	   tar xzf bpmn-js-$(BPMN_JS_VERSION).tgz) && \
+	  mkdir -p $(BPMN_JS_DIR) && \
+	  cp "$$tmp/package/dist/bpmn-navigated-viewer.production.min.js" \
+	     "$$tmp/package/dist/assets/diagram-js.css" "$$tmp/package/dist/assets/bpmn-js.css" \
+	     "$$tmp/package/LICENSE" $(BPMN_JS_DIR)/
+	@cd static/vendor && if [ -n "$(RELOCK)" ]; then \
+	  sha256sum bpmn-js-$(BPMN_JS_VERSION)/* > SHA256SUMS && echo "vendor: SHA256SUMS rewritten"; \
+	else sha256sum --check --strict SHA256SUMS; fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

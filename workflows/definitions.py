@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from . import handlers
+from .diagram import without_diagram
 from .models import ProcessDefinition
 from .runtime import ParsedDefinition
 from .safety import UnsafeExpression, check_expression
@@ -143,7 +144,7 @@ def _add_documents(
     try:
         for dmn_name, dmn_source in dmn.items():
             parser.add_dmn_xml(etree.fromstring(dmn_source.encode()), filename=dmn_name)
-        parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
+        parser.add_bpmn_xml(etree.ElementTree(without_diagram(root)), filename=filename)
     except ValidationException as exc:
         raise _definition_error(exc, filename) from exc
 

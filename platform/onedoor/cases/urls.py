@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_agency
+from . import views, views_agency, views_process
 
 app_name = "cases"
 urlpatterns = [
@@ -10,6 +10,12 @@ urlpatterns = [
     path("cases/new/", views.intake, name="intake"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("cases/<int:pk>/process/", views_process.case_process, name="process"),
+    path(
+        "cases/<int:pk>/process/diagram.bpmn",
+        views_process.case_process_diagram,
+        name="process_diagram",
+    ),
     path("tasks/<uuid:task_id>/", views.perform_task, name="task"),
     path("inbox/", views_agency.inbox, name="inbox"),
     path("referrals/<int:pk>/", views_agency.referral_detail, name="referral"),

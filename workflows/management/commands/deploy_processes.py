@@ -5,8 +5,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from lxml import etree
 
 from workflows.definitions import DefinitionError, deploy_files
+from workflows.diagram import diagram_problems
 
 
 class Command(BaseCommand):
@@ -33,3 +35,15 @@ class Command(BaseCommand):
             d = result.definition
             status = "新版本 new version" if result.created else "未变化 unchanged"
             self.stdout.write(f"{d.process_id} v{d.version} ({d.filename}): {status}")
+        # A file runs without a diagram, but nobody can see its path: deploy it, and say so.
+        for path in files:
+            if path.suffix != ".bpmn":
+                continue
+            root = etree.fromstring(
+                path.read_bytes(), parser=etree.XMLParser(resolve_entities=False)
+            )
+            for problem in diagram_problems(root):
+                self.stderr.write(
+                    f"警告 warning: {path.name}: 流程图 diagram: {problem} "
+                    "(tools/bpmn_layout.py lays it out; see docs/diagrams.md)"
+                )
