@@ -104,7 +104,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": referral.case.household.members.all(),
             # The officer handling it needs the household's details; others see them masked.
             "show_personal": form is not None,
-            "supervision_form": SupervisionForm()
+            "supervision_form": SupervisionForm(
+                initial={"notices_seen": referral.supervision_notices.count()}
+            )
             if staff is not None and staff.role == Staff.Role.COORDINATOR and referral.is_open
             else None,
             "events": referral.audit_events.select_related("actor").order_by("at", "pk"),
@@ -199,7 +201,10 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.issue_supervision_notice(
-                referral, actor=request.user, text=form.cleaned_data["text"]
+                referral,
+                actor=request.user,
+                text=form.cleaned_data["text"],
+                notices_seen=form.cleaned_data["notices_seen"],
             )
         except services.ActionError as exc:
             messages.error(request, str(exc))
@@ -207,8 +212,10 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Supervision notice sent to %(agency)s") % {"agency": referral.agency}
             )
+    elif "text" in form.errors:
+        messages.error(request, " ".join([_("Supervision remarks:"), *form.errors["text"]]))
     else:
-        messages.error(request, _("Please write the supervision remarks"))
+        messages.error(request, _("The page was out of date; reload it and try again"))
     back = request.POST.get("next") or ""
     return redirect(back if back.startswith("/") and not back.startswith("//") else "cases:board")
 
