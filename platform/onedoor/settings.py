@@ -68,7 +68,8 @@ if not DEBUG and SECRET_KEY.startswith("onedoor-development") and env_bool("PROD
 ALLOWED_HOSTS = env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, open to superusers alone (onedoor/admin_site.py).
+    "onedoor.admin_site.OneDoorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -78,15 +78,27 @@ def register_application(
                 raise ActionError(_("Register at least one household member"))
             members = [replace(m, id_number=normalize(m.id_number)) for m in members]
             duplicates = Member.objects.filter(id_number__in=[m.id_number for m in members])
-            if duplicates.exists():
-                first = duplicates.select_related("household").first()
-                assert first is not None
+            first = duplicates.select_related("household__village").first()
+            if first is not None:
+                if first.household.village.parent_id == township.pk:
+                    raise ActionError(
+                        _(
+                            "ID number %(id)s is already registered in %(household)s; "
+                            "register the application from that household"
+                        )
+                        % {"id": first.masked_id_number, "household": first.household}
+                    )
+                # Another township's (or county's) household is not this window's to see:
+                # say where to turn, not whose it is.
                 raise ActionError(
                     _(
-                        "ID number %(id)s is already registered in %(household)s; "
-                        "register the application from that household"
+                        "ID number %(id)s is already registered with a household of another "
+                        "township (street), so it cannot be registered here again. An "
+                        "application is made where the household is registered: ask the "
+                        "applicant, or ask the county's joint-conference office to check "
+                        "the registration."
                     )
-                    % {"id": first.masked_id_number, "household": first.household}
+                    % {"id": first.masked_id_number}
                 )
             household = Household.objects.create(
                 village=village,

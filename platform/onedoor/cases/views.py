@@ -214,11 +214,13 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
 @require_GET
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
-    return render(
-        request,
-        "cases/receipt.html",
-        {"case": case, "items": _with_limits(case.items.select_related("item"))},
-    )
+    items = case.items.select_related("item")
+    staff = staff_of(request.user)
+    if staff is not None and staff.role == Staff.Role.AGENCY_OFFICER:
+        # An agency sees the items referred to it, not what the household asked of others.
+        referred = Referral.objects.visible_to(request.user).filter(case=case)
+        items = items.filter(item__in=referred.values("item_id"))
+    return render(request, "cases/receipt.html", {"case": case, "items": _with_limits(items)})
 
 
 @login_required

@@ -99,11 +99,18 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         Staff.Role.ADMINISTRATOR,
     }:
         raise PermissionDenied(_("The audit log is for supervisors only"))
+    scope = Q(case__in=Case.objects.visible_to(request.user))
+    if staff.role != Staff.Role.COORDINATOR:
+        # Changes to no case (calendar days, time-limit rules) are the platform's settings:
+        # supervisors and administrators check them too (?case=none: only those).
+        scope |= Q(case__isnull=True)
     events = (
-        AuditEvent.objects.filter(case__in=Case.objects.visible_to(request.user))
+        AuditEvent.objects.filter(scope)
         .select_related("actor", "case", "referral__agency")
         .order_by("-at", "-pk")
     )
+    if request.GET.get("case") == "none":
+        events = events.filter(case__isnull=True)
     action = request.GET.get("action", "")
     if action:
         events = events.filter(action=action)
