@@ -15,14 +15,15 @@ import pytest
 import time_machine
 
 from onedoor.cases import services
-from onedoor.cases.models import Referral, SupervisionNotice
+from onedoor.cases.models import Case, Referral, SupervisionNotice
+from onedoor.households.models import Household
 from tests.workflows.test_concurrency import run_in_threads
 from workflows import engine
 from workflows.models import ProcessEvent
 from workflows.signals import instance_advanced
 from workflows.timers import fire_due_timers
 
-from .conftest import task_of
+from .conftest import register, task_of
 from .test_time_limits import at, referred
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
@@ -109,3 +110,20 @@ def test_an_officer_who_signs_while_the_sweeper_holds_the_case_waits_then_signs(
     assert not isinstance(swept, Exception) and swept.fired >= 1, swept
     assert _outcome(referral) == (True, 1)
     assert not ProcessEvent.objects.filter(kind=ProcessEvent.Kind.FAILED).exists()
+
+
+def test_the_intake_form_sent_twice_at_once_registers_the_household_once(alice: Any) -> None:
+    def linger(**kwargs: Any) -> None:
+        time.sleep(0.5)  # the first registration holds its transaction open a moment
+
+    instance_advanced.connect(linger, dispatch_uid="linger-intake")
+    try:
+        results = run_in_threads(
+            lambda: register(alice, "yiliao"), lambda: register(alice, "yiliao")
+        )
+    finally:
+        instance_advanced.disconnect(dispatch_uid="linger-intake")
+    cases = [r for r in results if isinstance(r, Case)]
+    refused = [r for r in results if isinstance(r, services.ActionError)]
+    assert len(cases) == 1 and len(refused) == 1, results
+    assert Case.objects.count() == 1 and Household.objects.count() == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,80 +72,93 @@ def register_application(
         raise ActionError(_("Choose at least one assistance item"))
     if village.parent_id != township.pk:
         raise ActionError(_("The village (community) chosen is not in this township (street)"))
-    with transaction.atomic(durable=True):
-        if household is None:
-            if not members:
-                raise ActionError(_("Register at least one household member"))
-            members = [replace(m, id_number=normalize(m.id_number)) for m in members]
-            duplicates = Member.objects.filter(id_number__in=[m.id_number for m in members])
-            first = duplicates.select_related("household__village").first()
-            if first is not None:
-                if first.household.village.parent_id == township.pk:
+    try:
+        with transaction.atomic(durable=True):
+            if household is None:
+                if not members:
+                    raise ActionError(_("Register at least one household member"))
+                members = [replace(m, id_number=normalize(m.id_number)) for m in members]
+                duplicates = Member.objects.filter(id_number__in=[m.id_number for m in members])
+                first = duplicates.select_related("household__village").first()
+                if first is not None:
+                    if first.household.village.parent_id == township.pk:
+                        raise ActionError(
+                            _(
+                                "ID number %(id)s is already registered in %(household)s; "
+                                "register the application from that household"
+                            )
+                            % {"id": first.masked_id_number, "household": first.household}
+                        )
+                    # Another township's (or county's) household is not this window's to see:
+                    # say where to turn, not whose it is.
                     raise ActionError(
                         _(
-                            "ID number %(id)s is already registered in %(household)s; "
-                            "register the application from that household"
+                            "ID number %(id)s is already registered with a household of another "
+                            "township (street), so it cannot be registered here again. An "
+                            "application is made where the household is registered: ask the "
+                            "applicant, or ask the county's joint-conference office to check "
+                            "the registration."
                         )
-                        % {"id": first.masked_id_number, "household": first.household}
+                        % {"id": first.masked_id_number}
                     )
-                # Another township's (or county's) household is not this window's to see:
-                # say where to turn, not whose it is.
-                raise ActionError(
-                    _(
-                        "ID number %(id)s is already registered with a household of another "
-                        "township (street), so it cannot be registered here again. An "
-                        "application is made where the household is registered: ask the "
-                        "applicant, or ask the county's joint-conference office to check "
-                        "the registration."
-                    )
-                    % {"id": first.masked_id_number}
+                household = Household.objects.create(
+                    village=village,
+                    address=address,
+                    classification=classification,
+                    monthly_income_fen=monthly_income_fen,
+                    created_by=actor,
                 )
-            household = Household.objects.create(
-                village=village,
-                address=address,
-                classification=classification,
-                monthly_income_fen=monthly_income_fen,
-                created_by=actor,
+                Member.objects.bulk_create(
+                    [Member(household=household, **asdict(m)) for m in members]
+                )
+            applicant = household.head
+            assert applicant is not None
+            now = timezone.now()
+            case = Case.objects.create(
+                reference=next_reference(township, timezone.localdate(now).year),
+                household=household,
+                applicant=applicant,
+                township=township,
+                channel=channel,
+                statement=statement,
+                first_contact=actor,
+                consent_to_share=consent,
+                consent_at=now if consent else None,
             )
-            Member.objects.bulk_create([Member(household=household, **asdict(m)) for m in members])
-        applicant = household.head
-        assert applicant is not None
-        now = timezone.now()
-        case = Case.objects.create(
-            reference=next_reference(township, timezone.localdate(now).year),
-            household=household,
-            applicant=applicant,
-            township=township,
-            channel=channel,
-            statement=statement,
-            first_contact=actor,
-            consent_to_share=consent,
-            consent_at=now if consent else None,
-        )
-        CaseItem.objects.bulk_create([CaseItem(case=case, item=item) for item in items])
-        instance = engine.start_process(
-            PROCESS_ID,
-            subject_type=SUBJECT_CASE,
-            subject_id=case.pk,
-            data={
-                "township": township.code,
-                "county": township.parent.code if township.parent else "",
-            },
-            actor=actor,
-        )
-        case.process = instance
-        case.save(update_fields=["process"])
-        case.refresh_from_db()  # the stage the engine's projection just wrote
-        log_action(
-            "case.registered",
-            actor=actor,
-            case=case,
-            after={
-                "reference": case.reference,
-                "items": [i.code for i in items],
-                "channel": channel,
-            },
-        )
+            CaseItem.objects.bulk_create([CaseItem(case=case, item=item) for item in items])
+            instance = engine.start_process(
+                PROCESS_ID,
+                subject_type=SUBJECT_CASE,
+                subject_id=case.pk,
+                data={
+                    "township": township.code,
+                    "county": township.parent.code if township.parent else "",
+                },
+                actor=actor,
+            )
+            case.process = instance
+            case.save(update_fields=["process"])
+            case.refresh_from_db()  # the stage the engine's projection just wrote
+            log_action(
+                "case.registered",
+                actor=actor,
+                case=case,
+                after={
+                    "reference": case.reference,
+                    "items": [i.code for i in items],
+                    "channel": channel,
+                },
+            )
+    except IntegrityError as exc:
+        # The same form sent twice at once (or two windows registering one person): the
+        # members' unique ID numbers decide, and the one that lost is told; none of it is kept.
+        raise ActionError(
+            _(
+                "This household was registered by another submission at the same moment "
+                "(was the form sent twice?); nothing was saved from this one. Look for the "
+                "household in the case list before registering again."
+            )
+        ) from exc
     return case
 
 
