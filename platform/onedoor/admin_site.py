@@ -8,15 +8,35 @@ every county's data. Pages of their own, scoped to their county, are a later iss
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
+
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
 
 class OneDoorAdminSite(admin.AdminSite):
+    def admin_view(self, view: _View, cacheable: bool = False) -> _View:
+        """Every admin page, answering a number too large for Python's dates with a page.
+
+        The change lists' date drill-down (`?day__year=99999999999999999999`) raised
+        OverflowError, which Django's admin does not catch (it catches ValueError)."""
+        guarded = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            try:
+                return guarded(request, *args, **kwargs)
+            except OverflowError:
+                return render(request, "errors/out_of_range.html", status=400)
+
+        return cast(_View, answer)
+
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(user.is_active and user.is_superuser)

@@ -69,3 +69,12 @@ def test_a_database_error_is_answered_with_try_again_and_nothing_half_done(
     )
     assert again.status_code == 302
     assert SupervisionNotice.objects.count() == 1
+
+
+def test_a_date_drill_down_beyond_any_year_in_the_admin_gets_a_page(county: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", password="x")
+    response = client_for(root).get("/admin/deadlines/calendarday/?day__year=99999999999999999999")
+    assert response.status_code == 400
+    assert "超出范围" in response.content.decode()
