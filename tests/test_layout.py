@@ -18,6 +18,7 @@ PLATFORM = ROOT / "platform"
 # fire timers; the task projections it reads; the service-task registry it fills).
 ENGINE_PUBLIC = {
     "workflows.definitions",
+    "workflows.diagram",
     "workflows.engine",
     "workflows.errors",
     "workflows.handlers",

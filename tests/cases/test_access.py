@@ -53,6 +53,8 @@ ELSEWHERE = {
     "cases:slip",
     "cases:supervise",
     "cases:answer_notice",
+    "cases:process",
+    "cases:process_diagram",
     "notify:mark_read",
     "home:start",
     "login",
@@ -184,9 +186,11 @@ def test_a_supervision_notice_sends_the_coordinator_back_to_this_site_only(refer
     referral = Referral.objects.get(case=referred)
     url = f"/referrals/{referral.pk}/supervise/"
     client = client_for(dave)
-    back = client.post(url, {"text": "请办理", "next": f"/cases/{referred.pk}/"})
+    back = client.post(url, {"text": "请办理", "notices_seen": 0, "next": f"/cases/{referred.pk}/"})
     assert back["Location"] == f"/cases/{referred.pk}/"
-    elsewhere = client.post(url, {"text": "请办理", "next": "https://evil.example/board/"})
+    elsewhere = client.post(
+        url, {"text": "请办理", "notices_seen": 1, "next": "https://evil.example/board/"}
+    )
     assert elsewhere["Location"] == "/board/"
     assert referral.supervision_notices.count() == 2
 

@@ -227,7 +227,7 @@ def test_coordinator_issues_a_supervision_notice_that_reaches_the_agency(
     referral = Referral.objects.get(case=alices_case)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(dave).post(
-            f"/referrals/{referral.pk}/supervise/", {"text": "请于两日内办结"}
+            f"/referrals/{referral.pk}/supervise/", {"text": "请于两日内办结", "notices_seen": "0"}
         )
     assert response.status_code == 302
     assert referral.supervision_notices.get().text == "请于两日内办结"

@@ -46,6 +46,9 @@ BOARD_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR})
 FIGURES_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR})
 AUDIT_LOG_ROLES = frozenset({Role.SUPERVISOR, Role.COORDINATOR, Role.ADMINISTRATOR})
 SUPERVISE_ROLES = frozenset({Role.COORDINATOR})
+# Changes to no case (calendar days, time-limit rules) are the platform's settings: those who
+# check the platform as a whole read them in the audit log; a county's coordinator does not.
+SETTINGS_AUDIT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 ENGINE_ROLES = frozenset({Role.ADMINISTRATOR})
 # Roles that answer for time limits and must hear when the official calendar runs out.
 CALENDAR_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMINISTRATOR})
@@ -132,6 +135,12 @@ def can_answer_notice(user: Any, referral: Referral) -> bool:
         and staff.role == Role.AGENCY_OFFICER
         and staff.agency_id == referral.agency_id
     )
+
+
+def may_see_settings_changes(user: Any) -> bool:
+    """Audit events without a case (calendar, time-limit rules) in the audit log."""
+    staff = staff_of(user)
+    return staff is not None and staff.role in SETTINGS_AUDIT_ROLES
 
 
 def may_see_personal_data(user: Any, referral: Referral | None = None) -> bool:
@@ -255,6 +264,17 @@ class CaseView:
     steps: QuerySet[HumanTask]
     timeline: AuditEventQuerySet
     see_personal_data: bool
+
+
+def visible_case_items(user: Any, case: Case) -> Any:
+    """The requested items of a case the user may read: an agency sees the items referred to
+    it, not what the household asked of other agencies."""
+    items = case.items.select_related("item")
+    staff = staff_of(user)
+    if staff is not None and staff.role == Role.AGENCY_OFFICER:
+        referred = Referral.objects.visible_to(user).filter(case=case)
+        items = items.filter(item__in=referred.values("item_id"))
+    return items
 
 
 def access_case(user: Any, pk: int) -> tuple[Case, CaseView]:

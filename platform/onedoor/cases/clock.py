@@ -17,8 +17,8 @@ from onedoor.audit.actions import log_action
 from workflows import engine
 from workflows.models import HumanTask
 
-from .models import ClockChange, Referral, SupervisionNotice
-from .services import ActionError, _referral_of
+from .models import Case, ClockChange, Referral, SupervisionNotice
+from .services import ActionError, _referral_of, lock_process
 
 
 def _expect(task: HumanTask, bpmn_id: str) -> None:
@@ -29,7 +29,6 @@ def _expect(task: HumanTask, bpmn_id: str) -> None:
 def request_extension(task: HumanTask, *, actor: Any, days: int, reason: str) -> ClockChange:
     """延期: the agency asks the coordinator for more working days; its clock runs on meanwhile."""
     _expect(task, "handle_referral")
-    referral = _referral_of(task)
     reason = reason.strip()
     if days <= 0:
         raise ActionError(_("Please give the number of working days to add"))
@@ -47,6 +46,8 @@ def request_extension(task: HumanTask, *, actor: Any, days: int, reason: str) ->
             % {"cap": cap, "used": used, "source": clock.get("source", "")}
         )
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
+        referral = _referral_of(task)
         change = ClockChange.objects.create(
             referral=referral,
             kind=ClockChange.Kind.EXTENSION,
@@ -72,11 +73,12 @@ def request_extension(task: HumanTask, *, actor: Any, days: int, reason: str) ->
 def decide_extension(task: HumanTask, *, actor: Any, approved: bool, note: str) -> ClockChange:
     """The coordinator approves or refuses an extension; approval moves the due date on."""
     _expect(task, "approve_extension")
-    referral = _referral_of(task)
     note = note.strip()
     if not approved and not note:
         raise ActionError(_("Refusing an extension needs a reason"))
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
+        referral = _referral_of(task)
         change = _settle(
             task,
             referral,
@@ -130,11 +132,12 @@ def _settle(
 def request_materials(task: HumanTask, *, actor: Any, materials: str) -> ClockChange:
     """补正材料: the agency lists what is missing; the clock stops until the window has it."""
     _expect(task, "handle_referral")
-    referral = _referral_of(task)
     materials = materials.strip()
     if not materials:
         raise ActionError(_("Please list the materials missing"))
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
+        referral = _referral_of(task)
         change = ClockChange.objects.create(
             referral=referral,
             kind=ClockChange.Kind.SUSPENSION,
@@ -157,8 +160,9 @@ def request_materials(task: HumanTask, *, actor: Any, materials: str) -> ClockCh
 def receive_materials(task: HumanTask, *, actor: Any, note: str) -> ClockChange:
     """The window received the missing materials: the agency's clock runs again."""
     _expect(task, "await_materials")
-    referral = _referral_of(task)
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
+        referral = _referral_of(task)
         change = _settle(
             task,
             referral,
@@ -190,6 +194,11 @@ def answer_supervision_notice(
     if promised_date is None or promised_date < timezone.localdate():
         raise ActionError(_("The promised completion date cannot be before today"))
     with transaction.atomic(durable=True):
+        lock_process(
+            Case.objects.filter(referrals__supervision_notices=notice.pk)
+            .values_list("process_id", flat=True)
+            .first()
+        )
         notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
         if notice.answered_at is not None:
             raise ActionError(

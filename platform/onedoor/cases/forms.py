@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -16,6 +15,16 @@ from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Division
 from onedoor.households.idnumber import normalize, validate_id_number
 from onedoor.households.models import Household, Member
+from onedoor.inputs import (
+    AMOUNT_MAX_YUAN,
+    INCOME_MAX_YUAN,
+    NOTE_MAX,
+    STATEMENT_MAX,
+    BoundedDateField,
+    IdChoiceField,
+    IdMultipleChoiceField,
+    yuan_field,
+)
 from onedoor.lib.money import fen_from_yuan
 from workflows.models import HumanTask
 
@@ -24,23 +33,21 @@ from .models import ApplicantNotice, Case, Referral
 
 
 class IntakeForm(forms.Form):
-    village = forms.ModelChoiceField(
-        label=_("Village (community)"), queryset=Division.objects.none()
-    )
+    village = IdChoiceField(label=_("Village (community)"), queryset=Division.objects.none())
     address = forms.CharField(label=_("Street address"), required=False, max_length=200)
     classification = forms.ChoiceField(
         label=_("Household classification"), choices=Household.Classification.choices
     )
-    monthly_income_yuan = forms.DecimalField(
-        label=_("Monthly household income (yuan)"),
-        min_value=Decimal(0),
-        decimal_places=2,
-        max_digits=12,
-        initial=0,
+    monthly_income_yuan = yuan_field(
+        _("Monthly household income (yuan)"), maximum=INCOME_MAX_YUAN, initial=0
     )
     channel = forms.ChoiceField(label=_("Application channel"), choices=Case.Channel.choices)
-    statement = forms.CharField(label=_("Difficulties"), widget=forms.Textarea(attrs={"rows": 3}))
-    items = forms.ModelMultipleChoiceField(
+    statement = forms.CharField(
+        label=_("Difficulties"),
+        max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    items = IdMultipleChoiceField(
         label=_("Items applied for"),
         queryset=Item.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
@@ -110,7 +117,10 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
-        label=_("Reason for refusing"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX,
+        label=_("Reason for refusing"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -122,7 +132,7 @@ class SplitForm(forms.Form):
         agencies = _agencies(case.township.parent)
         for case_item in case.items.select_related("item"):
             default = agencies.filter(kind=case_item.item.agency_kind).first()
-            self.fields[f"item_{case_item.item_id}"] = forms.ModelChoiceField(
+            self.fields[f"item_{case_item.item_id}"] = IdChoiceField(
                 label=case_item.item.name,
                 queryset=agencies,
                 initial=default,
@@ -148,10 +158,11 @@ class SignForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    transfer_to = forms.ModelChoiceField(
+    transfer_to = IdChoiceField(
         label=_("Transfer to"), queryset=Agency.objects.none(), required=False
     )
     reason = forms.CharField(
+        max_length=NOTE_MAX,
         label=_("Reason for returning or transferring"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -181,20 +192,18 @@ class HandleForm(forms.Form):
         choices=[("", "---------")]
         + [c for c in Referral.Outcome.choices if c[0] != Referral.Outcome.WITHDRAWN],
     )
-    amount_yuan = forms.DecimalField(
-        label=_("Assistance amount (yuan)"),
-        required=False,
-        min_value=Decimal(0),
-        decimal_places=2,
-        max_digits=12,
-    )
+    amount_yuan = yuan_field(_("Assistance amount (yuan)"), maximum=AMOUNT_MAX_YUAN, required=False)
     note = forms.CharField(
-        label=_("Handling note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX,
+        label=_("Handling note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     extension_days = forms.IntegerField(
         label=_("Working days to add"), required=False, min_value=1, max_value=60
     )
     reason = forms.CharField(
+        max_length=NOTE_MAX,
         label=_("Reason for the extension, or the materials missing"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -238,7 +247,10 @@ class ExtensionDecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_("Decision remarks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX,
+        label=_("Decision remarks"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -247,28 +259,36 @@ class MaterialsReceivedForm(forms.Form):
         label=_("The applicant has supplied the materials: restart the agency's clock")
     )
     note = forms.CharField(
-        label=_("Materials supplied"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX,
+        label=_("Materials supplied"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class SupervisionAnswerForm(forms.Form):
     answer = forms.CharField(
-        label=_("Reason for the delay"), widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX,
+        label=_("Reason for the delay"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-    promised_date = forms.DateField(
+    promised_date = BoundedDateField(
         label=_("Promised completion date"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
 class RerouteForm(forms.Form):
-    to = forms.ModelChoiceField(
+    to = IdChoiceField(
         label=_("Re-route to"),
         queryset=Agency.objects.none(),
         required=False,
         empty_label=_("(withdraw this item)"),
     )
     reason = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX,
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -278,7 +298,9 @@ class RerouteForm(forms.Form):
 
 class NotifyForm(forms.Form):
     channel = forms.ChoiceField(label=_("Notice channel"), choices=ApplicantNotice.Channel.choices)
-    text = forms.CharField(label=_("Notice text"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        max_length=NOTE_MAX, label=_("Notice text"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CloseForm(forms.Form):
@@ -295,12 +317,16 @@ class GenericTaskForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX,
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class SupervisionForm(forms.Form):
     text = forms.CharField(
+        max_length=NOTE_MAX,
         label=_("Supervision remarks"),
         widget=forms.Textarea(attrs={"rows": 2}),
         initial=_(
@@ -308,6 +334,9 @@ class SupervisionForm(forms.Form):
             "Please complete it within 2 working days and report back."
         ),
     )
+    # How many 督办 the referral had when the page was drawn: the same form sent twice (or
+    # after a colleague's) finds more and sends nothing (services.issue_supervision_notice).
+    notices_seen = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from onedoor.directory.models import Agency, Division
 from onedoor.households.idnumber import normalize
 from onedoor.households.models import Household, Member
 from workflows import engine
-from workflows.models import HumanTask
+from workflows.models import HumanTask, ProcessInstance
 
 from .models import (
     SUBJECT_CASE,
@@ -72,69 +72,112 @@ def register_application(
         raise ActionError(_("Choose at least one assistance item"))
     if village.parent_id != township.pk:
         raise ActionError(_("The village (community) chosen is not in this township (street)"))
-    with transaction.atomic(durable=True):
-        if household is None:
-            if not members:
-                raise ActionError(_("Register at least one household member"))
-            members = [replace(m, id_number=normalize(m.id_number)) for m in members]
-            duplicates = Member.objects.filter(id_number__in=[m.id_number for m in members])
-            if duplicates.exists():
-                first = duplicates.select_related("household").first()
-                assert first is not None
-                raise ActionError(
-                    _(
-                        "ID number %(id)s is already registered in %(household)s; "
-                        "register the application from that household"
+    try:
+        with transaction.atomic(durable=True):
+            if household is None:
+                if not members:
+                    raise ActionError(_("Register at least one household member"))
+                members = [replace(m, id_number=normalize(m.id_number)) for m in members]
+                duplicates = Member.objects.filter(id_number__in=[m.id_number for m in members])
+                first = duplicates.select_related("household__village").first()
+                if first is not None:
+                    if first.household.village.parent_id == township.pk:
+                        raise ActionError(
+                            _(
+                                "ID number %(id)s is already registered in %(household)s; "
+                                "register the application from that household"
+                            )
+                            % {"id": first.masked_id_number, "household": first.household}
+                        )
+                    # Another township's (or county's) household is not this window's to see:
+                    # say where to turn, not whose it is.
+                    raise ActionError(
+                        _(
+                            "ID number %(id)s is already registered with a household of another "
+                            "township (street), so it cannot be registered here again. An "
+                            "application is made where the household is registered: ask the "
+                            "applicant, or ask the county's joint-conference office to check "
+                            "the registration."
+                        )
+                        % {"id": first.masked_id_number}
                     )
-                    % {"id": first.masked_id_number, "household": first.household}
+                household = Household.objects.create(
+                    village=village,
+                    address=address,
+                    classification=classification,
+                    monthly_income_fen=monthly_income_fen,
+                    created_by=actor,
                 )
-            household = Household.objects.create(
-                village=village,
-                address=address,
-                classification=classification,
-                monthly_income_fen=monthly_income_fen,
-                created_by=actor,
+                Member.objects.bulk_create(
+                    [Member(household=household, **asdict(m)) for m in members]
+                )
+            applicant = household.head
+            assert applicant is not None
+            now = timezone.now()
+            case = Case.objects.create(
+                reference=next_reference(township, timezone.localdate(now).year),
+                household=household,
+                applicant=applicant,
+                township=township,
+                channel=channel,
+                statement=statement,
+                first_contact=actor,
+                consent_to_share=consent,
+                consent_at=now if consent else None,
             )
-            Member.objects.bulk_create([Member(household=household, **asdict(m)) for m in members])
-        applicant = household.head
-        assert applicant is not None
-        now = timezone.now()
-        case = Case.objects.create(
-            reference=next_reference(township, timezone.localdate(now).year),
-            household=household,
-            applicant=applicant,
-            township=township,
-            channel=channel,
-            statement=statement,
-            first_contact=actor,
-            consent_to_share=consent,
-            consent_at=now if consent else None,
-        )
-        CaseItem.objects.bulk_create([CaseItem(case=case, item=item) for item in items])
-        instance = engine.start_process(
-            PROCESS_ID,
-            subject_type=SUBJECT_CASE,
-            subject_id=case.pk,
-            data={
-                "township": township.code,
-                "county": township.parent.code if township.parent else "",
-            },
-            actor=actor,
-        )
-        case.process = instance
-        case.save(update_fields=["process"])
-        case.refresh_from_db()  # the stage the engine's projection just wrote
-        log_action(
-            "case.registered",
-            actor=actor,
-            case=case,
-            after={
-                "reference": case.reference,
-                "items": [i.code for i in items],
-                "channel": channel,
-            },
-        )
+            CaseItem.objects.bulk_create([CaseItem(case=case, item=item) for item in items])
+            instance = engine.start_process(
+                PROCESS_ID,
+                subject_type=SUBJECT_CASE,
+                subject_id=case.pk,
+                data={
+                    "township": township.code,
+                    "county": township.parent.code if township.parent else "",
+                },
+                actor=actor,
+            )
+            case.process = instance
+            case.save(update_fields=["process"])
+            case.refresh_from_db()  # the stage the engine's projection just wrote
+            log_action(
+                "case.registered",
+                actor=actor,
+                case=case,
+                after={
+                    "reference": case.reference,
+                    "items": [i.code for i in items],
+                    "channel": channel,
+                },
+            )
+    except IntegrityError as exc:
+        # The same form sent twice at once (or two windows registering one person): the
+        # members' unique ID numbers decide, and the one that lost is told; none of it is kept.
+        raise ActionError(
+            _(
+                "This household was registered by another submission at the same moment "
+                "(was the form sent twice?); nothing was saved from this one. Look for the "
+                "household in the case list before registering again."
+            )
+        ) from exc
     return case
+
+
+def lock_process(instance_id: int | None) -> None:
+    """Take the process instance's row lock: the first statement of every action's transaction.
+
+    One lock order everywhere: the engine and the timer sweeper lock the instance and then
+    write the case's rows (referral projections, escalation levels, 督办). An action that
+    wrote a referral first and locked the instance second deadlocked with a sweep firing
+    that referral's timer (seen on PostgreSQL). Under the lock, the domain rows read next are
+    the ones the last step left: the action sees what the sweep just did, or the sweep waits.
+    """
+    if instance_id is not None:
+        # Only the lock: the engine reads the row (and its state) itself.
+        list(
+            ProcessInstance.objects.select_for_update()
+            .filter(pk=instance_id)
+            .values_list("pk", flat=True)
+        )
 
 
 def _complete(task: HumanTask, actor: Any, data: dict[str, Any]) -> None:
@@ -142,10 +185,11 @@ def _complete(task: HumanTask, actor: Any, data: dict[str, Any]) -> None:
 
 
 def review_application(task: HumanTask, *, actor: Any, accepted: bool, reason: str = "") -> Case:
-    case = Case.objects.get(pk=int(task.subject_id))
     if not accepted and not reason.strip():
         raise ActionError(_("Refusing an application needs a reason"))
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
+        case = Case.objects.get(pk=int(task.subject_id))
         before = describe(case)
         _complete(task, actor, {"accepted": accepted, "refusal_reason": reason.strip()})
         case.refresh_from_db()
@@ -179,6 +223,7 @@ def refer_case(task: HumanTask, *, actor: Any, choices: list[tuple[Item, Agency]
                 _("%(agency)s is not a member agency of this county") % {"agency": agency}
             )
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
         referrals = [
             Referral.objects.create(case=case, item=item, agency=agency) for item, agency in choices
         ]
@@ -230,18 +275,22 @@ def sign_referral(
     transfer_to: Agency | None = None,
 ) -> Referral:
     """签收, or 退回 with a reason, or 移交 to the agency really responsible."""
-    referral = _referral_of(task)
     reason = reason.strip()
     if decision in {"return", "transfer"} and not reason:
         raise ActionError(_("Returning or transferring needs a reason"))
-    if decision == "transfer":
-        if transfer_to is None:
-            raise ActionError(_("Choose the agency to transfer to"))
-        if transfer_to.pk == referral.agency_id:
-            raise ActionError(_("A referral cannot be transferred to its own agency"))
-    elif decision not in {"sign", "return"}:
+    if decision == "transfer" and transfer_to is None:
+        raise ActionError(_("Choose the agency to transfer to"))
+    if decision not in {"sign", "return", "transfer"}:
         raise ActionError(_("Invalid decision"))
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
+        referral = _referral_of(task)
+        if (
+            decision == "transfer"
+            and transfer_to is not None
+            and transfer_to.pk == referral.agency_id
+        ):
+            raise ActionError(_("A referral cannot be transferred to its own agency"))
         before = describe(referral)
         data: dict[str, Any] = {"decision": decision, "reason": reason}
         if decision == "transfer":
@@ -285,12 +334,13 @@ def give_feedback(
     task: HumanTask, *, actor: Any, outcome: str, amount_fen: int | None, note: str
 ) -> Referral:
     """反馈: the agency's result for the referral."""
-    referral = _referral_of(task)
     if outcome not in Referral.Outcome.values or outcome == Referral.Outcome.WITHDRAWN:
         raise ActionError(_("Please choose the outcome"))
     if outcome == Referral.Outcome.REFUSED and not note.strip():
         raise ActionError(_("Refusing assistance needs a reason"))
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
+        referral = _referral_of(task)
         before = describe(referral)
         referral.outcome, referral.amount_fen, referral.note = outcome, amount_fen, note.strip()
         referral.feedback_at = timezone.now()
@@ -328,10 +378,11 @@ def reroute_referral(
     task: HumanTask, *, actor: Any, to: Agency | None, reason: str = ""
 ) -> Referral:
     """The window re-routes a returned referral to another agency, or withdraws it (to=None)."""
-    referral = _referral_of(task)
     if to is None and not reason.strip():
         raise ActionError(_("Withdrawing an item needs a reason"))
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
+        referral = _referral_of(task)
         before = describe(referral)
         if to is None:
             referral.outcome = Referral.Outcome.WITHDRAWN
@@ -356,6 +407,7 @@ def notify_applicant(task: HumanTask, *, actor: Any, channel: str, text: str) ->
     if not text.strip():
         raise ActionError(_("Please write what the applicant was told"))
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
         notice = ApplicantNotice.objects.create(
             case=case, channel=channel, text=text.strip(), notified_by=actor
         )
@@ -366,8 +418,9 @@ def notify_applicant(task: HumanTask, *, actor: Any, channel: str, text: str) ->
 
 def close_case(task: HumanTask, *, actor: Any) -> Case:
     """办结."""
-    case = Case.objects.get(pk=int(task.subject_id))
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
+        case = Case.objects.get(pk=int(task.subject_id))
         before = describe(case)
         _complete(task, actor, {})
         case.refresh_from_db()
@@ -378,6 +431,7 @@ def close_case(task: HumanTask, *, actor: Any) -> Case:
 def complete_generic_task(task: HumanTask, *, actor: Any, approved: bool, note: str) -> None:
     """A user task the platform has no special form for (a step added in the BPMN file)."""
     with transaction.atomic(durable=True):
+        lock_process(task.instance_id)
         _complete(task, actor, {"approved": approved, "note": note.strip()})
         log_action(
             "task.completed",
@@ -392,13 +446,32 @@ def complete_generic_task(task: HumanTask, *, actor: Any, approved: bool, note: 
         )
 
 
-def issue_supervision_notice(referral: Referral, *, actor: Any, text: str) -> SupervisionNotice:
-    """督办: the coordinator chases the agency about an open referral."""
-    if not referral.is_open:
-        raise ActionError(_("This item is completed and needs no supervision"))
+def issue_supervision_notice(
+    referral: Referral, *, actor: Any, text: str, notices_seen: int | None = None
+) -> SupervisionNotice:
+    """督办: the coordinator chases the agency about an open referral.
+
+    `notices_seen` is how many 督办 the referral had when the coordinator's page was drawn:
+    if there are more now (the same form sent twice, a colleague's, the process's own), the
+    notice is not sent again and the coordinator is told why."""
     if not text.strip():
         raise ActionError(_("Please write the supervision remarks"))
     with transaction.atomic(durable=True):
+        lock_process(Case.objects.filter(pk=referral.case_id).values_list("process_id").get()[0])
+        referral = Referral.objects.select_related("case", "agency", "item").get(pk=referral.pk)
+        if not referral.is_open:
+            raise ActionError(_("This item is completed and needs no supervision"))
+        existing = SupervisionNotice.objects.filter(referral=referral)
+        if notices_seen is not None and existing.count() != notices_seen:
+            latest = existing.select_related("issued_by").order_by("-issued_at", "-pk").first()
+            raise ActionError(
+                _(
+                    "A supervision notice for this item was already sent at %(at)s "
+                    "(after your page was shown); yours was not sent again. "
+                    "Look at the item before sending another."
+                )
+                % {"at": f"{timezone.localtime(latest.issued_at):%Y-%m-%d %H:%M}" if latest else ""}
+            )
         # A coordinator's own 督办 stands at the level the process has escalated it to.
         level = max(1, referral.escalation_level)
         notice = SupervisionNotice.objects.create(

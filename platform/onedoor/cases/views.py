@@ -40,6 +40,7 @@ from .access import (
     intake_scope,
     require_role,
     staff_of,
+    visible_case_items,
 )
 from .forms import IntakeForm, MemberFormSet, action_for, cleaned, form_for
 from .models import Case
@@ -212,11 +213,8 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
 @require_GET
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
-    return render(
-        request,
-        "cases/receipt.html",
-        {"case": case, "items": _with_limits(case.items.select_related("item"))},
-    )
+    items = visible_case_items(request.user, case)
+    return render(request, "cases/receipt.html", {"case": case, "items": _with_limits(items)})
 
 
 @login_required

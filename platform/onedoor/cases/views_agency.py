@@ -84,7 +84,11 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "members": referral.case.household.members.all(),
             "show_personal": rights.see_personal_data,
-            "supervision_form": SupervisionForm() if rights.supervise else None,
+            "supervision_form": SupervisionForm(
+                initial={"notices_seen": referral.supervision_notices.count()}
+            )
+            if rights.supervise
+            else None,
             "events": referral.audit_events.select_related("actor").order_by("at", "pk"),
             "notices": referral.supervision_notices.select_related("issued_by", "answered_by"),
             "answer_form": SupervisionAnswerForm() if rights.answer_notices else None,
@@ -163,7 +167,10 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.issue_supervision_notice(
-                referral, actor=request.user, text=form.cleaned_data["text"]
+                referral,
+                actor=request.user,
+                text=form.cleaned_data["text"],
+                notices_seen=form.cleaned_data["notices_seen"],
             )
         except services.ActionError as exc:
             messages.error(request, str(exc))
@@ -171,8 +178,10 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Supervision notice sent to %(agency)s") % {"agency": referral.agency}
             )
+    elif "text" in form.errors:
+        messages.error(request, " ".join([_("Supervision remarks:"), *form.errors["text"]]))
     else:
-        messages.error(request, _("Please write the supervision remarks"))
+        messages.error(request, _("The page was out of date; reload it and try again"))
     return redirect(safe_next(request, request.POST.get("next"), "cases:board"))
 
 

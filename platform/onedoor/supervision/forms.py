@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from onedoor.inputs import BoundedDateField
+
 from .figures import preset_period
 
 # A wider period is a different question (trends), and one scan of it would be slow.
@@ -22,10 +24,10 @@ class PeriodForm(forms.Form):
     """From/to dates, or a preset; nothing given means this year."""
 
     preset = forms.ChoiceField(choices=PRESET_CHOICES, required=False)
-    start = forms.DateField(
+    start = BoundedDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

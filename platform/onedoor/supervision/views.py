@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,7 +13,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from onedoor.audit.models import AuditEvent
-from onedoor.cases.access import AUDIT_LOG_ROLES, FIGURES_ROLES, require_role
+from onedoor.cases.access import (
+    AUDIT_LOG_ROLES,
+    FIGURES_ROLES,
+    may_see_settings_changes,
+    require_role,
+)
 from onedoor.cases.models import Case
 
 from . import charts
@@ -91,13 +97,20 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
 @require_role(AUDIT_LOG_ROLES, gettext_lazy("The audit log is for supervisors only"))
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Every audited change to the cases the user may see, newest first."""
+    scope = Q(case__in=Case.objects.visible_to(request.user))
+    settings_changes = may_see_settings_changes(request.user)
+    if settings_changes:
+        scope |= Q(case__isnull=True)
     events = (
-        AuditEvent.objects.filter(case__in=Case.objects.visible_to(request.user))
+        AuditEvent.objects.filter(scope)
         .select_related("actor", "case", "referral__agency")
         .order_by("-at", "-pk")
     )
+    if settings_changes and request.GET.get("case") == "none":
+        events = events.filter(case__isnull=True)
     action = request.GET.get("action", "")
     if action:
         events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "supervision/audit.html", {"page": page, "action": action})
+    context = {"page": page, "action": action, "settings_changes": settings_changes}
+    return render(request, "supervision/audit.html", context)

@@ -1,0 +1,192 @@
+"""Every URL pattern, as every role, with hostile query and form values (a NUL byte, dates out
+of range, an id beyond bigint, an amount beyond the column, text beyond any field): never a
+server error, and a request that was refused changed nothing.
+
+The URLs come from the resolver, so a page added later is walked too; the query and form
+names are every name a view or form of the platform reads, so each value reaches each field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.messages import constants, get_messages
+from django.db import connection
+from django.forms import Form
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from notifications.signals import notify
+
+from onedoor.cases.forms import TASK_ACTIONS, GenericTaskForm, IntakeForm, MemberForm
+from onedoor.cases.models import Case, Referral, SupervisionNotice
+from onedoor.directory.models import Division, Staff
+
+from .conftest import refer_all, register, task_of
+
+HOSTILE = ["a\x00b", "0001-01-01", "9999-12-31", "99999999999999999999", "x" * 5000]
+# What any page reads from its query string (lists, board, audit log, figures, admin).
+QUERY_NAMES = [
+    "stage", "item", "agency", "overdue", "page", "show", "township", "action", "preset",
+    "start", "end", "q", "o", "p", "e", "_changelist_filters", "state", "lane", "kind", "step",
+    "source_level", "is_workday", "county", "day", "day__year", "day__month", "next",
+]  # fmt: skip
+# The tables whose rows a refused request must leave as they were.
+COUNTED = [
+    "audit_auditevent", "cases_case", "cases_referral", "cases_supervisionnotice",
+    "cases_clockchange", "cases_applicantnotice", "cases_handover", "households_household",
+    "households_member", "workflows_processevent", "deadlines_timelimitrule",
+    "deadlines_calendarday", "deadlines_calendaryear", "auth_user", "auth_group",
+    "directory_staff",
+]  # fmt: skip
+
+
+def _form_names() -> set[str]:
+    names: set[str] = {"next", "text", "notices_seen", "answer", "promised_date", "follow"}
+    forms: list[type[Form]] = [IntakeForm, GenericTaskForm]
+    for form in forms + [a.form for a in TASK_ACTIONS.values()]:
+        names |= set(form.base_fields)
+    names |= {f"m-0-{name}" for name in MemberForm.base_fields}
+    names |= {"m-TOTAL_FORMS", "m-INITIAL_FORMS", "m-MIN_NUM_FORMS", "m-MAX_NUM_FORMS"}
+    # The admin's forms and the login form.
+    names |= {"username", "password", "day", "is_workday", "county", "note", "year", "source"}
+    names |= {"item", "step", "working_days", "effective_from", "effective_to", "language"}
+    return names
+
+
+def _snapshot() -> tuple[int, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT "
+            + ", ".join(f"(SELECT count(*) FROM {table})" for table in COUNTED)
+            + ", (SELECT count(*) FROM workflows_humantask WHERE state = 'open')"
+            + ", (SELECT count(*) FROM cases_supervisionnotice WHERE answered_at IS NOT NULL)"
+        )
+        return tuple(cursor.fetchone())
+
+
+def _routes(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for entry in patterns:
+        text = str(entry.pattern).lstrip("^").rstrip("$").replace("\\Z", "")
+        if isinstance(entry, URLResolver):
+            yield from _routes(entry.url_patterns, prefix + text)
+        elif isinstance(entry, URLPattern):
+            name = f"{entry.name}"
+            yield prefix + text, name
+
+
+@pytest.fixture
+def world(alice: Any, bob: Any, dave: Any, erin: Any) -> dict[str, Any]:
+    users = get_user_model().objects
+    county_admin = users.create_user("conrad", password="x", is_staff=True)
+    Staff.objects.create(
+        user=county_admin,
+        role=Staff.Role.ADMINISTRATOR,
+        division=Division.objects.get(code="130302"),
+    )
+    root = users.create_superuser("root", password="x")
+    case = register(alice, "yiliao")
+    refer_all(case, alice)
+    waiting = register(alice, "yiliao", seq=2)  # at review: the window's own task
+    referral = Referral.objects.get(case=case)
+    notice = SupervisionNotice.objects.create(referral=referral, text="请办理")
+    notify.send(alice, recipient=bob, verb="test", data={"url": "/"})
+    return {
+        # Victor (village) sees a subset of Alice's pages: left out to keep the walk short.
+        "users": [None, alice, bob, dave, erin, county_admin, root],
+        "case": case,
+        "referral": referral,
+        "notice": notice,
+        "tasks": [task_of(case, "sign_for_referral"), task_of(waiting, "review_application")],
+        "notification": bob.notifications.get().pk,
+    }
+
+
+def _urls(world: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each pattern made concrete: real ids of the world's objects, and ids beyond bigint."""
+    out = []
+    for route, name in _routes(get_resolver().url_patterns):
+        if name == "logout":
+            continue  # it would only sign the client out
+        if route.startswith("admin/") and "(?P<app_label>" in route:
+            route = re.sub(r"\(\?P<app_label>[^)]*\)", "deadlines", route)
+        if "(?P" in route:
+            continue
+        ids = {
+            "cases:case": world["case"].pk,
+            "cases:receipt": world["case"].pk,
+            "cases:referral": world["referral"].pk,
+            "cases:slip": world["referral"].pk,
+            "cases:supervise": world["referral"].pk,
+            "cases:answer_notice": world["notice"].pk,
+            "home:mark_read": world["notification"],
+        }
+        values = {
+            "<int:pk>": [str(ids.get(name, 1)), "99999999999999999999"],
+            "<uuid:task_id>": [str(t.task_id) for t in world["tasks"]],
+            "<slug:table>": ["agency", "x" * 300],
+            "<path:object_id>": ["1", "99999999999999999999"],
+            "<str:content_type_id>": ["1"],
+            "<path:object_id>/": ["1"],
+            "<path:url>": ["x"],
+        }
+        variants = [route]
+        for placeholder, choices in values.items():
+            if placeholder in route:
+                variants = [v.replace(placeholder, c) for v in variants for c in choices]
+        if "<" in route and all("<" in v for v in variants):
+            continue
+        out += [("/" + v, name) for v in variants if "<" not in v]
+    return out
+
+
+def _refused(response: Any, method: str) -> bool:
+    errors = [m for m in get_messages(response.wsgi_request) if m.level >= constants.ERROR]
+    if errors or response.status_code >= 400:
+        return True
+    # A form sent back with its errors (intake, admin, login) answers 200.
+    return method == "POST" and response.status_code == 200
+
+
+def test_hostile_input_on_every_url_and_role_is_refused_and_changes_nothing(
+    world: dict[str, Any],
+) -> None:
+    urls = _urls(world)
+    assert len(urls) >= 90, len(urls)
+    names = sorted(_form_names())
+    split = [f"item_{ci.item_id}" for ci in world["case"].items.all()]
+    task_names = [f"t{t.pk}-{n}" for t in world["tasks"] for n in names + split]
+    failures: list[str] = []
+    requests = 0
+    for user in world["users"]:
+        client = Client(raise_request_exception=False)
+        if user is not None:
+            client.force_login(user)
+        for url, _name in urls:
+            # Pages of the admin, as those who might reach them.
+            if url.startswith("/admin/") and user not in [*world["users"][-2:], None]:
+                continue
+            for value in HOSTILE:
+                for method in ("GET", "POST"):
+                    before = _snapshot()
+                    if method == "GET":
+                        response = client.get(url, {n: value for n in QUERY_NAMES})
+                    else:
+                        data: dict[str, Any] = {n: value for n in names + task_names}
+                        data["items"] = [value]
+                        response = client.post(url, data)
+                    requests += 1
+                    who = user.get_username() if user else "anonymous"
+                    label = f"{who} {method} {url} {value[:20]!r}"
+                    if response.status_code >= 500:
+                        failures.append(f"{label}: {response.status_code}")
+                        continue
+                    if (method == "GET" or _refused(response, method)) and _snapshot() != before:
+                        failures.append(f"{label}: refused ({response.status_code}) but changed")
+    assert not failures, "\n".join(failures[:60])
+    assert requests > 1000
+    # The case is where it was: nobody's hostile form moved it on.
+    assert Case.objects.get(pk=world["case"].pk).referrals.get().signed_at is None

@@ -1,0 +1,80 @@
+"""A NUL byte anywhere in the input, and a database error a request still meets: a page in the
+site's layout and the user's language, and nothing changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import OperationalError
+from django.test import Client
+
+from onedoor.cases import services
+from onedoor.cases.models import Referral, SupervisionNotice
+
+from .conftest import refer_all, register
+
+
+def client_for(user: Any) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url", ["/cases/?stage=%00", "/board/?agency=%00", "/audit/?action=a%00", "/admin/?q=%00"]
+)
+def test_a_nul_byte_in_a_filter_gets_a_clear_page(url: str, alice: Any, dave: Any) -> None:
+    response = client_for(dave).get(url)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "不允许的字符" in page and "督办看板" in page  # the message, in the layout
+
+
+def test_a_nul_byte_in_a_form_changes_nothing(alice: Any, bob: Any, dave: Any) -> None:
+    case = register(alice, "yiliao")
+    refer_all(case, alice)
+    referral = Referral.objects.get(case=case)
+    response = client_for(dave).post(
+        f"/referrals/{referral.pk}/supervise/", {"text": "请\x00办理", "notices_seen": "0"}
+    )
+    assert response.status_code == 400
+    assert not SupervisionNotice.objects.exists()
+
+
+def test_a_database_error_is_answered_with_try_again_and_nothing_half_done(
+    alice: Any, bob: Any, dave: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = register(alice, "yiliao")
+    refer_all(case, alice)
+    referral = Referral.objects.get(case=case)
+    real_log = services.log_action
+
+    def deadlocked(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("deadlock detected")
+
+    # The notice row is written, then the audit write fails: the whole action rolls back.
+    monkeypatch.setattr(services, "log_action", deadlocked)
+    response = client_for(dave).post(
+        f"/referrals/{referral.pk}/supervise/", {"text": "请办理", "notices_seen": "0"}
+    )
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "系统繁忙" in page and "请稍候再试" in page and "督办看板" in page
+    assert not SupervisionNotice.objects.exists()
+    monkeypatch.setattr(services, "log_action", real_log)
+    # Sent again, it goes through once.
+    again = client_for(dave).post(
+        f"/referrals/{referral.pk}/supervise/", {"text": "请办理", "notices_seen": "0"}
+    )
+    assert again.status_code == 302
+    assert SupervisionNotice.objects.count() == 1
+
+
+def test_a_date_drill_down_beyond_any_year_in_the_admin_gets_a_page(county: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", password="x")
+    response = client_for(root).get("/admin/deadlines/calendarday/?day__year=99999999999999999999")
+    assert response.status_code == 400
+    assert "超出范围" in response.content.decode()
