@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -249,6 +250,20 @@ class ParsedDefinition:
     subprocess_specs: dict[str, BpmnProcessSpec]
 
 
+def connect_loop_children(parsed: ParsedDefinition) -> None:
+    """Connect each loop task's (multi-instance's) child spec to its merge_child, as
+    SpiffWorkflow's spec converter does when it restores a spec. The parser leaves that to
+    the first create_child in the process: a case whose referrals were created before this
+    process parsed the spec (a restart, another worker) would never merge them, and so never
+    leave the multi-instance."""
+    for spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            if isinstance(task_spec, LoopTask):
+                child = spec.task_specs[task_spec.task_spec]
+                if not child.completed_event.is_connected(task_spec.merge_child):
+                    child.completed_event.connect(task_spec.merge_child)
+
+
 class SpecCache:
     """Parsed specs per definition version (immutable rows), least recently used evicted.
 
@@ -273,6 +288,7 @@ class SpecCache:
 
         row = ProcessDefinition.objects.get(pk=definition_id)
         parsed = parse_definition(row)
+        connect_loop_children(parsed)
         with self._lock:
             self._items[definition_id] = (row.content_hash, parsed)
             self._items.move_to_end(definition_id)
