@@ -25,6 +25,10 @@ users at once: one thread's waits on PostgreSQL (the statements, the WAL flush a
 another's turn to compute. make bench runs it with 4.
 --processes N runs it in N processes at once (gunicorn's workers), each its own connection and
 cases: what the machine does, past one process's GIL. make bench runs it with 2.
+The peer line (bench.peer) drives the same cases through SpiffWorkflow used plainly, as a
+straightforward integration stores it (serialize_json with the spec embedded, one row per
+instance in a table of its own, locked, read, advanced and written back, no cache), in one
+thread and, with --threads N, in N threads; the last line compares the engine with it.
 --profile N prints the N costliest functions of the persisted part (cProfile, cumulative time,
 or their own time with --profile-own; the profiler itself slows the run, so its rate is not the
 benchmark's).
@@ -65,6 +69,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from SpiffWorkflow.task import TaskState  # noqa: E402
 
+from bench import peer  # noqa: E402
 from workflows import engine, handlers  # noqa: E402
 from workflows.definitions import deploy_files, latest_definition  # noqa: E402
 from workflows.models import HumanTask, ProcessInstance  # noqa: E402
@@ -552,6 +557,11 @@ def main() -> None:
             in_processes = (
                 run_processes(args.cases, args.processes, actor, tasks) if args.processes else None
             )
+        peer.create_table()
+        peer_one = peer.run(args.cases, 1, PATH, START_DATA)
+        peer_threaded = (
+            peer.run(args.cases, args.threads, PATH, START_DATA) if args.threads else None
+        )
         spec_bytes = embedded_spec_size()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -589,7 +599,25 @@ def main() -> None:
             f"at once ({pr_s * 1000 / pr_n:.2f} ms each; this machine, as {args.processes} "
             "web workers share it)"
         )
+    peer_s, peer_n = peer_one
+    print(
+        f"peer:       {peer_n / peer_s:8.0f} task completions/s  (SpiffWorkflow used plainly: "
+        "serialize_json with the spec, one row per instance, locked, read, advanced, written back)"
+    )
+    if peer_threaded is not None:
+        pt_s, pt_n = peer_threaded
+        print(f"peer:       {pt_n / pt_s:8.0f} task completions/s  in {args.threads} threads")
     print(f"ratio:      {mem_rate / db_rate:8.1f} x  (in memory / persisted)")
+    print(
+        f"ratios:     persisted / in memory {db_rate / mem_rate:.3f}, "
+        f"persisted / peer {db_rate / (peer_n / peer_s):.2f}"
+        + (
+            f"; in {args.threads} threads: persisted / in memory "
+            f"{th_n / th_s / mem_rate:.3f}, persisted / peer {(th_n / th_s) / (pt_n / pt_s):.2f}"
+            if threaded is not None and peer_threaded is not None
+            else ""
+        )
+    )
     print(f"in memory, per completion:  {mem_clock.per(mem_n, mem_s)}")
     print(f"persisted, per completion:  {db_clock.per(db_n, db_s)}")
     print(
