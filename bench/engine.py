@@ -1,7 +1,7 @@
 """Engine benchmark: the one-door path in memory and persisted on PostgreSQL, in one run.
 
-    python -m bench.engine [--cases N] [--threads N] [--no-state-cache] [--profile N]
-                           [--prepare-threshold N] [--unprepared]
+    python -m bench.engine [--cases N] [--threads N] [--processes N] [--no-state-cache]
+                           [--profile N]
     (make bench: PostgreSQL)
 
 Each case: review (accept), split into two referrals, two sign-fors, two handle-and-feedback,
@@ -16,9 +16,6 @@ It also prints where a persisted completion's time goes: the service handlers (d
 with their queries), the other SQL statements as the driver sees them, COMMIT (the WAL
 flush), and the rest (SpiffWorkflow and Python). --no-state-cache measures a process that
 never saved the previous step (another web worker did), so every step deserializes.
-The engine's two statements are prepared (WORKFLOWS_PREPARED_STATEMENTS); --unprepared measures
-them unprepared. --prepare-threshold N measures a database configured to prepare every statement
-run N times (?prepare_threshold=N on DATABASE_URL).
 --threads N also runs the persisted path in N threads of this one process, each with its own
 connection and its own cases, as a threaded web server (gunicorn --threads) serves several
 users at once: one thread's waits on PostgreSQL (the statements, the WAL flush at COMMIT) are
@@ -64,7 +61,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from SpiffWorkflow.task import TaskState  # noqa: E402
@@ -508,25 +504,7 @@ def main() -> None:
         action="store_true",
         help="with --profile: the functions with the most time of their own, not cumulative",
     )
-    parser.add_argument(
-        "--prepare-threshold",
-        type=int,
-        default=None,
-        metavar="N",
-        help="let psycopg prepare any statement after N runs on the connection, as "
-        "?prepare_threshold=N on DATABASE_URL does (off by default, as in Django)",
-    )
-    parser.add_argument(
-        "--unprepared",
-        action="store_true",
-        help="the engine's two statements unprepared too, as WORKFLOWS_PREPARED_STATEMENTS=false",
-    )
     args = parser.parse_args()
-    if args.unprepared:
-        settings.WORKFLOWS_PREPARED_STATEMENTS = False
-    if args.prepare_threshold is not None:
-        connection.close()
-        connection.settings_dict["OPTIONS"]["prepare_threshold"] = args.prepare_threshold
     if args.no_state_cache:
         workflow_cache.size = 0
     if connection.vendor != "postgresql":
@@ -567,17 +545,11 @@ def main() -> None:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
     mem_rate, db_rate = mem_n / mem_s, db_n / db_s
-    prepared = connection.settings_dict["OPTIONS"].get("prepare_threshold")
     print(
         f"one_door.bpmn, {args.cases} cases x {len(PATH)} user tasks, "
         f"PostgreSQL {connection.pg_version}, "  # type: ignore[attr-defined]
-        + (
-            "the engine's statements prepared"
-            if settings.WORKFLOWS_PREPARED_STATEMENTS
-            else "the engine's statements unprepared"
-        )
-        + ("" if prepared is None else f", prepare_threshold={prepared}")
-        + f", gc threshold {gc.get_threshold()[0]}"
+        f"gc threshold {gc.get_threshold()[0]}"
+        + (", state cache off (every step deserializes)" if args.no_state_cache else "")
     )
     print(f"in memory:  {mem_rate:8.0f} task completions/s  ({mem_s * 1000 / mem_n:.2f} ms each)")
     print(
