@@ -1,7 +1,7 @@
 """Engine benchmark: the one-door path in memory and persisted on PostgreSQL, in one run.
 
-    python -m bench.engine [--cases N] [--threads N] [--no-state-cache] [--profile N]
-                           [--prepare-threshold N] [--unprepared]
+    python -m bench.engine [--cases N] [--threads N] [--processes N] [--no-state-cache]
+                           [--profile N]
     (make bench: PostgreSQL)
 
 Each case: review (accept), split into two referrals, two sign-fors, two handle-and-feedback,
@@ -16,15 +16,16 @@ It also prints where a persisted completion's time goes: the service handlers (d
 with their queries), the other SQL statements as the driver sees them, COMMIT (the WAL
 flush), and the rest (SpiffWorkflow and Python). --no-state-cache measures a process that
 never saved the previous step (another web worker did), so every step deserializes.
-The engine's two statements are prepared (WORKFLOWS_PREPARED_STATEMENTS); --unprepared measures
-them unprepared. --prepare-threshold N measures a database configured to prepare every statement
-run N times (?prepare_threshold=N on DATABASE_URL).
 --threads N also runs the persisted path in N threads of this one process, each with its own
 connection and its own cases, as a threaded web server (gunicorn --threads) serves several
 users at once: one thread's waits on PostgreSQL (the statements, the WAL flush at COMMIT) are
 another's turn to compute. make bench runs it with 4.
 --processes N runs it in N processes at once (gunicorn's workers), each its own connection and
 cases: what the machine does, past one process's GIL. make bench runs it with 2.
+The peer line (bench.peer) drives the same cases through SpiffWorkflow used plainly, as a
+straightforward integration stores it (serialize_json with the spec embedded, one row per
+instance in a table of its own, locked, read, advanced and written back, no cache), in one
+thread and, with --threads N, in N threads; the last line compares the engine with it.
 --profile N prints the N costliest functions of the persisted part (cProfile, cumulative time,
 or their own time with --profile-own; the profiler itself slows the run, so its rate is not the
 benchmark's).
@@ -60,11 +61,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from SpiffWorkflow.task import TaskState  # noqa: E402
 
+from bench import peer  # noqa: E402
 from workflows import engine, handlers  # noqa: E402
 from workflows.definitions import deploy_files, latest_definition  # noqa: E402
 from workflows.models import HumanTask, ProcessInstance  # noqa: E402
@@ -503,25 +504,7 @@ def main() -> None:
         action="store_true",
         help="with --profile: the functions with the most time of their own, not cumulative",
     )
-    parser.add_argument(
-        "--prepare-threshold",
-        type=int,
-        default=None,
-        metavar="N",
-        help="let psycopg prepare any statement after N runs on the connection, as "
-        "?prepare_threshold=N on DATABASE_URL does (off by default, as in Django)",
-    )
-    parser.add_argument(
-        "--unprepared",
-        action="store_true",
-        help="the engine's two statements unprepared too, as WORKFLOWS_PREPARED_STATEMENTS=false",
-    )
     args = parser.parse_args()
-    if args.unprepared:
-        settings.WORKFLOWS_PREPARED_STATEMENTS = False
-    if args.prepare_threshold is not None:
-        connection.close()
-        connection.settings_dict["OPTIONS"]["prepare_threshold"] = args.prepare_threshold
     if args.no_state_cache:
         workflow_cache.size = 0
     if connection.vendor != "postgresql":
@@ -552,22 +535,21 @@ def main() -> None:
             in_processes = (
                 run_processes(args.cases, args.processes, actor, tasks) if args.processes else None
             )
+        peer.create_table()
+        peer_one = peer.run(args.cases, 1, PATH, START_DATA)
+        peer_threaded = (
+            peer.run(args.cases, args.threads, PATH, START_DATA) if args.threads else None
+        )
         spec_bytes = embedded_spec_size()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
     mem_rate, db_rate = mem_n / mem_s, db_n / db_s
-    prepared = connection.settings_dict["OPTIONS"].get("prepare_threshold")
     print(
         f"one_door.bpmn, {args.cases} cases x {len(PATH)} user tasks, "
         f"PostgreSQL {connection.pg_version}, "  # type: ignore[attr-defined]
-        + (
-            "the engine's statements prepared"
-            if settings.WORKFLOWS_PREPARED_STATEMENTS
-            else "the engine's statements unprepared"
-        )
-        + ("" if prepared is None else f", prepare_threshold={prepared}")
-        + f", gc threshold {gc.get_threshold()[0]}"
+        f"gc threshold {gc.get_threshold()[0]}"
+        + (", state cache off (every step deserializes)" if args.no_state_cache else "")
     )
     print(f"in memory:  {mem_rate:8.0f} task completions/s  ({mem_s * 1000 / mem_n:.2f} ms each)")
     print(
@@ -589,7 +571,25 @@ def main() -> None:
             f"at once ({pr_s * 1000 / pr_n:.2f} ms each; this machine, as {args.processes} "
             "web workers share it)"
         )
+    peer_s, peer_n = peer_one
+    print(
+        f"peer:       {peer_n / peer_s:8.0f} task completions/s  (SpiffWorkflow used plainly: "
+        "serialize_json with the spec, one row per instance, locked, read, advanced, written back)"
+    )
+    if peer_threaded is not None:
+        pt_s, pt_n = peer_threaded
+        print(f"peer:       {pt_n / pt_s:8.0f} task completions/s  in {args.threads} threads")
     print(f"ratio:      {mem_rate / db_rate:8.1f} x  (in memory / persisted)")
+    print(
+        f"ratios:     persisted / in memory {db_rate / mem_rate:.3f}, "
+        f"persisted / peer {db_rate / (peer_n / peer_s):.2f}"
+        + (
+            f"; in {args.threads} threads: persisted / in memory "
+            f"{th_n / th_s / mem_rate:.3f}, persisted / peer {(th_n / th_s) / (pt_n / pt_s):.2f}"
+            if threaded is not None and peer_threaded is not None
+            else ""
+        )
+    )
     print(f"in memory, per completion:  {mem_clock.per(mem_n, mem_s)}")
     print(f"persisted, per completion:  {db_clock.per(db_n, db_s)}")
     print(

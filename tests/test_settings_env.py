@@ -114,24 +114,3 @@ def test_the_database_url_is_not_a_setting() -> None:
     from django.conf import settings
 
     assert not hasattr(settings, "DATABASE_URL")
-
-
-def test_prepared_engine_statements_are_on_unless_turned_off() -> None:
-    code = "from django.conf import settings as s; print(s.WORKFLOWS_PREPARED_STATEMENTS)"
-    env = {k: v for k, v in os.environ.items() if k != "WORKFLOWS_PREPARED_STATEMENTS"}
-    env.update({"DJANGO_SETTINGS_MODULE": "onedoor.settings", "PYTHONPATH": str(PLATFORM)})
-
-    def run(value: str | None) -> subprocess.CompletedProcess[str]:
-        extra = {} if value is None else {"WORKFLOWS_PREPARED_STATEMENTS": value}
-        return subprocess.run(
-            [sys.executable, "-c", code],
-            env={**env, **extra},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
-    assert run(None).stdout.strip() == "True"
-    assert run("false").stdout.strip() == "False"
-    refused = run("sometimes")
-    assert refused.returncode != 0 and "WORKFLOWS_PREPARED_STATEMENTS" in refused.stderr

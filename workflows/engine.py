@@ -6,7 +6,7 @@ inbox and deadlines never disagree with the engine. Timers are fired by `workflo
 
 On the hot path the lock is one statement and the save, projections and journal another
 (workflows.store); a workflow saved by this process is reused for the next step while the
-row still carries its revision (workflows.statecache).
+locked row still holds the very state it saved (workflows.statecache).
 """
 
 from __future__ import annotations

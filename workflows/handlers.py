@@ -102,7 +102,3 @@ def get(operator: str) -> Handler | None:
 
 def registered() -> frozenset[str]:
     return frozenset(_handlers)
-
-
-def unregister(operator: str) -> None:
-    _handlers.pop(operator, None)

@@ -54,10 +54,11 @@ class ProcessInstance(models.Model):
     subject_type = models.CharField(max_length=100)
     subject_id = models.CharField(max_length=100)
     state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
-    # zlib-compressed output of BpmnWorkflowSerializer.serialize_json.
+    # zlib-compressed output of BpmnWorkflowSerializer.serialize_json, the spec left out
+    # (older rows: tasks in workflows.compact's form).
     serialized = models.BinaryField()
     serializer_version = models.CharField(max_length=20)
-    # Bumped on every save: a page can say which revision it was rendered from.
+    # Bumped on every save, so the state cache never puts an older workflow over a newer one.
     revision = models.PositiveIntegerField(default=1)
     next_timer_at = models.DateTimeField(null=True, blank=True)
     failure_count = models.PositiveIntegerField(default=0)
@@ -106,9 +107,6 @@ class HumanTask(models.Model):
     scope_name = models.CharField(max_length=200, blank=True)
     candidate_group = models.CharField(max_length=100, blank=True)
     properties = models.JSONField(default=dict, blank=True)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
     state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField()
     due_at = models.DateTimeField(null=True, blank=True)

@@ -24,7 +24,12 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -138,20 +143,11 @@ class FastWalks:
         return self.completed
 
 
-class KeepsFragments:
-    """Holds the text of its tasks from the last save, for the next to use where a task has
-    not changed (compact.tasks_to_json)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fragments: dict[int, compact.Fragment] = {}
-
-
-class EngineSubWorkflow(FastWalks, KeepsFragments, BpmnSubWorkflow):
+class EngineSubWorkflow(FastWalks, BpmnSubWorkflow):
     """A subprocess (a referral) of an EngineWorkflow."""
 
 
-class EngineWorkflow(FastWalks, KeepsFragments, BpmnWorkflow):
+class EngineWorkflow(FastWalks, BpmnWorkflow):
     """The workflow the engine runs: SpiffWorkflow's BpmnWorkflow with FastWalks, its
     subprocesses EngineSubWorkflow. Stored under SpiffWorkflow's own type names, so states
     written before load as these, and these load in plain SpiffWorkflow."""
@@ -166,14 +162,16 @@ class EngineWorkflow(FastWalks, KeepsFragments, BpmnWorkflow):
 
 
 class SpecByReferenceConverter(BpmnWorkflowConverter):
-    """Leaves the spec out of the serialized workflow; restores it from the caller's cache.
-    Tasks are written in workflows.compact's form and read in either form. Registered for
-    EngineWorkflow under the name "BpmnWorkflow" (see _make_serializer)."""
+    """SpiffWorkflow's converter of a workflow, leaving the spec out of the serialized
+    workflow and restoring it from the caller's cache. Everything else, tasks and
+    subprocesses included, is SpiffWorkflow's own conversion. Registered for EngineWorkflow
+    under the name "BpmnWorkflow" (see _make_serializer)."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         # BpmnWorkflowConverter.to_dict minus the specs: converting them only to drop them
-        # was a fifth of every save. tests/workflows/test_compact_state.py holds them equal.
-        dct = compact.workflow_to_dict(self.registry, workflow)
+        # would be a fifth of every save. tests/conftest.py holds every save equal to
+        # SpiffWorkflow's own to_dict without them.
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
@@ -184,12 +182,11 @@ class SpecByReferenceConverter(BpmnWorkflowConverter):
         spec: BpmnProcessSpec | None = None,
         subprocess_specs: dict[str, BpmnProcessSpec] | None = None,
     ) -> BpmnWorkflow:
+        # BpmnWorkflowConverter.from_dict with the specs passed in rather than restored.
         if spec is None:
             raise ValueError("this serialization stores the spec by reference: pass spec=")
-        dct["spec"] = None  # the base class pops these; they are supplied below instead
-        dct.pop("subprocess_specs", None)
         workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
-        workflow.tasks = compact.tasks_from_dict(self.registry, dct["tasks"], workflow)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
@@ -200,12 +197,11 @@ class SpecByReferenceConverter(BpmnWorkflowConverter):
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = SpecByReferenceConverter
-    config[BpmnSubWorkflow] = compact.CompactSubWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # The engine's subclasses, written under SpiffWorkflow's names; registered last, so
     # those names load as the subclasses.
     SpecByReferenceConverter(EngineWorkflow, registry, BpmnWorkflow.__name__)
-    compact.CompactSubWorkflowConverter(EngineSubWorkflow, registry, BpmnSubWorkflow.__name__)
+    BpmnSubWorkflowConverter(EngineSubWorkflow, registry, BpmnSubWorkflow.__name__)
     return BpmnWorkflowSerializer(registry)
 
 
@@ -223,18 +219,17 @@ def find_task(workflow: BpmnWorkflow, task_id: UUID) -> Task | None:
 
 
 def dump_state(workflow: BpmnWorkflow) -> bytes:
-    """serialize_json's text (with its version stamp; tasks in workflows.compact's form, the
-    unchanged ones' text kept from the last save), compressed for storage at zlib level 1 (a
-    little larger than the default level, at a third of the time). An open one-door case: 24 kB
-    of JSON, 5 kB stored."""
-    return zlib.compress(compact.state_json(serializer, workflow).encode(), 1)
+    """serialize_json's text (with its version stamp), the spec left out, compressed for
+    storage at zlib level 1 (a little larger than the default level, at a third of the
+    time). An open one-door case: ~40 kB of JSON, ~6 kB stored."""
+    return zlib.compress(serializer.serialize_json(workflow).encode(), 1)
 
 
 def load_state(data: bytes, spec: ParsedDefinition) -> BpmnWorkflow:
-    """The inverse of dump_state, restoring the spec from the parsed definition."""
-    dct = compact.parse_state(zlib.decompress(data).decode())
-    if dct.get(serializer.VERSION_KEY) != serializer.VERSION:
-        compact.expand(dct)  # the serializer's migrations know only its own form of tasks
+    """The inverse of dump_state, restoring the spec from the parsed definition. Reads the
+    states stored in the compact form of earlier versions too (workflows.compact)."""
+    dct = json.loads(zlib.decompress(data))
+    compact.expand(dct)
     serializer.migrate(dct)  # the serializer's own format migrations, by version stamp
     workflow: BpmnWorkflow = serializer.from_dict(
         dct, spec=spec.spec, subprocess_specs=spec.subprocess_specs
@@ -247,6 +242,20 @@ def load_state(data: bytes, spec: ParsedDefinition) -> BpmnWorkflow:
 class ParsedDefinition:
     spec: BpmnProcessSpec
     subprocess_specs: dict[str, BpmnProcessSpec]
+
+
+def connect_loop_children(parsed: ParsedDefinition) -> None:
+    """Connect each loop task's (multi-instance's) child spec to its merge_child, as
+    SpiffWorkflow's spec converter does when it restores a spec. The parser leaves that to
+    the first create_child in the process: a case whose referrals were created before this
+    process parsed the spec (a restart, another worker) would never merge them, and so never
+    leave the multi-instance."""
+    for spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            if isinstance(task_spec, LoopTask):
+                child = spec.task_specs[task_spec.task_spec]
+                if not child.completed_event.is_connected(task_spec.merge_child):
+                    child.completed_event.connect(task_spec.merge_child)
 
 
 class SpecCache:
@@ -273,6 +282,7 @@ class SpecCache:
 
         row = ProcessDefinition.objects.get(pk=definition_id)
         parsed = parse_definition(row)
+        connect_loop_children(parsed)
         with self._lock:
             self._items[definition_id] = (row.content_hash, parsed)
             self._items.move_to_end(definition_id)

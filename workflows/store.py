@@ -14,32 +14,26 @@ Columns and values come from the models' own fields (get_db_prep_save, db conver
 the SQL follows the models, and a field someone adds with a default is written as the ORM
 would write it. What does not change between steps (quoted names, converters, the statement
 text for each shape of step) is worked out once per process (ModelSQL, _statements).
+Both statements run on Django's own cursor, so they are logged, wrapped and bound as every
+other query is (client-side, Django's default for psycopg; `server_side_binding` in the
+database's OPTIONS sends the parameters apart instead).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-import psycopg
-from django.conf import settings
 from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.postgresql import base as postgresql
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Field, Subquery
-from psycopg import pq
-from psycopg.adapt import Loader
-from psycopg.postgres import types as postgres_types
 
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
 
 M = TypeVar("M", bound=models.Model)
-_JSONB_OID = postgres_types["jsonb"].oid
 Converter = Callable[[Any, Any, Any], Any]
 
 
@@ -113,95 +107,6 @@ def rows_to_models(
     return objects
 
 
-class _LoggedCursor(CursorDebugWrapper):
-    """Logs a statement as its text with placeholders, where Django would rebuild it with the
-    parameters written in by psycopg's client-side cursor (which knows no $1)."""
-
-    def execute(self, sql: Any, params: Any = None) -> Any:
-        with self.debug_sql(sql, params):
-            return CursorWrapper.execute(self, sql, params)
-
-
-class _RawCursor(postgresql.CursorMixin, psycopg.RawCursor):
-    """Django's server-binding cursor, with the placeholders PostgreSQL itself reads ($1); its
-    statements prepared where `prepare` says so (see _statement_cursor)."""
-
-    prepare: bool | None = None
-
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None, **kwargs: Any
-    ) -> Any:
-        return super().execute(
-            query, params, prepare=self.prepare if prepare is None else prepare, **kwargs
-        )
-
-
-# A connection's prepare_threshold that no count of runs reaches: Django's own queries are
-# never prepared (Django's default, None, kept for them), the engine's are (prepare=True, which
-# psycopg honours only where the threshold is not None).
-_BY_REQUEST_ONLY = sys.maxsize
-
-
-def _prepare_engine_statements(raw_connection: Any) -> bool:
-    """Whether the engine's statements are prepared on this connection (WORKFLOWS_PREPARED_
-    STATEMENTS, default on): PostgreSQL then parses and plans the step's ~4 kB statement once
-    per connection, not at every step (its backend's CPU per completion about halves). Off for
-    a transaction-mode pooler older than PgBouncer 1.21, which loses prepared statements."""
-    if not getattr(settings, "WORKFLOWS_PREPARED_STATEMENTS", True):
-        return False
-    if raw_connection.prepare_threshold is None:
-        raw_connection.prepare_threshold = _BY_REQUEST_ONLY
-    return True
-
-
-class _JsonbAsText(Loader):
-    """jsonb in binary results as the text Django's JSONField decodes itself: Django registers
-    such a loader for text results only, and psycopg's own would hand JSONField a dict."""
-
-    format = pq.Format.BINARY
-
-    def load(self, data: Any) -> str:
-        if data and data[0] != 1:  # the binary format's version byte, as psycopg checks it
-            raise psycopg.DataError(f"unknown jsonb binary format: {data[0]}")
-        return bytes(data[1:]).decode()
-
-
-def _binary_results(raw_connection: Any) -> None:
-    """Let the engine's statements ask for binary results on this psycopg connection (only
-    they do; Django's own queries read text): the state's bytea comes back as is rather than
-    as hex text, and timestamps and ids are read without parsing text (the lock statement's
-    execute and fetch: ~70 -> ~35 us)."""
-    adapters = raw_connection.adapters
-    if adapters.get_loader(_JSONB_OID, pq.Format.BINARY) is not _JsonbAsText:
-        adapters.register_loader("jsonb", _JsonbAsText)
-
-
-def _statement_cursor(connection: BaseDatabaseWrapper) -> Any:
-    """The cursor the engine's two statements run on: psycopg's RawCursor.
-
-    Django's default cursor binds on the client: it writes every parameter into the SQL text
-    (the state as a ~10 kB hex literal), and PostgreSQL parses it all back. Here the
-    parameters travel apart from the statement (the extended protocol's unnamed statement,
-    which every pooler passes), and the statement is written with PostgreSQL's own numbered
-    placeholders: psycopg splits a %s statement at its placeholders on every run once it is
-    longer than 4 kB or has over 50 parameters, as a step's statement is.
-    Where the database's OPTIONS also allow prepared statements (`prepare_threshold`, e.g.
-    `?prepare_threshold=2` on DATABASE_URL; Django leaves them off, because transaction-mode
-    poolers before PgBouncer 1.21 break them), psycopg prepares a statement after that many
-    runs on a connection, which spares parsing and planning the step's CTE on every step.
-    """
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    _binary_results(connection.connection)
-    raw: Any = _RawCursor(connection.connection)
-    raw.format = pq.Format.BINARY
-    if _prepare_engine_statements(connection.connection):
-        raw.prepare = True
-    if connection.queries_logged:
-        return _LoggedCursor(raw, connection)
-    return connection.make_cursor(raw)
-
-
 def lock_instance_of_task(
     task_id: UUID, *, using: str
 ) -> tuple[ProcessInstance, str | None] | None:
@@ -217,22 +122,13 @@ def lock_instance_of_task(
             .first()
         )
         return (instance, None) if instance is not None else None
-    with _statement_cursor(connection) as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_lock_statement(connection), [task_id])
         rows = cursor.fetchall()
     if not rows:
         return None
     [instance] = rows_to_models(ProcessInstance, [rows[0][:-1]], connection)
     return instance, rows[0][-1]
-
-
-def _numbered(sql: str) -> str:
-    """A statement written with %s placeholders, numbered as PostgreSQL has them ($1, $2, ...),
-    for psycopg's RawCursor (see _statement_cursor)."""
-    parts = sql.split("%s")
-    if any("%" in part for part in parts):
-        raise ValueError(f"a % other than a placeholder in {sql!r}")
-    return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
 
 
 # Statement texts by what shapes them (vendor, fields, numbers of rows): a few per process.
@@ -252,7 +148,7 @@ def _lock_statement(connection: BaseDatabaseWrapper) -> str:
             f"FROM {instances.table} "
             f"WHERE id = (SELECT instance_id FROM {tasks.table} WHERE task_id = %s) FOR UPDATE"
         )
-        found = _statements[key] = (_numbered(sql), [])
+        found = _statements[key] = (sql, [])
     return found[0]
 
 
@@ -301,7 +197,7 @@ def _step_statement(
         journal = model_sql(ProcessEvent, connection)
         parts.append(_insert_cte("journal", journal, events))
     sql = "WITH " + ", ".join(parts) + " " + select
-    found = _statements[key] = (_numbered(sql), saved_fields)
+    found = _statements[key] = (sql, saved_fields)
     return found
 
 
@@ -366,7 +262,7 @@ def write_step(
     ]
     params += _insert_values(opened, connection)
     params += _insert_values(events, connection)
-    with _statement_cursor(connection) as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     closed = rows_to_models(HumanTask, [row[1:] for row in rows if row[0] == "closed"], connection)

@@ -176,10 +176,6 @@ DJANGO_NOTIFICATIONS_CONFIG = {"USE_JSONFIELD": True}
 ONEDOOR_BPMN_DIR = BASE_DIR / "bpmn"
 # How many parsed process specs each process keeps in memory.
 WORKFLOWS_SPEC_CACHE_SIZE = env_int("WORKFLOWS_SPEC_CACHE_SIZE", 64)
-# The engine's two statements (lock, write a step) prepared on each connection, where
-# PostgreSQL would otherwise parse and plan the ~4 kB step statement at every step; Django's own
-# queries stay unprepared. Turn off behind a transaction-mode pooler older than PgBouncer 1.21.
-WORKFLOWS_PREPARED_STATEMENTS = env_bool("WORKFLOWS_PREPARED_STATEMENTS", True)
 # Instances the timer sweeper claims per transaction.
 WORKFLOWS_TIMER_BATCH = env_int("WORKFLOWS_TIMER_BATCH", 20)
 # The cyclic garbage collector's first threshold in every process (Python's own is 700; 0

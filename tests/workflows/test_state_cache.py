@@ -179,47 +179,15 @@ def fields(row: Any) -> dict[str, Any]:
     return values
 
 
-def prepared_statements() -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        return [row[0] for row in cursor.fetchall()]
-
-
-def test_the_engine_statements_are_prepared_and_djangos_own_queries_are_not(
-    one_door: None, alice, bob, carol, fresh_cache: WorkflowCache, settings
+def test_a_completion_is_one_lock_and_one_write_logged_as_djangos_own_queries(
+    one_door: None, alice, bob, carol, fresh_cache: WorkflowCache
 ) -> None:
-    settings.WORKFLOWS_PREPARED_STATEMENTS = False
-    plain = work_a_case(alice, bob, carol)
-    assert prepared_statements() == []
-
-    settings.WORKFLOWS_PREPARED_STATEMENTS = True
     with CaptureQueriesContext(connection) as queries:
-        prepared = work_a_case(alice, bob, carol)
-    statements = prepared_statements()
-
-    assert any(s.startswith("WITH saved AS (UPDATE") for s in statements), statements
-    assert any("FOR UPDATE" in s for s in statements), statements
-    # Only those: Django's queries (the domain's, the ORM's) are left as Django leaves them.
-    assert all(s.startswith("WITH saved AS") or "FOR UPDATE" in s for s in statements)
-    # A few shapes of step (tasks opened, events), each prepared once on the connection.
-    assert len(statements) < 10
-    # The query log still shows them (as their text with placeholders).
-    assert all(q["sql"] for q in queries.captured_queries)
-    writes = sum(q["sql"].startswith("WITH saved AS") for q in queries.captured_queries)
-    assert writes == 9  # the start and eight completions
-    assert (prepared.state, prepared.end_event) == (plain.state, plain.end_event)
-    assert history(prepared) == history(plain)
-
-
-def test_where_the_database_prepares_every_query_the_engine_statements_are_prepared_too(
-    one_door: None, alice, bob, carol, fresh_cache: WorkflowCache, monkeypatch, settings
-) -> None:
-    settings.WORKFLOWS_PREPARED_STATEMENTS = False
-    connection.ensure_connection()
-    # What ?prepare_threshold=0 on DATABASE_URL sets (Django leaves it None: never prepare).
-    monkeypatch.setattr(connection.connection, "prepare_threshold", 0)
-    case = work_a_case(alice, bob, carol)
-    statements = prepared_statements()
-    assert any(s.startswith("WITH saved AS (UPDATE") for s in statements), statements
-    assert any("FOR UPDATE" in s for s in statements), statements
+        case = work_a_case(alice, bob, carol)
+    logged = [q["sql"] for q in queries.captured_queries]
+    writes = [sql for sql in logged if sql.startswith("WITH saved AS (UPDATE")]
+    locks = [sql for sql in logged if sql.startswith("SELECT") and sql.endswith("FOR UPDATE")]
+    assert len(writes) == 9  # the start and eight completions
+    assert len(locks) == 8
     assert case.state == ProcessInstance.State.COMPLETED
+    assert [row[2] for row in history(case)] == ["completed"] * 8

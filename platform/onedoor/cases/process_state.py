@@ -130,7 +130,7 @@ def _task_step(task: HumanTask, referral: Referral | None, names: _Names, now: d
     if task.state == HumanTask.State.CANCELLED:
         line = _("%(step)s: cancelled, %(at)s") % {"step": name, "at": _when(task.completed_at)}
         return Step(task.bpmn_id, name, "done", [line], task.completed_at)
-    who = task.assignee.get_username() if task.assignee else names(task.candidate_group)
+    who = names(task.candidate_group)
     if task.due_at is not None:
         line = _("%(step)s: waiting for %(who)s, due %(due)s") % {
             "step": name,
@@ -176,7 +176,7 @@ def case_process_state(case: Case, user: Any) -> ProcessState:
     staff = staff_of(user)
     tasks = HumanTask.objects.filter(
         subject_type=SUBJECT_CASE, subject_id=str(case.pk)
-    ).select_related("completed_by", "assignee")
+    ).select_related("completed_by")
     referrals = case.referrals.select_related("agency", "item").order_by("pk")
     agency_code = ""
     if staff is not None and staff.role == Staff.Role.AGENCY_OFFICER and staff.agency is not None:
