@@ -20,16 +20,18 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import router, transaction
+from django.db import DatabaseError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task, TaskState
 
 from .definitions import latest_definition
 from .errors import (
+    EngineError,
+    InstanceNotFound,
     InvalidTaskData,
     MessageNotExpected,
     ProcessFailed,
@@ -37,6 +39,7 @@ from .errors import (
     TaskAlreadyCompleted,
     TaskNotAvailable,
     TaskNotFound,
+    describe_failure,
 )
 from .handlers import StepContext
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
@@ -121,8 +124,15 @@ def advance(instance: ProcessInstance, workflow: BpmnWorkflow, step: Step | None
                 break
         else:
             raise ProcessFailed(_("The process does not come to rest (a loop)"))
-    except SpiffWorkflowException as exc:
-        raise ProcessFailed(_("Process error: %(error)s") % {"error": exc}) from exc
+    except (EngineError, DatabaseError):
+        raise
+    except Exception as exc:
+        # SpiffWorkflow raises its own errors for a failing script or expression, and plain
+        # ones (TypeError, KeyError ...) where the data a step needs is missing: every one
+        # is the engine room's answer, with a message and no traceback.
+        raise ProcessFailed(
+            _("Process error: %(error)s") % {"error": describe_failure(exc)}
+        ) from exc
     finally:
         current_step.reset(step_token)
         current_instance.reset(token)
@@ -312,7 +322,10 @@ def complete_task(
     Raises TaskAlreadyCompleted if a colleague got there first and TaskNotAvailable if the
     task was cancelled or a due timer moved the process on (that move is saved).
     """
-    task_uuid = UUID(str(task_id))
+    try:
+        task_uuid = UUID(str(task_id))
+    except ValueError:
+        raise TaskNotFound(task_id) from None
     clean = check_task_data(data)
     now = timezone.now()
     using = router.db_for_write(ProcessInstance)
@@ -343,9 +356,21 @@ def complete_task(
             task.data.update(clean)
             try:
                 task.run()
-            except (SpiffWorkflowException, WorkflowException) as exc:
-                raise ProcessFailed(_("Task error: %(error)s") % {"error": exc}) from exc
-            step = advance(instance, workflow, step)
+                step = advance(instance, workflow, step)
+            except (EngineError, DatabaseError) as exc:
+                if not isinstance(exc, ProcessFailed):
+                    raise
+                # What fails right after a person's answer fails on that answer (a field the
+                # next steps need is missing or of the wrong kind): nothing is saved.
+                raise InvalidTaskData(
+                    _("“%(task)s” cannot be completed with this data: %(error)s")
+                    % {"task": name, "error": exc}
+                ) from exc
+            except Exception as exc:
+                raise InvalidTaskData(
+                    _("“%(task)s” cannot be completed with this data: %(error)s")
+                    % {"task": name, "error": describe_failure(exc)}
+                ) from exc
             events = [
                 ProcessEvent(
                     kind=ProcessEvent.Kind.TASK_COMPLETED,
@@ -381,7 +406,10 @@ def send_message(
     clean = check_task_data(payload)
     now = timezone.now()
     with transaction.atomic():
-        instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        try:
+            instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        except (ProcessInstance.DoesNotExist, ValueError, TypeError):
+            raise InstanceNotFound(instance_id) from None
         loaded = load_locked(instance)
         workflow = loaded.workflow
         step = advance(instance, workflow)
@@ -389,6 +417,10 @@ def send_message(
             workflow.send_event(BpmnEvent(MessageEventDefinition(message_name), payload=clean))
         except WorkflowException as exc:
             raise MessageNotExpected(message_name) from exc
+        except Exception as exc:  # a correlation or payload expression that failed
+            raise ProcessFailed(
+                _("Process error: %(error)s") % {"error": describe_failure(exc)}
+            ) from exc
         step = advance(instance, workflow, step)
         events = [
             ProcessEvent(
