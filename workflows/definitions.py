@@ -141,14 +141,18 @@ def _read(filename: str, content: bytes) -> etree._Element:
         raise _from_document_error(filename, exc) from None
 
 
-def _read_dmn(filename: str, text: str | bytes) -> tuple[str, etree._Element]:
-    """A DMN document as stored (text) and as the parser takes it (checked)."""
+def _read_dmn(
+    filename: str, text: str | bytes, *, check: bool = True
+) -> tuple[str, etree._Element]:
+    """A DMN document as stored (text) and as the parser takes it (its expressions checked
+    unless it is a stored one being parsed again: the sandbox holds those when they run)."""
     content = text_bytes(text) if isinstance(text, str) else text
     root = _read(filename, content)
     stored = document_text(content, root)
     try:
         root = prepare_dmn(root)
-        check_document(root)
+        if check:
+            check_document(root)
     except DocumentError as exc:
         raise _from_document_error(filename, exc) from None
     except ExpressionRefused as exc:
@@ -160,7 +164,10 @@ def parse_definition(definition: ProcessDefinition) -> ParsedDefinition:
     """Parse a stored definition version (for the spec cache)."""
     parser = _new_parser()
     root = _read(definition.filename, text_bytes(definition.source))
-    dmn = {name: _read_dmn(name, text)[1] for name, text in definition.dependencies.items()}
+    dmn = {
+        name: _read_dmn(name, text, check=False)[1]
+        for name, text in definition.dependencies.items()
+    }
     _add_documents(parser, definition.filename, root, dmn)
     return _parse_spec(parser, definition.filename, definition.process_id)
 

@@ -28,7 +28,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task, TaskState
 
-from .definitions import latest_definition
+from .definitions import DefinitionError, latest_definition
 from .errors import (
     EngineError,
     InstanceNotFound,
@@ -47,6 +47,7 @@ from .projections import TaskChanges, end_event, next_timer_at, task_row, waitin
 from .runtime import (
     SERIALIZER_VERSION,
     EngineWorkflow,
+    ParsedDefinition,
     current_instance,
     current_step,
     dump_state,
@@ -158,8 +159,19 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> dict[UUID, Task]:
 
 def load(instance: ProcessInstance, definition_hash: str | None = None) -> BpmnWorkflow:
     """The instance's workflow, deserialized from its stored state (to read, not to save)."""
-    spec = spec_cache.get(instance.definition_id, definition_hash)
+    spec = _parsed(instance.definition_id, definition_hash)
     return load_state(bytes(instance.serialized), spec)
+
+
+def _parsed(definition_id: int, content_hash: str | None) -> ParsedDefinition:
+    """The parsed spec of a stored definition; a stored file that no longer parses (stored
+    before a check it fails) is the engine room's error, not the parser's."""
+    try:
+        return spec_cache.get(definition_id, content_hash)
+    except DefinitionError as exc:
+        raise ProcessFailed(
+            _("The process definition cannot be read: %(error)s") % {"error": exc}
+        ) from exc
 
 
 def load_locked(instance: ProcessInstance, definition_hash: str | None = None) -> Loaded:
@@ -273,7 +285,7 @@ def start_process(
         definition = latest_definition(process_id)
     except ProcessDefinition.DoesNotExist as exc:
         raise ProcessNotDeployed(str(exc)) from exc
-    parsed = spec_cache.get(definition.pk, definition.content_hash)
+    parsed = _parsed(definition.pk, definition.content_hash)
     now = timezone.now()
     with transaction.atomic():
         instance = ProcessInstance(
