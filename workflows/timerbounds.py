@@ -65,8 +65,8 @@ def _check_duration(text: str) -> str | None:
 
 def _check_date(text: str) -> str | None:
     try:
-        when = TimerEventDefinition.get_datetime(text)
-    except Exception:
+        when = datetime.fromisoformat(text)
+    except ValueError:
         return _("“%(value)s” is not an ISO 8601 date and time") % {"value": text}
     if abs(when.year - datetime.now(UTC).year) > MAX_YEARS_AWAY:
         return _("the date “%(value)s” is more than %(years)s years from today") % {
