@@ -22,6 +22,7 @@ from .documents import (
     CallGraph,
     DocumentError,
     check_names,
+    check_references,
     clean,
     document_text,
     kind_of_file,
@@ -30,6 +31,7 @@ from .documents import (
     read_file,
     text_bytes,
 )
+from .errors import causes
 from .expressions import BPMN_NS, SPIFF_NS, ExpressionRefused, check_document, element_label
 from .models import ProcessDefinition
 from .runtime import ParsedDefinition
@@ -81,7 +83,8 @@ def _new_parser() -> SpiffBpmnParser:
 
 
 def _parse_failure(filename: str, exc: BaseException, element: str = "") -> DefinitionError:
-    if isinstance(exc, RecursionError):
+    # SpiffWorkflow's parser reports a RecursionError inside its own ValidationException.
+    if any(isinstance(e, RecursionError) for e in causes(exc)) or "RecursionError" in str(exc):
         return DefinitionError(
             filename,
             _(
@@ -198,6 +201,7 @@ def validate_document(
         )
     try:
         check_names(root, filename)
+        check_references(root)
         CallGraph.of(root).check_no_recursion()
         check_document(root)
     except DocumentError as exc:

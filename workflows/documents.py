@@ -191,9 +191,14 @@ def prepare_dmn(root: etree._Element) -> etree._Element:
             _("the DMN document has no decision table (SpiffWorkflow runs decision tables only)"),
             line=root.sourceline or 1,
         )
-    if None not in root.nsmap and root.nsmap.get("dmn") != version:
-        # cleanup_namespaces declares the prefix on the root, where the parser reads nsmap.
-        etree.cleanup_namespaces(root, top_nsmap={"dmn": version})
+    if root.nsmap.get(None) != version and root.nsmap.get("dmn") != version:
+        # SpiffWorkflow's DMN parser finds the namespace only as the root's default or its
+        # `dmn` prefix: a root declaring it so, holding the same children.
+        nsmap = {k: v for k, v in root.nsmap.items() if k not in (None, "dmn")}
+        renamed = etree.Element(root.tag, attrib=dict(root.attrib), nsmap={**nsmap, "dmn": version})
+        renamed.text = root.text
+        renamed.extend(list(root))
+        root = renamed
     return root
 
 
@@ -230,6 +235,23 @@ def check_names(root: etree._Element, filename: str) -> None:
                     element=element_label(node)[:120],
                     line=node.sourceline or "",
                 )
+
+
+def check_references(root: etree._Element) -> None:
+    """Every sequence flow joins two elements of its process (the schema leaves references
+    unchecked, and SpiffWorkflow drops a flow from an element that does not exist)."""
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        ids = {node.get("id") for node in process.iter() if isinstance(node.tag, str)}
+        for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+            for attribute in ("sourceRef", "targetRef"):
+                ref = flow.get(attribute) or ""
+                if ref not in ids:
+                    raise DocumentError(
+                        _("the %(attribute)s “%(ref)s” names no element of the process")
+                        % {"attribute": attribute, "ref": ref[:120]},
+                        element=element_label(flow),
+                        line=flow.sourceline or "",
+                    )
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,8 @@ def clean_message(message: str) -> str:
     return _OBJECT_REPR.sub(lambda m: m.group(1).split(" ")[0].strip("<"), message)
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
+def causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and the exceptions it was raised from or while handling, outermost first."""
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in chain and len(chain) < 20:
@@ -98,7 +99,7 @@ def describe_failure(exc: BaseException) -> str:
     message), with no traceback and no Python reprs."""
     from .guards import SandboxError  # the sandbox's words win over SpiffWorkflow's wrapping
 
-    chain = _causes(exc)
+    chain = causes(exc)
     refusal = next((e for e in chain if isinstance(e, SandboxError)), None)
     original = chain[-1]
     spec = getattr(exc, "task_spec", None)
