@@ -191,6 +191,7 @@ def prepare_dmn(root: etree._Element) -> etree._Element:
             _("the DMN document has no decision table (SpiffWorkflow runs decision tables only)"),
             line=root.sourceline or 1,
         )
+    _check_rule_shapes(decisions[0].find(f"{{{version}}}decisionTable"), version)
     if root.nsmap.get(None) != version and root.nsmap.get("dmn") != version:
         # SpiffWorkflow's DMN parser finds the namespace only as the root's default or its
         # `dmn` prefix: a root declaring it so, holding the same children.
@@ -200,6 +201,26 @@ def prepare_dmn(root: etree._Element) -> etree._Element:
         renamed.extend(list(root))
         root = renamed
     return root
+
+
+def _check_rule_shapes(table: etree._Element, namespace: str) -> None:
+    """Each rule has no more input and output entries than the table has columns (the
+    parser indexes the columns by the entries' positions)."""
+    inputs = len(table.findall(f"{{{namespace}}}input"))
+    outputs = len(table.findall(f"{{{namespace}}}output"))
+    for rule in table.iterfind(f"{{{namespace}}}rule"):
+        for tag, columns in (("inputEntry", inputs), ("outputEntry", outputs)):
+            entries = len(rule.findall(f"{{{namespace}}}{tag}"))
+            if entries > columns:
+                raise DocumentError(
+                    _(
+                        "the rule has %(entries)s %(tag)s cells "
+                        "but the table has %(columns)s columns"
+                    )
+                    % {"entries": entries, "tag": tag, "columns": columns},
+                    element=element_label(rule),
+                    line=rule.sourceline or "",
+                )
 
 
 def _renamespaced(root: etree._Element, old: str, new: str) -> etree._Element:

@@ -111,8 +111,12 @@ def describe_failure(exc: BaseException) -> str:
         notes = getattr(exc, "notes", None)
         if notes:
             reason += " (" + "; ".join(str(n).strip() for n in notes) + ")"
-    else:
+    elif isinstance(original, SpiffWorkflowException):
         reason = str(original) or type(original).__name__
+    else:  # raised inside SpiffWorkflow itself, such as a TypeError on missing data
+        reason = (
+            f"{type(original).__name__}: {original}" if str(original) else type(original).__name__
+        )
     where = ""
     if spec is not None:
         label = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
