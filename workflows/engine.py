@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,6 +67,35 @@ Actor = AbstractBaseUser | AnonymousUser | None
 
 # A process that keeps producing automatic work after this many rounds is looping.
 MAX_ENGINE_ROUNDS = 50
+# Automatic tasks (scripts, gateways, events) one step may run, and the time it may take:
+# a BPMN cycle that never waits for a person, a timer or a message is stopped, not run for
+# ever inside one call (each expression has its own budget, workflows.guards).
+MAX_AUTOMATIC_TASKS = 10_000
+MAX_STEP_SECONDS = 20.0
+
+
+class StepLimit:
+    """SpiffWorkflow's will_complete_task callback, counting the automatic tasks of a step."""
+
+    def __init__(self) -> None:
+        self.left = MAX_AUTOMATIC_TASKS
+        self.deadline = time.monotonic() + MAX_STEP_SECONDS
+
+    def __call__(self, task: Task) -> None:
+        self.left -= 1
+        if self.left < 0 or time.monotonic() > self.deadline:
+            spec = task.task_spec
+            raise ProcessFailed(
+                _(
+                    "The process ran %(count)s automatic steps or %(seconds)s seconds without "
+                    "waiting for a person, a timer or a message (a loop?), last at “%(task)s”"
+                )
+                % {
+                    "count": f"{MAX_AUTOMATIC_TASKS:,}",
+                    "seconds": int(MAX_STEP_SECONDS),
+                    "task": spec.bpmn_name or spec.bpmn_id or spec.name,
+                }
+            )
 
 
 @dataclass
@@ -116,15 +146,26 @@ def advance(instance: ProcessInstance, workflow: BpmnWorkflow, step: Step | None
     token = current_instance.set(instance)
     step_token = current_step.set(step.context)
     try:
+        limit = StepLimit()
         for _round in range(MAX_ENGINE_ROUNDS):
             workflow.refresh_timers()
-            workflow.do_engine_steps()
+            workflow.do_engine_steps(will_complete_task=limit)
             ready = workflow.get_tasks(state=TaskState.READY)
             if all(task.task_spec.manual for task in ready):
                 step.ready = {task.id: task for task in ready}
                 break
         else:
             raise ProcessFailed(_("The process does not come to rest (a loop)"))
+        if workflow.is_completed() and _unfinished_out_of_sight(workflow):
+            # SpiffWorkflow follows a branch 1,000 tasks deep at most (its TaskIterator's
+            # max_depth): a cycle run ~500 times goes out of its sight and the process would
+            # look completed, half-way through.
+            raise ProcessFailed(
+                _(
+                    "The process ran 1,000 steps one after another without waiting for a "
+                    "person, a timer or a message (a loop?)"
+                )
+            )
     except (EngineError, DatabaseError):
         raise
     except Exception as exc:
@@ -143,6 +184,13 @@ def advance(instance: ProcessInstance, workflow: BpmnWorkflow, step: Step | None
         if task.state == TaskState.COMPLETED
     ]
     return step
+
+
+def _unfinished_out_of_sight(workflow: BpmnWorkflow) -> bool:
+    workflows = [workflow, *workflow.subprocesses.values()]
+    # Work left to do (not a predicted task of a branch not taken, which may stay behind).
+    active = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+    return any(task.has_state(active) for wf in workflows for task in wf.tasks.values())
 
 
 @dataclass

@@ -93,6 +93,32 @@ def gateway_condition(expression: str) -> str:
     )
 
 
+def loop(condition: str) -> str:
+    """A BPMN cycle with no wait: count = count + 1 while `condition` holds."""
+    return (
+        HEAD + '  <bpmn:process id="hostile" isExecutable="true">\n'
+        '    <bpmn:startEvent id="start"><bpmn:outgoing>in_flow</bpmn:outgoing></bpmn:startEvent>\n'
+        '    <bpmn:scriptTask id="init"><bpmn:incoming>in_flow</bpmn:incoming>'
+        "<bpmn:outgoing>init_flow</bpmn:outgoing><bpmn:script>count = 0</bpmn:script>"
+        "</bpmn:scriptTask>\n"
+        '    <bpmn:scriptTask id="step"><bpmn:incoming>init_flow</bpmn:incoming>'
+        "<bpmn:incoming>again_flow</bpmn:incoming><bpmn:outgoing>test_flow</bpmn:outgoing>"
+        "<bpmn:script>count = count + 1</bpmn:script></bpmn:scriptTask>\n"
+        '    <bpmn:exclusiveGateway id="again" default="out_flow">'
+        "<bpmn:incoming>test_flow</bpmn:incoming><bpmn:outgoing>again_flow</bpmn:outgoing>"
+        "<bpmn:outgoing>out_flow</bpmn:outgoing></bpmn:exclusiveGateway>\n"
+        '    <bpmn:endEvent id="end"><bpmn:incoming>out_flow</bpmn:incoming></bpmn:endEvent>\n'
+        '    <bpmn:sequenceFlow id="in_flow" sourceRef="start" targetRef="init" />\n'
+        '    <bpmn:sequenceFlow id="init_flow" sourceRef="init" targetRef="step" />\n'
+        '    <bpmn:sequenceFlow id="test_flow" sourceRef="step" targetRef="again" />\n'
+        '    <bpmn:sequenceFlow id="again_flow" sourceRef="again" targetRef="step">'
+        f"<bpmn:conditionExpression>{escape(condition)}</bpmn:conditionExpression>"
+        "</bpmn:sequenceFlow>\n"
+        '    <bpmn:sequenceFlow id="out_flow" sourceRef="again" targetRef="end" />\n'
+        "  </bpmn:process>\n" + TAIL
+    )
+
+
 def timer(kind: str, expression: str) -> str:
     return process(
         f'    <bpmn:intermediateCatchEvent id="step">{_flows()}'

@@ -60,6 +60,23 @@ def test_code_that_runs_away_is_stopped_with_a_clear_error_and_nothing_is_saved(
     assert ProcessInstance.objects.count() == 0
 
 
+def test_a_bpmn_cycle_that_never_waits_is_stopped(db: None) -> None:
+    deploy(hostile.loop("count < 10 ** 9"))
+    began = time.monotonic()
+    with translation.override("en"), pytest.raises(ProcessFailed, match="a loop"):
+        start()
+    assert time.monotonic() - began < 60
+    assert ProcessInstance.objects.count() == 0
+
+
+def test_a_bpmn_cycle_that_ends_runs_to_its_end(db: None) -> None:
+    deploy(hostile.loop("count < 50"))
+    instance = start()
+    assert instance.state == ProcessInstance.State.COMPLETED
+    [end] = [t for t in engine.load(instance).get_tasks() if t.task_spec.bpmn_id == "end"]
+    assert end.data["count"] == 50
+
+
 @pytest.mark.parametrize(
     ("kind", "value", "reason"),
     [

@@ -171,6 +171,7 @@ def _deploys(out: Path) -> None:
     _case(
         folder, "runaway-huge-power-in-condition", hostile.gateway_condition("9 ** 9 ** 9 > 0"), {}
     )
+    _case(folder, "bpmn-cycle-that-never-waits", hostile.loop("count < 10 ** 9"), {})
     _case(folder, "computed-timer-from-data", hostile.timer("timeDuration", "wait"), {})
     _case(
         folder, "generator-attribute-at-run-time", hostile.script("x = (y for y in [1]).send"), {}
