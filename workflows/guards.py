@@ -16,7 +16,6 @@ import operator
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -98,15 +97,21 @@ def _budget() -> Budget:
     return budget
 
 
-@contextmanager
-def budgeted(operations: int = MAX_OPERATIONS, seconds: float = MAX_SECONDS) -> Iterator[Budget]:
-    """A fresh budget for the evaluation run inside the block."""
-    budget = Budget(operations, seconds)
-    token = _current.set(budget)
-    try:
-        yield budget
-    finally:
-        _current.reset(token)
+class budgeted:
+    """A fresh budget for the evaluation run inside the block (a class, not a generator-based
+    context manager: this runs for every condition of every step)."""
+
+    __slots__ = ("budget", "token")
+
+    def __init__(self, operations: int = MAX_OPERATIONS, seconds: float = MAX_SECONDS) -> None:
+        self.budget = Budget(operations, seconds)
+
+    def __enter__(self) -> Budget:
+        self.token = _current.set(self.budget)
+        return self.budget
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self.token)
 
 
 def tick(value: Any) -> Any:
@@ -143,6 +148,8 @@ def _sequence(value: Any) -> bool:
 def unfolded_size(value: Any, budget: Budget, limit: int = MAX_SIZE) -> int:
     """Elements of `value` counting every path to a shared part (what printing, comparing or
     JSON would walk), charged to the budget; refused past `limit`."""
+    if type(value) in _SCALARS:  # the usual result of a condition or a property
+        return 1
     total = 0
     stack = [value]
     while stack:
