@@ -382,6 +382,7 @@ _METHOD_CHECKS: dict[str, Callable[[Any, tuple[Any, ...], dict[str, Any]], None]
     "rjust": _width_check(0),
     "center": _width_check(0),
     "zfill": _width_check(0),
+    "to_bytes": _width_check(0),  # (1).to_bytes(10**10): a length in bytes
     "expandtabs": lambda obj, args, kwargs: _too_big_check_tabs(obj, args),
     "replace": _check_replace,
     "join": _check_join,
