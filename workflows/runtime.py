@@ -31,8 +31,9 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from . import compact, handlers, timerbounds
-from .guards import SANDBOX_GLOBALS, SandboxError, budgeted, unfolded_size
+from .guards import SandboxError, budgeted, unfolded_size
 from .safety import Mode, UnsafeExpression, restricted_code
+from .sandbox_builtins import SANDBOX_GLOBALS
 from .walk import walk_own_tasks, walk_tasks
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from django.utils import translation
 
 from tests.conftest import ONE_DOOR, TEST_BPMN, complete, open_task, open_tasks, refer, start_case
 from workflows.definitions import DefinitionError, deploy_documents, deploy_files
-from workflows.guards import SAFE_BUILTINS
 from workflows.models import ProcessDefinition, ProcessInstance
 from workflows.runtime import script_engine
+from workflows.sandbox_builtins import SAFE_BUILTINS
 
 pytestmark = pytest.mark.django_db
 VARIANT = TEST_BPMN / "one_door_transfer_approval.bpmn"
