@@ -124,7 +124,9 @@ def check_task_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
         raise InvalidTaskData(_("Task data must be a mapping"))
     for key in data:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-            raise InvalidTaskData(_("Invalid task data key %(key)r") % {"key": key})
+            # A string key as written; another object by its kind (its repr may show an address).
+            shown = key[:100] if isinstance(key, str) else type(key).__name__
+            raise InvalidTaskData(_("Invalid task data key %(key)r") % {"key": shown})
     try:
         return json.loads(json.dumps(dict(data)))
     except (TypeError, ValueError) as exc:
@@ -497,7 +499,10 @@ def send_message(
 
 def task_data(task_id: UUID | str) -> dict[str, Any]:
     """The data a READY task sees (for a form that shows the referral it works on)."""
-    row = HumanTask.objects.select_related("instance").get(task_id=task_id)
+    try:
+        row = HumanTask.objects.select_related("instance").get(task_id=UUID(str(task_id)))
+    except (HumanTask.DoesNotExist, ValueError):
+        raise TaskNotFound(task_id) from None
     # Read without the row lock, so never from the state cache (another call may own it).
     workflow = load(row.instance)
     task = find_task(workflow, UUID(str(task_id)))

@@ -243,3 +243,8 @@ def test_the_engine_api_answers_bad_ids_with_its_own_errors(db: None) -> None:
         engine.complete_task("not-a-task-id", actor=None, data={})
     with pytest.raises(InstanceNotFound):
         engine.send_message(999_999_999, "anything")
+    with pytest.raises(TaskNotFound):
+        engine.task_data("not-a-task-id")
+    with pytest.raises(InvalidTaskData) as exc:
+        engine.start_process("hostile", subject_type="t", subject_id=1, data={object(): 1})  # type: ignore[dict-item]
+    assert " at 0x" not in str(exc.value)
