@@ -224,6 +224,28 @@ class BpmnPolicy(RestrictingNodeTransformer):
             _call("_binop_", ast.Constant(symbol), node.left, node.right), node
         )
 
+    # Containers written in the code: their size is checked as they are built, so no tuple
+    # or list can hold itself shared 2**60 times over (which hashing, comparing, printing or
+    # saving would walk for ever, in C, where no budget can stop it).
+
+    def _sized_display(self, node: ast.expr) -> Any:
+        node = self.node_contents_visit(node)
+        if isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
+            return ast.copy_location(_call("_sized_", node), node)
+        return node
+
+    def visit_List(self, node: ast.List) -> Any:
+        return self._sized_display(node)
+
+    def visit_Tuple(self, node: ast.Tuple) -> Any:
+        return self._sized_display(node)
+
+    def visit_Set(self, node: ast.Set) -> Any:
+        return self._sized_display(node)
+
+    def visit_Dict(self, node: ast.Dict) -> Any:
+        return self._sized_display(node)
+
     def visit_Compare(self, node: ast.Compare) -> Any:
         # Comparing containers walks them: their size is checked first (workflows.guards).
         node = self.node_contents_visit(node)

@@ -58,6 +58,19 @@ def _consuming(function: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+def _comparing(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A builtin that compares or hashes the elements of its one iterable argument: they
+    are taken into a list and their unfolded size checked first (workflows.guards.sized)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1:
+            args = (sized(list(_charge_iterable(args[0]))),)
+        return function(*args, **kwargs)
+
+    call.__name__ = function.__name__
+    return call
+
+
 def safe_enumerate(iterable: Any, start: int = 0) -> enumerate[Any]:
     return enumerate(_charge_iterable(iterable), start)
 
@@ -91,7 +104,8 @@ def safe_str(value: Any = "") -> str:
 
 def safe_dict(*args: Any, **kwargs: Any) -> dict[Any, Any]:
     if args:
-        args = (_charge_iterable(args[0]),)
+        pairs = args[0]
+        args = (sized(pairs if isinstance(pairs, dict) else list(_charge_iterable(pairs))),)
     return dict(*args, **kwargs)
 
 
@@ -102,7 +116,8 @@ def safe_isinstance(value: Any, kinds: Any) -> bool:
     return isinstance(value, _TYPE_OF.get(kinds, kinds))
 
 
-_CONSUMING = "all any list tuple set frozenset sorted min max".split()
+_CONSUMING = "all any list".split()
+_COMPARING = "tuple set frozenset sorted min max".split()
 _PLAIN = (
     "abs bool divmod float int len reversed round True False None "
     "Exception ValueError KeyError TypeError IndexError"
@@ -110,6 +125,7 @@ _PLAIN = (
 
 SAFE_BUILTINS: dict[str, Any] = {
     **{name: _consuming(getattr(builtins, name)) for name in _CONSUMING},
+    **{name: _comparing(getattr(builtins, name)) for name in _COMPARING},
     "enumerate": safe_enumerate,
     "zip": safe_zip,
     **{name: getattr(builtins, name) for name in _PLAIN},
