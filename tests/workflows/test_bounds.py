@@ -19,6 +19,11 @@ from workflows.models import ProcessDefinition, ProcessInstance
 pytestmark = pytest.mark.django_db
 
 
+APPENDED_TREE = (
+    "x = [1]\nfor i in range(80):\n    y = []\n    y.append(x)\n    y.append(x)\n    x = y\n"
+)
+
+
 def deploy(text: str, dmn: dict[str, str] | None = None) -> None:
     deploy_documents([("bounded.bpmn", text.encode())], dmn or {})
 
@@ -46,6 +51,11 @@ def start(data: dict[str, object] | None = None) -> ProcessInstance:
         ),
         (hostile.script("def f(n):\n    return f(n + 1)\nx = f(0)"), "RecursionError"),
         (hostile.script("x = sum([[1]] * 1000, [])"), "numbers only"),
+        # Shared trees that hashing, comparing or saving would walk for ever, in C:
+        (hostile.script("t = (1,)\nfor i in range(80):\n    t = (t, t)\ns = {t}"), "elements"),
+        (hostile.script(APPENDED_TREE + "t = tuple(x)\ns = {t}"), "elements"),
+        (hostile.script(APPENDED_TREE + "z = sorted([x, x])"), "elements"),
+        (hostile.script("x = []\nx.append(x)"), "elements"),
     ],
 )
 def test_code_that_runs_away_is_stopped_with_a_clear_error_and_nothing_is_saved(

@@ -71,6 +71,8 @@ RUNAWAYS = {
     "join_bomb": "s = 'a' * 100000\nx = s.join([s] * 1000)",
     "replace_bomb": "s = 'a' * 100000\nx = s.replace('a', s)",
     "sum_of_lists": "x = sum([[1] * 1000] * 1000, [])",
+    "hash_of_shared_tuple_tree": "t = (1,)\nfor i in range(80):\n    t = (t, t)\ns = {t}",
+    "list_holding_itself": "x = []\nx.append(x)",
     "big_range": "x = list(range(10 ** 12))",
     "name_error": "x = no_such_variable + 1",
     "type_error": "x = 1 + 'a'",
