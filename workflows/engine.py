@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,16 +21,18 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import router, transaction
+from django.db import DatabaseError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task, TaskState
 
-from .definitions import latest_definition
+from .definitions import DefinitionError, latest_definition
 from .errors import (
+    EngineError,
+    InstanceNotFound,
     InvalidTaskData,
     MessageNotExpected,
     ProcessFailed,
@@ -37,6 +40,7 @@ from .errors import (
     TaskAlreadyCompleted,
     TaskNotAvailable,
     TaskNotFound,
+    describe_failure,
 )
 from .handlers import StepContext
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
@@ -44,6 +48,7 @@ from .projections import TaskChanges, end_event, next_timer_at, task_row, waitin
 from .runtime import (
     SERIALIZER_VERSION,
     EngineWorkflow,
+    ParsedDefinition,
     current_instance,
     current_step,
     dump_state,
@@ -62,6 +67,35 @@ Actor = AbstractBaseUser | AnonymousUser | None
 
 # A process that keeps producing automatic work after this many rounds is looping.
 MAX_ENGINE_ROUNDS = 50
+# Automatic tasks (scripts, gateways, events) one step may run, and the time it may take:
+# a BPMN cycle that never waits for a person, a timer or a message is stopped, not run for
+# ever inside one call (each expression has its own budget, workflows.guards).
+MAX_AUTOMATIC_TASKS = 10_000
+MAX_STEP_SECONDS = 20.0
+
+
+class StepLimit:
+    """SpiffWorkflow's will_complete_task callback, counting the automatic tasks of a step."""
+
+    def __init__(self) -> None:
+        self.left = MAX_AUTOMATIC_TASKS
+        self.deadline = time.monotonic() + MAX_STEP_SECONDS
+
+    def __call__(self, task: Task) -> None:
+        self.left -= 1
+        if self.left < 0 or time.monotonic() > self.deadline:
+            spec = task.task_spec
+            raise ProcessFailed(
+                _(
+                    "The process ran %(count)s automatic steps or %(seconds)s seconds without "
+                    "waiting for a person, a timer or a message (a loop?), last at “%(task)s”"
+                )
+                % {
+                    "count": f"{MAX_AUTOMATIC_TASKS:,}",
+                    "seconds": int(MAX_STEP_SECONDS),
+                    "task": spec.bpmn_name or spec.bpmn_id or spec.name,
+                }
+            )
 
 
 @dataclass
@@ -90,7 +124,9 @@ def check_task_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
         raise InvalidTaskData(_("Task data must be a mapping"))
     for key in data:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-            raise InvalidTaskData(_("Invalid task data key %(key)r") % {"key": key})
+            # A string key as written; another object by its kind (its repr may show an address).
+            shown = key[:100] if isinstance(key, str) else type(key).__name__
+            raise InvalidTaskData(_("Invalid task data key %(key)r") % {"key": shown})
     try:
         return json.loads(json.dumps(dict(data)))
     except (TypeError, ValueError) as exc:
@@ -112,17 +148,35 @@ def advance(instance: ProcessInstance, workflow: BpmnWorkflow, step: Step | None
     token = current_instance.set(instance)
     step_token = current_step.set(step.context)
     try:
+        limit = StepLimit()
         for _round in range(MAX_ENGINE_ROUNDS):
             workflow.refresh_timers()
-            workflow.do_engine_steps()
+            workflow.do_engine_steps(will_complete_task=limit)
             ready = workflow.get_tasks(state=TaskState.READY)
             if all(task.task_spec.manual for task in ready):
                 step.ready = {task.id: task for task in ready}
                 break
         else:
             raise ProcessFailed(_("The process does not come to rest (a loop)"))
-    except SpiffWorkflowException as exc:
-        raise ProcessFailed(_("Process error: %(error)s") % {"error": exc}) from exc
+        if workflow.is_completed() and _unfinished_out_of_sight(workflow):
+            # SpiffWorkflow follows a branch 1,000 tasks deep at most (its TaskIterator's
+            # max_depth): a cycle run ~500 times goes out of its sight and the process would
+            # look completed, half-way through.
+            raise ProcessFailed(
+                _(
+                    "The process ran 1,000 steps one after another without waiting for a "
+                    "person, a timer or a message (a loop?)"
+                )
+            )
+    except (EngineError, DatabaseError):
+        raise
+    except Exception as exc:
+        # SpiffWorkflow raises its own errors for a failing script or expression, and plain
+        # ones (TypeError, KeyError ...) where the data a step needs is missing: every one
+        # is the engine room's answer, with a message and no traceback.
+        raise ProcessFailed(
+            _("Process error: %(error)s") % {"error": describe_failure(exc)}
+        ) from exc
     finally:
         current_step.reset(step_token)
         current_instance.reset(token)
@@ -132,6 +186,13 @@ def advance(instance: ProcessInstance, workflow: BpmnWorkflow, step: Step | None
         if task.state == TaskState.COMPLETED
     ]
     return step
+
+
+def _unfinished_out_of_sight(workflow: BpmnWorkflow) -> bool:
+    workflows = [workflow, *workflow.subprocesses.values()]
+    # Work left to do (not a predicted task of a branch not taken, which may stay behind).
+    active = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+    return any(task.has_state(active) for wf in workflows for task in wf.tasks.values())
 
 
 @dataclass
@@ -148,8 +209,19 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> dict[UUID, Task]:
 
 def load(instance: ProcessInstance, definition_hash: str | None = None) -> BpmnWorkflow:
     """The instance's workflow, deserialized from its stored state (to read, not to save)."""
-    spec = spec_cache.get(instance.definition_id, definition_hash)
+    spec = _parsed(instance.definition_id, definition_hash)
     return load_state(bytes(instance.serialized), spec)
+
+
+def _parsed(definition_id: int, content_hash: str | None) -> ParsedDefinition:
+    """The parsed spec of a stored definition; a stored file that no longer parses (stored
+    before a check it fails) is the engine room's error, not the parser's."""
+    try:
+        return spec_cache.get(definition_id, content_hash)
+    except DefinitionError as exc:
+        raise ProcessFailed(
+            _("The process definition cannot be read: %(error)s") % {"error": exc}
+        ) from exc
 
 
 def load_locked(instance: ProcessInstance, definition_hash: str | None = None) -> Loaded:
@@ -263,7 +335,7 @@ def start_process(
         definition = latest_definition(process_id)
     except ProcessDefinition.DoesNotExist as exc:
         raise ProcessNotDeployed(str(exc)) from exc
-    parsed = spec_cache.get(definition.pk, definition.content_hash)
+    parsed = _parsed(definition.pk, definition.content_hash)
     now = timezone.now()
     with transaction.atomic():
         instance = ProcessInstance(
@@ -312,7 +384,10 @@ def complete_task(
     Raises TaskAlreadyCompleted if a colleague got there first and TaskNotAvailable if the
     task was cancelled or a due timer moved the process on (that move is saved).
     """
-    task_uuid = UUID(str(task_id))
+    try:
+        task_uuid = UUID(str(task_id))
+    except ValueError:
+        raise TaskNotFound(task_id) from None
     clean = check_task_data(data)
     now = timezone.now()
     using = router.db_for_write(ProcessInstance)
@@ -343,9 +418,21 @@ def complete_task(
             task.data.update(clean)
             try:
                 task.run()
-            except (SpiffWorkflowException, WorkflowException) as exc:
-                raise ProcessFailed(_("Task error: %(error)s") % {"error": exc}) from exc
-            step = advance(instance, workflow, step)
+                step = advance(instance, workflow, step)
+            except (EngineError, DatabaseError) as exc:
+                if not isinstance(exc, ProcessFailed):
+                    raise
+                # What fails right after a person's answer fails on that answer (a field the
+                # next steps need is missing or of the wrong kind): nothing is saved.
+                raise InvalidTaskData(
+                    _("“%(task)s” cannot be completed with this data: %(error)s")
+                    % {"task": name, "error": exc}
+                ) from exc
+            except Exception as exc:
+                raise InvalidTaskData(
+                    _("“%(task)s” cannot be completed with this data: %(error)s")
+                    % {"task": name, "error": describe_failure(exc)}
+                ) from exc
             events = [
                 ProcessEvent(
                     kind=ProcessEvent.Kind.TASK_COMPLETED,
@@ -381,7 +468,10 @@ def send_message(
     clean = check_task_data(payload)
     now = timezone.now()
     with transaction.atomic():
-        instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        try:
+            instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        except (ProcessInstance.DoesNotExist, ValueError, TypeError):
+            raise InstanceNotFound(instance_id) from None
         loaded = load_locked(instance)
         workflow = loaded.workflow
         step = advance(instance, workflow)
@@ -389,6 +479,10 @@ def send_message(
             workflow.send_event(BpmnEvent(MessageEventDefinition(message_name), payload=clean))
         except WorkflowException as exc:
             raise MessageNotExpected(message_name) from exc
+        except Exception as exc:  # a correlation or payload expression that failed
+            raise ProcessFailed(
+                _("Process error: %(error)s") % {"error": describe_failure(exc)}
+            ) from exc
         step = advance(instance, workflow, step)
         events = [
             ProcessEvent(
@@ -405,7 +499,10 @@ def send_message(
 
 def task_data(task_id: UUID | str) -> dict[str, Any]:
     """The data a READY task sees (for a form that shows the referral it works on)."""
-    row = HumanTask.objects.select_related("instance").get(task_id=task_id)
+    try:
+        row = HumanTask.objects.select_related("instance").get(task_id=UUID(str(task_id)))
+    except (HumanTask.DoesNotExist, ValueError):
+        raise TaskNotFound(task_id) from None
     # Read without the row lock, so never from the state cache (another call may own it).
     workflow = load(row.instance)
     task = find_task(workflow, UUID(str(task_id)))

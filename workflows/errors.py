@@ -6,10 +6,12 @@ Messages are translated when the error is raised, in the language of the request
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 
 class EngineError(Exception):
@@ -62,3 +64,73 @@ class MessageNotExpected(EngineError):
 
 class ProcessFailed(EngineError):
     """The engine could not advance the process (a script, expression or handler failed)."""
+
+
+class InstanceNotFound(EngineError):
+    def __init__(self, instance_id: Any) -> None:
+        super().__init__(_("Process instance %(id)s does not exist") % {"id": instance_id})
+
+
+_ELEMENT_REPR = re.compile(
+    r"<Element \{[^}]*\}(\w+) at 0x[0-9a-fA-F]+>|<Element (\w+) at 0x[0-9a-fA-F]+>"
+)
+_OBJECT_REPR = re.compile(r"<([^<>]*?) at 0x[0-9a-fA-F]+>")
+
+
+def clean_message(message: str) -> str:
+    """A message without Python reprs: an lxml element by its tag, other objects by kind."""
+    message = _ELEMENT_REPR.sub(lambda m: m.group(1) or m.group(2), message)
+    return _OBJECT_REPR.sub(lambda m: m.group(1).split(" ")[0].strip("<"), message)
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and the exceptions it was raised from or while handling, outermost first."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 20:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def describe_failure(exc: BaseException) -> str:
+    """What went wrong in a step, for the person who sees it: the BPMN element, the line of
+    its script, and the reason (a sandbox refusal in its own words, else the error's kind and
+    message), with no traceback and no Python reprs."""
+    from .guards import SandboxError  # the sandbox's words win over SpiffWorkflow's wrapping
+
+    chain = causes(exc)
+    refusal = next((e for e in chain if isinstance(e, SandboxError)), None)
+    original = chain[-1]
+    spec = getattr(exc, "task_spec", None)
+    if refusal is not None:
+        reason = str(refusal)
+    elif original is not exc and not isinstance(original, SpiffWorkflowException):
+        detail = str(original)
+        reason = f"{type(original).__name__}: {detail}" if detail else type(original).__name__
+        notes = getattr(exc, "notes", None)
+        if notes:
+            reason += " (" + "; ".join(str(n).strip() for n in notes) + ")"
+    elif isinstance(original, SpiffWorkflowException):
+        reason = str(original) or type(original).__name__
+    else:  # raised inside SpiffWorkflow itself, such as a TypeError on missing data
+        reason = (
+            f"{type(original).__name__}: {original}" if str(original) else type(original).__name__
+        )
+    where = ""
+    if spec is not None:
+        label = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
+        ident = getattr(spec, "bpmn_id", None) or spec.name
+        where = f"“{label}”" + (f" ({ident})" if ident != label else "")
+    line = getattr(exc, "line_number", None)
+    if where and line:
+        message = _("%(where)s, line %(line)s: %(reason)s") % {
+            "where": where,
+            "line": line,
+            "reason": reason,
+        }
+    elif where:
+        message = _("%(where)s: %(reason)s") % {"where": where, "reason": reason}
+    else:
+        message = reason
+    return clean_message(message).replace("Traceback", "traceback")

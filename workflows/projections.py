@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task, TaskState
 
+from .errors import ProcessFailed
 from .models import HumanTask, ProcessInstance
 from .runtime import find_task, script_engine
 
@@ -87,7 +89,17 @@ def task_row(instance: ProcessInstance, task: Task, now: datetime) -> HumanTask:
     scope_id, scope_name = _scope(task)
     properties = _evaluate_properties(task)
     due_at = parse_timestamp(properties.get(DUE_AT))
-    candidate = properties.get(CANDIDATE_GROUP)
+    candidate = (
+        str(properties[CANDIDATE_GROUP]) if properties.get(CANDIDATE_GROUP) is not None else ""
+    )
+    limit = HumanTask._meta.get_field("candidate_group").max_length or 0
+    if len(candidate) > limit:
+        # Computed from task data: checked here, not at deploy (PostgreSQL would refuse the
+        # row with a DataError, a page's 500).
+        raise ProcessFailed(
+            _("“%(task)s”: candidateGroup gives %(length)s characters; the limit is %(limit)s")
+            % {"task": spec.bpmn_name or spec.bpmn_id, "length": len(candidate), "limit": limit}
+        )
     return HumanTask(
         instance=instance,
         task_id=task.id,
@@ -99,7 +111,7 @@ def task_row(instance: ProcessInstance, task: Task, now: datetime) -> HumanTask:
         lane=spec.lane or "",
         scope=scope_id,
         scope_name=scope_name,
-        candidate_group=str(candidate) if candidate is not None else "",
+        candidate_group=candidate,
         properties={k: v for k, v in properties.items() if _is_json_scalar(v)},
         created_at=now,
         due_at=due_at,

@@ -12,7 +12,6 @@ import zlib
 from collections import OrderedDict
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 from threading import Lock
 from types import CodeType
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -35,8 +35,10 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from . import compact, handlers
-from .safety import SAFE_BUILTINS
+from . import compact, handlers, timerbounds
+from .guards import SandboxError, budgeted, unfolded_size
+from .safety import Mode, UnsafeExpression, restricted_code
+from .sandbox_builtins import SANDBOX_GLOBALS
 from .walk import walk_own_tasks, walk_tasks
 
 if TYPE_CHECKING:
@@ -57,26 +59,51 @@ class ServiceError(Exception):
 
 
 class RestrictedEnvironment(TaskDataEnvironment):
-    """Task-data environment whose scripts see only SAFE_BUILTINS."""
+    """The one place SpiffWorkflow evaluates expressions and runs scripts (conditions, timers,
+    multi-instance, correlations, task properties, DMN cells all come here): each source is
+    compiled by workflows.safety and runs with the guards and builtins of workflows.guards,
+    under a fresh budget."""
 
     def __init__(self) -> None:
-        super().__init__({"__builtins__": SAFE_BUILTINS})
+        super().__init__(dict(SANDBOX_GLOBALS))
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        # Task data must not replace the builtins the globals restrict.
-        context.pop("__builtins__", None)
-        return super().evaluate(compiled(expression, "eval"), context, external_context)
+        code = _sandboxed(expression, "eval")
+        # Task data must not replace the builtins or the guards the globals hold.
+        scope = dict(external_context or {})
+        scope.update(context)
+        scope.update(self.globals)
+        with budgeted() as budget:
+            result = eval(code, scope)  # noqa: S307 (compiled by workflows.safety)
+            unfolded_size(result, budget)
+        return result
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> Any:
-        return super().execute(compiled(script, "exec"), context, external_context)
+        code = _sandboxed(script, "exec")
+        self.check_for_overwrite(context, external_context or {})
+        context.update(external_context or {})
+        context.update(self.globals)
+        try:
+            with budgeted() as budget:
+                exec(code, context)  # noqa: S102 (compiled by workflows.safety)
+                self._remove_globals_and_functions_from_context(context, external_context)
+                # What the script leaves is saved as JSON: a value that unfolds past the
+                # limit (a list holding itself a hundred times over) fails here, not there.
+                unfolded_size(context, budget)
+        finally:
+            self._remove_globals_and_functions_from_context(context, external_context)
+        return True
 
 
-@lru_cache(maxsize=4096)
-def compiled(source: str, mode: str) -> CodeType:
-    """`source` compiled once per process: eval and exec of a string compile it on every call
-    (~10 us an expression, seven a completion). Named "<string>" as eval and exec name it, where
-    SpiffWorkflow looks for a failing script's line."""
-    return compile(source, "<string>", mode)
+def _sandboxed(source: str, mode: Mode) -> CodeType:
+    try:
+        return restricted_code(source, mode)
+    except UnsafeExpression as exc:
+        # The same refusal a deploy gives, for a file stored before the check or past it.
+        raise SandboxError(
+            _("refused (line %(line)s): %(construct)s")
+            % {"line": exc.line, "construct": exc.construct}
+        ) from None
 
 
 class EngineScriptEngine(PythonScriptEngine):
@@ -84,6 +111,17 @@ class EngineScriptEngine(PythonScriptEngine):
 
     def __init__(self) -> None:
         super().__init__(environment=RestrictedEnvironment())
+
+    def evaluate(self, task: Task, expression: str, external_context: dict | None = None) -> Any:
+        value = super().evaluate(task, expression, external_context)
+        definition = getattr(task.task_spec, "event_definition", None)
+        kind = timerbounds.kind_of(definition)
+        if kind is not None and expression == getattr(definition, "expression", None):
+            # A computed timer is held to the ranges a constant one is held to at deploy.
+            reason = timerbounds.check_timer_value(kind, value)
+            if reason is not None:
+                raise WorkflowTaskException(reason, task=task) from SandboxError(reason)
+        return value
 
     def call_service(self, task: Task, **kwargs: Any) -> str:
         operator = kwargs["operation_name"]

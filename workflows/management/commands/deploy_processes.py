@@ -9,6 +9,7 @@ from lxml import etree
 
 from workflows.definitions import DefinitionError, deploy_files
 from workflows.diagram import diagram_problems
+from workflows.documents import kind_of_file
 
 
 class Command(BaseCommand):
@@ -16,17 +17,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="*", type=Path)
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help=(
+                "文件中的流程 ID 已属于另一个文件时，以本文件替换它。"
+                "Let a file replace the process of the same id from another file."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         files: list[Path] = options["files"]
         if not files:
             root = Path(settings.ONEDOOR_BPMN_DIR)
-            files = sorted([*root.rglob("*.bpmn"), *root.rglob("*.dmn")])
+            # Any case of suffix, and .bpmn20.xml: a file of the folder is never skipped
+            # for how its name is spelled.
+            files = sorted(p for p in root.rglob("*") if p.is_file() and kind_of_file(p.name))
         missing = [str(f) for f in files if not f.is_file()]
         if missing:
             raise CommandError(f"文件不存在 (no such file): {', '.join(missing)}")
         try:
-            results = deploy_files(files)
+            results = deploy_files(files, replace=options["replace"])
         except DefinitionError as exc:
             raise CommandError(
                 f"部署失败，未作任何更改 (deploy failed, nothing stored): {exc}"
