@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "onedoor.cases",
     "onedoor.home",
     "onedoor.supervision",
+    "onedoor.meetings",
 ]
 
 MIDDLEWARE = [

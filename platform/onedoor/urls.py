@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("onedoor.cases.urls")),
     path("", include("onedoor.home.urls")),
     path("", include("onedoor.supervision.urls")),
+    path("", include("onedoor.meetings.urls")),
 ]

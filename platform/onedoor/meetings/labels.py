@@ -1,0 +1,41 @@
+"""What the conference's audit codes mean on a timeline, added to the audit labels."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_noop, pgettext_lazy
+
+from onedoor.audit.labels import ACTION_LABELS
+from onedoor.cases.notifications import RULES
+
+MEETING_LABELS = {
+    "case.flagged_difficult": pgettext_lazy(
+        "audit action", "Referred to the joint conference for study"
+    ),
+    "meeting.decision_applied": pgettext_lazy("audit action", "Joint conference decision"),
+    "meeting.decision_done": pgettext_lazy("audit action", "Joint conference decision carried out"),
+    "conference.changed": pgettext_lazy("audit action", "Joint conference settings changed"),
+    "conference.unit_changed": pgettext_lazy("audit action", "Member unit changed"),
+    "meeting.planned": pgettext_lazy("audit action", "Meeting planned"),
+    "meeting.topic_added": pgettext_lazy("audit action", "Topic added to the agenda"),
+    "meeting.topic_removed": pgettext_lazy("audit action", "Topic removed from the agenda"),
+    "meeting.agenda_submitted": pgettext_lazy("audit action", "Draft agenda sent out"),
+    "meeting.position_submitted": pgettext_lazy("audit action", "Written position submitted"),
+    "meeting.agenda_approved": pgettext_lazy("audit action", "Agenda approved"),
+    "meeting.agenda_returned": pgettext_lazy("audit action", "Agenda sent back"),
+    "meeting.held": pgettext_lazy("audit action", "Meeting held"),
+    "meeting.minutes_submitted": pgettext_lazy("audit action", "Minutes submitted"),
+    "meeting.minutes_issued": pgettext_lazy("audit action", "Minutes issued"),
+    "meeting.minutes_returned": pgettext_lazy("audit action", "Minutes sent back"),
+}
+ACTION_LABELS.update(MEETING_LABELS)
+
+# Events about a case notify through the cases' rules: the office hears of a difficult case,
+# the agencies of a decision that moves their referral.
+RULES["case.flagged_difficult"] = (
+    gettext_noop("Case referred to the joint conference"),
+    ("coordinator",),
+)
+RULES["meeting.decision_applied"] = (
+    gettext_noop("Joint conference decision on your referral"),
+    ("agency", "window"),
+)
