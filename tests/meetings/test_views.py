@@ -81,7 +81,7 @@ def _urls(meeting: Meeting) -> list[tuple[str, str]]:
     found = []
     for pattern in urlpatterns:
         name = f"meetings:{pattern.name}"
-        converters = pattern.pattern.converters  # type: ignore[union-attr]
+        converters = pattern.pattern.converters
         kwargs: dict[str, Any] = {}
         if "task_id" in converters:
             task = open_task(meeting, "draft_agenda")
