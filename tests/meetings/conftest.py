@@ -25,6 +25,7 @@ from workflows.definitions import deploy_files
 __all__ = ["alice", "bob", "carol", "county", "dave", "erin", "walter"]
 
 JOINT_MEETING = Path(settings.ONEDOOR_BPMN_DIR) / "joint_meeting.bpmn"
+MEETING_DECISION = Path(settings.ONEDOOR_BPMN_DIR) / "meeting_decision.bpmn"
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def zoe(county: Division) -> Any:
 @pytest.fixture
 def conference(county: Division, dave: Any, frank: Any, bob: Any, carol: Any) -> Conference:
     """The county's conference: every agency a member, Bob and Carol liaisons, Frank convenor."""
-    deploy_files([JOINT_MEETING])
+    deploy_files([JOINT_MEETING, MEETING_DECISION])
     conference = conference_of(county)
     services.update_conference(
         conference,

@@ -190,12 +190,31 @@ def test_a_whole_cycle_moves_the_stuck_case(
         assert all("第 1 次联席会议议定" in e.data["text"] for e in lines) or all(
             "no. 1" in e.data["text"] for e in lines
         )
-        # The follow-up: civil affairs reports it done; an overdue one becomes a topic.
+        # The follow-up: a task for the lead unit with the decision's deadline, reminded the
+        # working day before and raised overdue at the deadline, by the process's timers.
+        assign.refresh_from_db()
+        follow = HumanTask.objects.get(instance=assign.process, bpmn_id="carry_out")
+        assert follow.candidate_group == civil.code and follow.lane == "agency"
+        assert follow.due_at is not None
+        assert follow.due_at.astimezone(SHANGHAI).date() == assign.due_on
         traveller.move_to(at(date(2026, 12, 31)))
+        fire_due_timers()
+        raised = AuditEvent.objects.filter(case=stuck, action__startswith="meeting.decision_")
+        assert {"meeting.decision_reminder", "meeting.decision_overdue"} <= set(
+            raised.values_list("action", flat=True)
+        )
+        # Overdue and not done: carried over to the next meeting's agenda by itself.
         keys = {c.key for c in candidates(conference)}
         assert f"decision:{assign.pk}" in keys
         services.complete_decision(assign, actor=dave, note="已办结")
+        follow.refresh_from_db()
+        assert follow.state == HumanTask.State.COMPLETED
+        assert assign.process is not None
+        assign.process.refresh_from_db()
+        assert assign.process.state == ProcessInstance.State.COMPLETED
         assert f"decision:{assign.pk}" not in {c.key for c in candidates(conference)}
+        with pytest.raises(ActionError):
+            services.complete_decision(assign, actor=dave, note="再次")
 
 
 def test_the_convenor_sends_agenda_and_minutes_back(conference: Any, dave: Any, frank: Any) -> None:

@@ -83,13 +83,13 @@ def _urls(meeting: Meeting) -> list[tuple[str, str]]:
         name = f"meetings:{pattern.name}"
         converters = pattern.pattern.converters
         kwargs: dict[str, Any] = {}
-        if "task_id" in converters:
+        if "step" in converters:
             task = open_task(meeting, "draft_agenda")
             from workflows.models import HumanTask
 
             row = HumanTask.objects.filter(subject_type="meeting").first()
             assert row is not None
-            kwargs = {"task_id": row.task_id if task is None else task.task_id}
+            kwargs = {"step": row.task_id if task is None else task.task_id}
         elif pattern.name == "document":
             kwargs = {"pk": meeting.pk, "name": "minutes", "fmt": "docx"}
         elif pattern.name == "flag":
@@ -170,7 +170,10 @@ def test_the_minutes_in_word_carry_the_numbered_decisions(issued: Meeting, dave:
     assert "纪要" in text.splitlines()[0]
     for label in ("时间：", "地点：", "主持：", "出席：", "列席：县纪委监委", "记录：刘主任"):
         assert label in text
-    assert "1. 县医疗保障局会同县民政局研究该户大病救助政策衔接" in text
+    assert (
+        "1. 县医疗保障局会同县民政局研究该户大病救助政策衔接。牵头单位：县医疗保障局；配合单位：县民政局"
+        in text
+    )
     assert "抄送：县政府办公室" in text
     page = client_for(dave).get(f"/meetings/{issued.pk}/agenda.html").content.decode()
     assert "议程" in page and "@media print" in page

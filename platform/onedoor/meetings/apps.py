@@ -10,4 +10,4 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Joint conference")
 
     def ready(self) -> None:
-        from . import labels, projection  # noqa: F401  (audit labels, engine signal)
+        from . import handlers, labels, projection  # noqa: F401  (service tasks, labels, signal)

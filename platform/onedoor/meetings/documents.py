@@ -128,6 +128,7 @@ def _minutes(meeting: Meeting, rights: Rights, topics: list[Topic]) -> Document:
     ]
     absent = [f"{a.agency.name} ({a.reason})" for a in rows if a.status == Attendance.Status.ABSENT]
     sep = pgettext("list separator", ", ")
+    colon = pgettext("label separator", ": ")
     doc.facts = [
         (pgettext("minutes", "Time"), _date(meeting.held_on)),
         (pgettext("minutes", "Place"), meeting.place),
@@ -142,7 +143,7 @@ def _minutes(meeting: Meeting, rights: Rights, topics: list[Topic]) -> Document:
     doc.sections.append(
         (
             _("Topics discussed"),
-            _numbered([f"{t.title}{': ' + t.note if t.note else ''}" for t in topics]),
+            _numbered([f"{t.title}{colon + t.note if t.note else ''}" for t in topics]),
         )
     )
     decisions = meeting.decisions.select_related("lead").prefetch_related("co_units")
@@ -154,7 +155,7 @@ def _minutes(meeting: Meeting, rights: Rights, topics: list[Topic]) -> Document:
         lines.append(
             _("%(text)s Lead unit: %(lead)s%(co)s; within %(days)s working days%(due)s.")
             % {
-                "text": d.text,
+                "text": d.text.rstrip("。.;；"),
                 "lead": d.lead,
                 "co": (_("; co-operating: %(units)s") % {"units": co}) if co else "",
                 "days": d.deadline_days,

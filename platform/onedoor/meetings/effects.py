@@ -18,7 +18,7 @@ task through the engine room as the case service for that step would, writes the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -28,11 +28,18 @@ from django.utils.translation import gettext as _
 from onedoor.audit.actions import log_action
 from onedoor.cases.models import ClockChange, Handover, Referral, describe
 from onedoor.cases.services import ActionError
-from onedoor.deadlines.workdays import add_working_days, working_days_between
+from onedoor.deadlines.handlers import END_OF_DAY, REMIND_AT
+from onedoor.deadlines.workdays import (
+    add_working_days,
+    previous_working_day,
+    working_days_between,
+)
 from workflows import engine
 from workflows.models import HumanTask
 
-from .models import Decision
+from .models import SUBJECT_DECISION, Decision
+
+FOLLOW_UP_PROCESS = "meeting_decision"
 
 
 def decision_line(decision: Decision) -> str:
@@ -51,7 +58,20 @@ def apply_decision(decision: Decision, *, actor: Any) -> None:
     today = timezone.localdate()
     decision.due_on = add_working_days(today, decision.deadline_days, county).day
     decision.applied_at = timezone.now()
-    decision.save(update_fields=["due_on", "applied_at"])
+    remind_on = previous_working_day(decision.due_on, county).day
+    decision.process = engine.start_process(
+        FOLLOW_UP_PROCESS,
+        subject_type=SUBJECT_DECISION,
+        subject_id=decision.pk,
+        data={
+            "decision": decision.pk,
+            "lead": decision.lead.code,
+            "due_at": _at(decision.due_on, END_OF_DAY),
+            "remind_at": _at(max(remind_on, today), REMIND_AT),
+        },
+        actor=actor,
+    )
+    decision.save(update_fields=["due_on", "applied_at", "process"])
     line = decision_line(decision)
     referral = decision.referral
     before: dict[str, Any] = {}
@@ -176,3 +196,7 @@ def _deadline(
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _at(day: date, at: time) -> str:
+    return timezone.make_aware(datetime.combine(day, at)).isoformat()

@@ -12,6 +12,10 @@ MEETING_LABELS = {
         "audit action", "Referred to the joint conference for study"
     ),
     "meeting.decision_applied": pgettext_lazy("audit action", "Joint conference decision"),
+    "meeting.decision_reminder": pgettext_lazy(
+        "audit action", "Joint conference decision due soon (reminder)"
+    ),
+    "meeting.decision_overdue": pgettext_lazy("audit action", "Joint conference decision overdue"),
     "meeting.decision_done": pgettext_lazy("audit action", "Joint conference decision carried out"),
     "conference.changed": pgettext_lazy("audit action", "Joint conference settings changed"),
     "conference.unit_changed": pgettext_lazy("audit action", "Member unit changed"),

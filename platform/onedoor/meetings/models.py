@@ -22,6 +22,7 @@ from onedoor.directory.models import Agency, Division
 from workflows.models import ProcessInstance
 
 SUBJECT_MEETING = "meeting"
+SUBJECT_DECISION = "decision"
 
 
 class Conference(models.Model):
@@ -303,6 +304,10 @@ class Decision(models.Model):
     )
     new_referral = models.ForeignKey(
         Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Its follow-up process (meeting_decision.bpmn), started when the minutes are issued.
+    process = models.OneToOneField(
+        ProcessInstance, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # Set when the minutes are issued and the decision takes effect.
     applied_at = models.DateTimeField(null=True, blank=True)

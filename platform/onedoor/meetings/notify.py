@@ -116,3 +116,24 @@ def decision_done(decision: Decision) -> None:
         )
 
     transaction.on_commit(send, robust=True)
+
+
+REMINDER = gettext_noop("Joint conference decision due soon (reminder)")
+OVERDUE = gettext_noop("Joint conference decision overdue")
+
+
+def followup(decision: Decision, verb: str, *, office: bool) -> None:
+    """A decision's reminder or overdue notice: to the lead unit's officers (and the office)."""
+    meeting = decision.meeting
+
+    def send() -> None:
+        users = set(
+            Staff.objects.filter(
+                role=Staff.Role.AGENCY_OFFICER, agency_id=decision.lead_id
+            ).values_list("user_id", flat=True)
+        )
+        if office:
+            users |= _recipients("office", meeting)
+        _send(verb, users, meeting, None, reverse("meetings:follow_ups"))
+
+    transaction.on_commit(send, robust=True)

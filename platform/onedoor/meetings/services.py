@@ -631,6 +631,12 @@ def complete_decision(decision: Decision, *, actor: Any, note: str) -> Decision:
             raise ActionError(
                 _("Already reported carried out by %(who)s") % {"who": decision.done_by}
             )
+        task = HumanTask.objects.filter(
+            instance_id=decision.process_id, bpmn_id="carry_out", state=HumanTask.State.OPEN
+        ).first()
+        if task is None:
+            raise ActionError(_("This decision has no follow-up open"))
+        engine.complete_task(task.task_id, actor=actor, data={"done_note": note})
         decision.done_at, decision.done_by, decision.done_note = timezone.now(), actor, note
         decision.save(update_fields=["done_at", "done_by", "done_note"])
         log_action(

@@ -20,6 +20,6 @@ urlpatterns = [
     path("meetings/topics/<int:pk>/<str:change>/", views.change_topic, name="change_topic"),
     path("meetings/decisions/<int:pk>/remove/", views.remove_decision, name="remove_decision"),
     path("meetings/decisions/<int:pk>/done/", views.complete_decision, name="complete_decision"),
-    path("meetings/tasks/<uuid:task_id>/", views.perform_task, name="task"),
+    path("meetings/tasks/<uuid:step>/", views.perform_task, name="task"),
     path("meetings/flag/<str:kind>/<int:pk>/", views.flag, name="flag"),
 ]

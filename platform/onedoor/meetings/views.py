@@ -396,9 +396,9 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
+def perform_task(request: HttpRequest, step: UUID) -> HttpResponse:
     """Work one open step of a meeting's process: the form is chosen by the step's BPMN id."""
-    task = HumanTask.objects.filter(task_id=task_id, subject_type=SUBJECT_MEETING).first()
+    task = HumanTask.objects.filter(task_id=step, subject_type=SUBJECT_MEETING).first()
     if task is None:
         raise Http404("task not found")
     meeting, _rights = get_meeting_for_user(request.user, int(task.subject_id))
