@@ -46,7 +46,7 @@ def zoe(county: Division) -> Any:
 @pytest.fixture
 def conference(county: Division, dave: Any, frank: Any, bob: Any, carol: Any) -> Conference:
     """The county's conference: every agency a member, Bob and Carol liaisons, Frank convenor."""
-    deploy_files([JOINT_MEETING, MEETING_DECISION])
+    deploy_files([JOINT_MEETING, MEETING_DECISION, JOINT_MEETING.with_name("plenary_watch.bpmn")])
     conference = conference_of(county)
     services.update_conference(
         conference,

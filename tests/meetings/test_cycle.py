@@ -217,7 +217,9 @@ def test_a_whole_cycle_moves_the_stuck_case(
             services.complete_decision(assign, actor=dave, note="再次")
 
 
-def test_the_convenor_sends_agenda_and_minutes_back(conference: Any, dave: Any, frank: Any) -> None:
+def test_the_convenor_sends_agenda_and_minutes_back(
+    conference: Any, dave: Any, frank: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     with time_machine.travel(at(date(2026, 12, 1)), tick=False):
         meeting = _plan(conference, dave)
         topic = services.add_free_topic(
@@ -275,6 +277,17 @@ def test_the_convenor_sends_agenda_and_minutes_back(conference: Any, dave: Any, 
         )
         [decision] = Decision.objects.all()
         assert decision.applied_at is not None and decision.due_on is not None
+    # No plenary in the six months after this one: the watch's timer reminds the county.
+    with time_machine.travel(at(date(2027, 6, 9)), tick=False):
+        fire_due_timers()
+        assert not AuditEvent.objects.filter(action="conference.plenary_due").exists()
+    with (
+        time_machine.travel(at(date(2027, 6, 11)), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        fire_due_timers()
+    assert AuditEvent.objects.filter(action="conference.plenary_due").count() == 1
+    assert Notification.objects.filter(recipient=frank, verb__contains="six months").exists()
 
 
 def test_the_liaison_round_closes_by_itself_at_its_deadline(

@@ -50,7 +50,12 @@ def _step(meeting: Meeting, bpmn_id: str) -> Any:
 def seed_meetings(people: dict[str, Any]) -> None:
     """Idempotent: does nothing once the county has a meeting."""
     bpmn = Path(settings.ONEDOOR_BPMN_DIR)
-    deploy_files([bpmn / "joint_meeting.bpmn", bpmn / "meeting_decision.bpmn"])
+    deploy_files(
+        [
+            bpmn / name
+            for name in ("joint_meeting.bpmn", "meeting_decision.bpmn", "plenary_watch.bpmn")
+        ]
+    )
     coordinator = people["coordinator"]
     county = coordinator.staff.division
     people["convenor"] = convenor = _convenor(county)

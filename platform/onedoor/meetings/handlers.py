@@ -9,7 +9,7 @@ from workflows import handlers
 from workflows.handlers import ServiceCall
 
 from . import notify
-from .models import Decision
+from .models import Decision, Meeting
 
 
 def _decision(call: ServiceCall) -> Decision | None:
@@ -46,3 +46,32 @@ def remind(call: ServiceCall) -> dict[str, Any]:
 def overdue(call: ServiceCall) -> dict[str, Any]:
     """逾期: the decision's deadline passed; tell the lead unit and the office."""
     return _raise(call, "meeting.decision_overdue", notify.OVERDUE, office=True)
+
+
+@handlers.register("meeting.plenary_due")
+def plenary_due(call: ServiceCall) -> dict[str, Any]:
+    """Six months after a plenary: remind the office and the convenor, unless the county has
+    held a plenary since (its own watch then takes over)."""
+    pk = call.params.get("meeting")
+    meeting = (
+        Meeting.objects.select_related("conference__county").filter(pk=pk).first()
+        if isinstance(pk, int)
+        else None
+    )
+    if meeting is None:
+        return {"reminded": False}
+    later = Meeting.objects.filter(
+        conference=meeting.conference,
+        kind=Meeting.Kind.PLENARY,
+        minutes_issued_at__isnull=False,
+        held_on__gt=meeting.held_on,
+    ).exists()
+    if later:
+        return {"reminded": False}
+    log_action(
+        "conference.plenary_due",
+        actor=None,
+        data={"conference": meeting.conference_id, "last_plenary": meeting.pk},
+    )
+    notify.plenary_due(meeting)
+    return {"reminded": True}

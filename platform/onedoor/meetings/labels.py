@@ -19,6 +19,7 @@ MEETING_LABELS = {
     "meeting.decision_done": pgettext_lazy("audit action", "Joint conference decision carried out"),
     "conference.changed": pgettext_lazy("audit action", "Joint conference settings changed"),
     "conference.unit_changed": pgettext_lazy("audit action", "Member unit changed"),
+    "conference.plenary_due": pgettext_lazy("audit action", "Reminder: no plenary for six months"),
     "meeting.planned": pgettext_lazy("audit action", "Meeting planned"),
     "meeting.topic_added": pgettext_lazy("audit action", "Topic added to the agenda"),
     "meeting.topic_removed": pgettext_lazy("audit action", "Topic removed from the agenda"),

@@ -137,3 +137,14 @@ def followup(decision: Decision, verb: str, *, office: bool) -> None:
         _send(verb, users, meeting, None, reverse("meetings:follow_ups"))
 
     transaction.on_commit(send, robust=True)
+
+
+PLENARY_DUE = gettext_noop("No plenary meeting for six months: plan the next one")
+
+
+def plenary_due(meeting: Meeting) -> None:
+    def send() -> None:
+        users = _recipients("office", meeting) | _recipients("convenor", meeting)
+        _send(PLENARY_DUE, users, meeting, None, reverse("meetings:index"))
+
+    transaction.on_commit(send, robust=True)

@@ -40,6 +40,20 @@ from .models import (
 from .topics import Candidate, candidate
 
 PROCESS_ID = "joint_meeting"
+WATCH_PROCESS = "plenary_watch"
+
+
+def six_months_after(meeting: Meeting) -> date:
+    held = meeting.held_on
+    month = held.month + 6
+    year, month = held.year + (month - 1) // 12, (month - 1) % 12 + 1
+    for day in (held.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
 
 __all__ = ["ActionError"]
 
@@ -612,6 +626,15 @@ def decide_minutes(
             DifficultFlag.objects.filter(case_id__in=cases, resolved_at__isnull=True).update(
                 resolved_at=meeting.minutes_issued_at
             )
+            if meeting.kind == Meeting.Kind.PLENARY:
+                # Six months on, the county is reminded if no plenary was held since.
+                engine.start_process(
+                    WATCH_PROCESS,
+                    subject_type=WATCH_PROCESS,
+                    subject_id=meeting.pk,
+                    data={"meeting": meeting.pk, "remind_at": _end_of(six_months_after(meeting))},
+                    actor=actor,
+                )
             _meeting_event("meeting.minutes_issued", meeting, actor, decisions=len(applied))
         else:
             _meeting_event("meeting.minutes_returned", meeting, actor, reason=note)
