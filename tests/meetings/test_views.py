@@ -215,3 +215,22 @@ def test_bad_input_gets_a_message_not_an_error(conference: Any, dave: Any) -> No
     response = client.post("/meetings/plan/", {"kind": "x", "held_on": "nope"}, follow=True)
     assert response.status_code == 200
     assert not Meeting.objects.exists()
+
+
+def test_a_unit_sees_no_draft_until_the_office_sends_it(
+    conference: Any, bob: Any, dave: Any, alice: Any
+) -> None:
+    with time_machine.travel(at(date(2026, 12, 1)), tick=False):
+        case = register(alice, "yiliao")
+        refer_all(case, alice)
+        services.flag_difficult(case, actor=alice, reason="多部门推诿")
+        meeting = _plan(conference, dave)
+        topic = services.add_topic(meeting, f"case:{case.pk}", actor=dave)
+        bobs = client_for(bob)
+        assert bobs.get(f"/meetings/{meeting.pk}/").status_code == 404
+        assert bobs.get(f"/meetings/topics/{topic.pk}/").status_code == 404
+        services.submit_agenda(
+            step(meeting, "draft_agenda"), meeting, actor=dave, positions_due=date(2026, 12, 4)
+        )
+        page = bobs.get(f"/meetings/{meeting.pk}/").content.decode()
+        assert "提交书面意见" in page and case.reference in page

@@ -24,6 +24,7 @@ from workflows.models import HumanTask
 from .models import Conference, Decision, Meeting, MemberUnit, Topic
 
 READERS = {Staff.Role.SUPERVISOR, Staff.Role.ADMINISTRATOR}
+DRAFTING = "draft_agenda"  # the BPMN step while the office drafts the agenda
 
 
 def convenor_group(conference: Conference) -> str:
@@ -90,7 +91,8 @@ def meetings_for(rights: Rights) -> Any:
         return meetings
     assert rights.unit is not None
     concerned = Q(topics__units=rights.unit) | Q(decisions__lead=rights.unit)
-    return meetings.filter(concerned).distinct()
+    # A unit sees the agenda once the office sends it out for positions, not while drafting.
+    return meetings.filter(concerned).exclude(stage=DRAFTING).distinct()
 
 
 def get_meeting_for_user(user: Any, pk: int) -> tuple[Meeting, Rights]:
@@ -117,6 +119,8 @@ def get_topic_for_user(user: Any, pk: int) -> tuple[Topic, Rights]:
     rights = require_rights(user)
     topic = Topic.objects.select_related("meeting__conference__county").filter(pk=pk).first()
     if topic is None or topic.meeting.conference_id != rights.conference.pk:
+        raise Http404("topic not found")
+    if not rights.sees_all and topic.meeting.stage == DRAFTING:
         raise Http404("topic not found")
     if not rights.sees_all and (
         rights.unit is None or not topic.units.filter(pk=rights.unit.pk).exists()
