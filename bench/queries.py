@@ -215,6 +215,12 @@ def bench_pages(repeat: int, explain: bool) -> list[dict]:
         results.append(report("supervision figures.compute, one year", samples, 1000))
     else:
         print("  supervision figures: onedoor.supervision.figures not present (hook left here)")
+    from onedoor.meetings.access import conference_of
+    from onedoor.meetings.topics import candidates
+
+    conference = conference_of(who["county"])
+    samples = timed(lambda: candidates(conference), max(3, repeat // 3))
+    results.append(report("joint-conference topic candidates, one county", samples, 1000))
     return results
 
 

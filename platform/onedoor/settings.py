@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "onedoor.notify",
     "onedoor.home",
     "onedoor.supervision",
+    "onedoor.meetings",
 ]
 
 MIDDLEWARE = [

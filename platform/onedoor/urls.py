@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("onedoor.home.urls")),
     path("", include("onedoor.supervision.urls")),
     path("", include("onedoor.notify.urls")),
+    path("", include("onedoor.meetings.urls")),
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from onedoor.cases import access
 from onedoor.deadlines.workdays import uncovered_years
 from onedoor.directory.models import Staff
+from onedoor.meetings.access import rights_of as conference_rights
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ NAVIGATION: list[tuple[str, Any, Callable[[Any], bool]]] = [
     ("supervision:figures", _("Supervision figures"), _roles(access.FIGURES_ROLES)),
     ("cases:list", None, _roles(access.EVERY_ROLE)),
     ("supervision:audit", _("Audit log"), _roles(access.AUDIT_LOG_ROLES)),
+    ("meetings:index", _("Joint conference"), lambda user: conference_rights(user) is not None),
     ("home:index", _("Process engine"), access.may_see_engine),
 ]
 

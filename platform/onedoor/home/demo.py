@@ -297,4 +297,7 @@ def seed_demo() -> tuple[dict[str, Any], int]:
     county = seed_county()
     people = seed_people(county)
     created = 0 if Case.objects.exists() else seed_cases(people, random.Random(20261122))
+    from onedoor.meetings.demo import seed_meetings  # here: a colleague edits the imports
+
+    seed_meetings(people)  # the joint conference: convenor login, a past plenary, next agenda
     return people, created

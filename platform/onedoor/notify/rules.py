@@ -92,6 +92,16 @@ RULES: dict[str, Notifies] = {
         gettext_noop("Supervision notice received"), (Audience.AGENCY,)
     ),
     "referral.feedback": Notifies(gettext_noop("Agency sent feedback"), (Audience.WINDOW,)),
+    # The joint conference (onedoor.meetings): a case flagged difficult reaches the office; a
+    # decision that moves a referral reaches its agency and the window. The meeting's own cycle
+    # (agenda, positions, minutes) notifies by the conference's roles: meetings/notify.py.
+    "case.flagged_difficult": Notifies(
+        gettext_noop("Case referred to the joint conference"), (Audience.COORDINATOR,)
+    ),
+    "meeting.decision_applied": Notifies(
+        gettext_noop("Joint conference decision on your referral"),
+        (Audience.AGENCY, Audience.WINDOW),
+    ),
 }
 
 

@@ -1,0 +1,165 @@
+"""Who may see and do what in the joint conference: one place decides.
+
+- the office (联席办: the county's coordinators) and the convenor see and edit everything of
+  their county's conference;
+- supervisors and administrators of the county read everything;
+- an agency officer of a member unit sees the meetings whose topics concern the unit, those
+  topics (dossiers masked) and the decisions it leads or co-operates on; the unit's liaison
+  officer works its liaison tasks;
+- nobody else sees anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.http import Http404
+
+from onedoor.cases.access import staff_of
+from onedoor.directory.models import Agency, Staff
+from workflows.models import HumanTask
+
+from .models import Conference, Decision, Meeting, MemberUnit, Topic
+
+READERS = {Staff.Role.SUPERVISOR, Staff.Role.ADMINISTRATOR}
+DRAFTING = "draft_agenda"  # the BPMN step while the office drafts the agenda
+
+
+def convenor_group(conference: Conference) -> str:
+    """The candidate group of the convenor's tasks in joint_meeting.bpmn."""
+    return f"convenor-{conference.county.code}"
+
+
+@dataclass(frozen=True)
+class Rights:
+    """A user's rights over their county's conference."""
+
+    conference: Conference
+    office: bool = False  # the coordinators: plan, draft, record
+    convenor: bool = False
+    reader: bool = False  # supervisors: read all
+    unit: Agency | None = None  # an officer of a member unit: what concerns it
+
+    @property
+    def sees_all(self) -> bool:
+        return self.office or self.convenor or self.reader
+
+    @property
+    def edits(self) -> bool:
+        return self.office or self.convenor
+
+
+def conference_of(county: Any) -> Conference:
+    conference, _created = Conference.objects.select_related("county").get_or_create(county=county)
+    return conference
+
+
+def rights_of(user: Any) -> Rights | None:
+    """The user's rights in the conference of their county, or None (sees nothing)."""
+    staff = staff_of(user)
+    if staff is None:
+        return None
+    if staff.role in {Staff.Role.WINDOW, Staff.Role.VILLAGE_ASSISTANT}:
+        return None
+    conference = conference_of(staff.county)
+    convenor = conference.convenor_id == user.pk
+    if staff.role == Staff.Role.COORDINATOR:
+        return Rights(conference, office=True, convenor=convenor)
+    if staff.role in READERS:
+        return Rights(conference, reader=True, convenor=convenor)
+    if staff.role == Staff.Role.AGENCY_OFFICER and staff.agency is not None:
+        member = MemberUnit.objects.filter(
+            conference=conference, agency=staff.agency, active=True
+        ).exists()
+        if member or convenor:
+            return Rights(conference, convenor=convenor, unit=staff.agency if member else None)
+    return None
+
+
+def require_rights(user: Any) -> Rights:
+    rights = rights_of(user)
+    if rights is None:
+        raise Http404("no conference")
+    return rights
+
+
+def meetings_for(rights: Rights) -> Any:
+    meetings = Meeting.objects.filter(conference=rights.conference)
+    if rights.sees_all:
+        return meetings
+    assert rights.unit is not None
+    concerned = Q(topics__units=rights.unit) | Q(decisions__lead=rights.unit)
+    # A unit sees the agenda once the office sends it out for positions, not while drafting.
+    return meetings.filter(concerned).exclude(stage=DRAFTING).distinct()
+
+
+def get_meeting_for_user(user: Any, pk: int) -> tuple[Meeting, Rights]:
+    rights = require_rights(user)
+    meeting = (
+        meetings_for(rights)
+        .select_related("conference__county", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if meeting is None:
+        raise Http404("meeting not found")
+    return meeting, rights
+
+
+def topics_for(meeting: Meeting, rights: Rights) -> Any:
+    topics = meeting.topics.select_related("case", "referral__agency", "referral__item", "agency")
+    if rights.sees_all:
+        return topics
+    return topics.filter(units=rights.unit)
+
+
+def get_topic_for_user(user: Any, pk: int) -> tuple[Topic, Rights]:
+    rights = require_rights(user)
+    topic = Topic.objects.select_related("meeting__conference__county").filter(pk=pk).first()
+    if topic is None or topic.meeting.conference_id != rights.conference.pk:
+        raise Http404("topic not found")
+    if not rights.sees_all and topic.meeting.stage == DRAFTING:
+        raise Http404("topic not found")
+    if not rights.sees_all and (
+        rights.unit is None or not topic.units.filter(pk=rights.unit.pk).exists()
+    ):
+        raise Http404("topic not found")
+    return topic, rights
+
+
+def decisions_for(rights: Rights) -> Any:
+    decisions = Decision.objects.filter(meeting__conference=rights.conference)
+    if rights.sees_all:
+        return decisions
+    return decisions.filter(Q(lead=rights.unit) | Q(co_units=rights.unit)).distinct()
+
+
+def get_decision_for_user(user: Any, pk: int) -> tuple[Decision, Rights]:
+    rights = require_rights(user)
+    decision = decisions_for(rights).select_related("meeting", "lead").filter(pk=pk).first()
+    if decision is None:
+        raise Http404("decision not found")
+    return decision, rights
+
+
+def can_work(user: Any, task: HumanTask, meeting: Meeting) -> bool:
+    """May the user complete this open task of the meeting's process (lane and group)?"""
+    if task.state != HumanTask.State.OPEN or task.subject_id != str(meeting.pk):
+        return False
+    rights = rights_of(user)
+    if rights is None or rights.conference.pk != meeting.conference_id:
+        return False
+    if task.lane == "coordinator":
+        return rights.office and task.candidate_group == rights.conference.county.code
+    if task.lane == "convenor":
+        return rights.convenor and task.candidate_group == convenor_group(rights.conference)
+    if task.lane == "liaison":
+        return MemberUnit.objects.filter(
+            conference=rights.conference,
+            agency__code=task.candidate_group,
+            liaison=user,
+            active=True,
+        ).exists()
+    return False

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MeetingsConfig(AppConfig):
+    name = "onedoor.meetings"
+    label = "meetings"
+    verbose_name = _("Joint conference")
+
+    def ready(self) -> None:
+        from . import handlers, labels, projection  # noqa: F401  (service tasks, labels, signal)

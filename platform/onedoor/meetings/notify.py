@@ -1,0 +1,150 @@
+"""Notifications of the meeting's cycle, sent once the change commits.
+
+Events about a case notify through onedoor.notify.rules like any other; these
+are the meeting's own: who hears of what follows from their part in the conference.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+from notifications.models import Notification
+
+from onedoor.directory.models import Staff
+
+from .models import Meeting, MemberUnit, Topic
+
+if TYPE_CHECKING:
+    from .models import Decision
+
+# action -> (message, who: "office" | "convenor" | "concerned" | "members" | "leads").
+RULES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "meeting.agenda_submitted": (
+        gettext_noop("Draft agenda: your unit's written position is invited"),
+        ("concerned", "convenor"),
+    ),
+    "meeting.position_submitted": (gettext_noop("Written position submitted"), ("office",)),
+    "meeting.agenda_approved": (gettext_noop("Meeting notice"), ("members", "office")),
+    "meeting.agenda_returned": (gettext_noop("Agenda sent back by the convenor"), ("office",)),
+    "meeting.minutes_submitted": (gettext_noop("Minutes waiting for your approval"), ("convenor",)),
+    "meeting.minutes_returned": (gettext_noop("Minutes sent back by the convenor"), ("office",)),
+    "meeting.minutes_issued": (
+        gettext_noop("Minutes issued: decisions for your unit"),
+        ("leads", "office"),
+    ),
+}
+
+
+def _recipients(role: str, meeting: Meeting) -> set[int]:
+    conference = meeting.conference
+    if role == "office":
+        return set(
+            Staff.objects.filter(
+                role=Staff.Role.COORDINATOR, division=conference.county
+            ).values_list("user_id", flat=True)
+        )
+    if role == "convenor":
+        return {conference.convenor_id} if conference.convenor_id else set()
+    units = MemberUnit.objects.filter(conference=conference, active=True, liaison__isnull=False)
+    if role == "concerned":
+        concerned = Topic.units.through.objects.filter(topic__meeting=meeting).values("agency_id")
+        units = units.filter(agency_id__in=concerned)
+    elif role == "leads":
+        agencies = meeting.decisions.values("lead_id")
+        return set(
+            Staff.objects.filter(
+                role=Staff.Role.AGENCY_OFFICER, agency_id__in=agencies
+            ).values_list("user_id", flat=True)
+        )
+    return set(units.values_list("liaison_id", flat=True))
+
+
+def _send(verb: str, users: set[int], meeting: Meeting, actor_id: int | None, url: str) -> None:
+    meeting_type = ContentType.objects.get_for_model(Meeting)
+    user_type = ContentType.objects.get_for_model(get_user_model())
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=user,
+                actor_content_type=user_type if actor_id else meeting_type,
+                actor_object_id=str(actor_id or meeting.pk),
+                verb=verb,
+                description=str(meeting),
+                target_content_type=meeting_type,
+                target_object_id=str(meeting.pk),
+                timestamp=now,
+                data={"url": url},
+            )
+            for user in sorted(users - {actor_id})
+        ]
+    )
+
+
+def after(action: str, meeting: Meeting, actor_id: int | None = None) -> None:
+    """Queue the notifications of a meeting event, sent once the change commits."""
+    if action not in RULES:
+        return
+    verb, roles = RULES[action]
+    url = reverse("meetings:meeting", args=[meeting.pk])
+
+    def send() -> None:
+        users: set[int] = set()
+        for role in roles:
+            users |= _recipients(role, meeting)
+        _send(verb, users, meeting, actor_id, url)
+
+    transaction.on_commit(send, robust=True)
+
+
+def decision_done(decision: Decision) -> None:
+    meeting = decision.meeting
+
+    def send() -> None:
+        _send(
+            gettext_noop("A decision was reported carried out"),
+            _recipients("office", meeting),
+            meeting,
+            decision.done_by_id,
+            reverse("meetings:follow_ups"),
+        )
+
+    transaction.on_commit(send, robust=True)
+
+
+REMINDER = gettext_noop("Joint conference decision due soon (reminder)")
+OVERDUE = gettext_noop("Joint conference decision overdue")
+
+
+def followup(decision: Decision, verb: str, *, office: bool) -> None:
+    """A decision's reminder or overdue notice: to the lead unit's officers (and the office)."""
+    meeting = decision.meeting
+
+    def send() -> None:
+        users = set(
+            Staff.objects.filter(
+                role=Staff.Role.AGENCY_OFFICER, agency_id=decision.lead_id
+            ).values_list("user_id", flat=True)
+        )
+        if office:
+            users |= _recipients("office", meeting)
+        _send(verb, users, meeting, None, reverse("meetings:follow_ups"))
+
+    transaction.on_commit(send, robust=True)
+
+
+PLENARY_DUE = gettext_noop("No plenary meeting for six months: plan the next one")
+
+
+def plenary_due(meeting: Meeting) -> None:
+    def send() -> None:
+        users = _recipients("office", meeting) | _recipients("convenor", meeting)
+        _send(PLENARY_DUE, users, meeting, None, reverse("meetings:index"))
+
+    transaction.on_commit(send, robust=True)

@@ -1,0 +1,601 @@
+"""Conference pages: membership, meetings and their agenda, dossiers, follow-ups, flags.
+
+Views parse input, call one service, render; who may see or do what is decided in access.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from onedoor.cases.access import get_case_for_user, get_referral_for_user, staff_of
+from onedoor.directory.models import Agency, Staff
+from workflows.errors import EngineError
+from workflows.models import HumanTask
+
+from . import dossier, services
+from .access import (
+    Rights,
+    can_work,
+    decisions_for,
+    get_decision_for_user,
+    get_meeting_for_user,
+    get_topic_for_user,
+    meetings_for,
+    require_rights,
+    topics_for,
+)
+from .forms import (
+    AgendaForm,
+    AttendanceForm,
+    ConferenceForm,
+    DecideForm,
+    DecisionForm,
+    DoneForm,
+    FlagForm,
+    FreeTopicForm,
+    MinutesForm,
+    NoteForm,
+    PlanForm,
+    UnitForm,
+)
+from .models import SUBJECT_MEETING, Meeting, MemberUnit, Topic
+from .topics import candidates
+
+FAILURES = (services.ActionError, EngineError)
+
+
+def _errors(form: Any) -> str:
+    return pgettext("error separator", "; ").join(
+        f"{form.fields[name].label if name in form.fields else ''} {error}".strip()
+        for name, errors in form.errors.items()
+        for error in errors
+    )
+
+
+def _require_office(rights: Rights) -> None:
+    if not rights.office:
+        raise PermissionDenied(_("Only the joint-conference office can do this"))
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    back = request.POST.get("next") or ""
+    return redirect(back if back.startswith("/") and not back.startswith("//") else default)
+
+
+def _run(request: HttpRequest, action: Any, success: str) -> bool:
+    try:
+        action()
+    except FAILURES as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, success)
+    return True
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    rights = require_rights(request.user)
+    meetings = meetings_for(rights).select_related("conference__county")
+    return render(
+        request,
+        "meetings/index.html",
+        {
+            "rights": rights,
+            "meetings": meetings,
+            "held_this_year": dossier.held_this_year(rights.conference),
+            "plan_form": PlanForm() if rights.office else None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest) -> HttpResponse:
+    rights = require_rights(request.user)
+    if not rights.sees_all:
+        raise PermissionDenied(
+            _("Only the office, the convenor and supervisors see the membership")
+        )
+    conference = rights.conference
+    county = conference.county
+    form = ConferenceForm(
+        request.POST if request.POST.get("form") == "conference" else None,
+        instance=conference,
+        county=county,
+    )
+    if request.method == "POST":
+        _require_office(rights)
+        if request.POST.get("form") == "conference":
+            if form.is_valid():
+                data = form.cleaned_data
+                _run(
+                    request,
+                    lambda: services.update_conference(
+                        conference,
+                        actor=request.user,
+                        convenor=data["convenor"],
+                        overdue_days=data["overdue_days"],
+                        handovers=data["handovers"],
+                        on_time_percent=data["on_time_percent"],
+                        on_time_period_days=data["on_time_period_days"],
+                    ),
+                    _("Saved"),
+                )
+            else:
+                messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+        else:
+            unit_form = UnitForm(request.POST, county=county)
+            if unit_form.is_valid():
+                data = unit_form.cleaned_data
+                _run(
+                    request,
+                    lambda: services.set_member_unit(
+                        conference,
+                        data["agency"],
+                        actor=request.user,
+                        liaison=data["liaison"],
+                        active=data["active"],
+                    ),
+                    _("Saved"),
+                )
+            else:
+                messages.error(
+                    request, _("Please correct: %(errors)s") % {"errors": _errors(unit_form)}
+                )
+        return redirect("meetings:members")
+    units = {u.agency_id: u for u in MemberUnit.objects.filter(conference=conference)}
+    rows = []
+    for agency in Agency.objects.filter(county=county).order_by("code"):
+        unit = units.get(agency.pk)
+        rows.append(
+            (
+                agency,
+                unit,
+                UnitForm(
+                    initial={
+                        "agency": agency.pk,
+                        "liaison": unit.liaison_id if unit else None,
+                        "active": unit.active if unit else False,
+                    },
+                    county=county,
+                    auto_id=f"id_unit{agency.pk}_%s",
+                ),
+            )
+        )
+    office = Staff.objects.filter(role=Staff.Role.COORDINATOR, division=county).select_related(
+        "user"
+    )
+    return render(
+        request,
+        "meetings/members.html",
+        {"rights": rights, "form": form, "rows": rows, "office": office},
+    )
+
+
+@login_required
+@require_POST
+def plan(request: HttpRequest) -> HttpResponse:
+    rights = require_rights(request.user)
+    _require_office(rights)
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+        return redirect("meetings:index")
+    data = form.cleaned_data
+    try:
+        meeting = services.plan_meeting(
+            rights.conference,
+            actor=request.user,
+            kind=data["kind"],
+            held_on=data["held_on"],
+            place=data["place"],
+        )
+    except FAILURES as exc:
+        messages.error(request, str(exc))
+        return redirect("meetings:index")
+    messages.success(request, _("Meeting planned: draft its agenda"))
+    return redirect("meetings:meeting", meeting.pk)
+
+
+def _open_tasks(meeting: Meeting) -> list[HumanTask]:
+    return list(
+        HumanTask.objects.filter(
+            subject_type=SUBJECT_MEETING, subject_id=str(meeting.pk), state=HumanTask.State.OPEN
+        ).order_by("id")
+    )
+
+
+@login_required
+@require_GET
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting, rights = get_meeting_for_user(request.user, pk)
+    county = meeting.conference.county
+    tasks = _open_tasks(meeting)
+    mine = [task for task in tasks if can_work(request.user, task, meeting)]
+    at = {task.bpmn_id for task in tasks}
+    topics = list(
+        topics_for(meeting, rights).prefetch_related(
+            "units", "positions__agency", "decisions__lead"
+        )
+    )
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "rights": rights,
+        "topics": topics,
+        "tasks": tasks,
+        "mine": mine,
+        "drafting": "draft_agenda" in at and rights.office,
+        "holding": "hold_meeting" in at and rights.office,
+        "decisions": decisions_for(rights).filter(meeting=meeting).select_related("lead"),
+        "previous": dossier.previous_decisions(meeting) if rights.sees_all else [],
+        "agenda_form": AgendaForm(initial={"positions_due": meeting.positions_due}),
+        "decide_form": DecideForm(),
+        "minutes_form": MinutesForm(instance=meeting),
+    }
+    if context["drafting"]:
+        context["candidates"] = candidates(meeting.conference)
+        context["free_form"] = FreeTopicForm(county=county)
+    if context["holding"]:
+        recorded = {a.agency_id: a for a in meeting.attendance.all()}
+        context["attendance"] = [
+            (
+                unit.agency,
+                recorded.get(unit.agency_id),
+                AttendanceForm(
+                    initial={"agency": unit.agency_id},
+                    county=county,
+                    auto_id=f"id_att{unit.agency_id}_%s",
+                ),
+            )
+            for unit in MemberUnit.objects.filter(
+                conference=meeting.conference, active=True
+            ).select_related("agency")
+        ]
+        context["decision_form"] = DecisionForm(county=county)
+        context["note_form"] = NoteForm()
+    else:
+        context["attendance_rows"] = meeting.attendance.select_related("agency")
+    return render(request, "meetings/meeting.html", context)
+
+
+@login_required
+@require_POST
+def add_topic(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting, rights = get_meeting_for_user(request.user, pk)
+    _require_office(rights)
+    key = request.POST.get("key", "")
+    _run(request, lambda: services.add_topic(meeting, key, actor=request.user), _("Topic added"))
+    return redirect("meetings:meeting", meeting.pk)
+
+
+@login_required
+@require_POST
+def add_free_topic(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting, rights = get_meeting_for_user(request.user, pk)
+    _require_office(rights)
+    form = FreeTopicForm(request.POST, county=meeting.conference.county)
+    if form.is_valid():
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: services.add_free_topic(
+                meeting,
+                actor=request.user,
+                title=data["title"],
+                reason=data["reason"],
+                units=list(data["units"]),
+            ),
+            _("Topic added"),
+        )
+    else:
+        messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+    return redirect("meetings:meeting", meeting.pk)
+
+
+@login_required
+@require_POST
+def change_topic(request: HttpRequest, pk: int, change: str) -> HttpResponse:
+    topic, rights = get_topic_for_user(request.user, pk)
+    _require_office(rights)
+    if change == "remove":
+        _run(request, lambda: services.remove_topic(topic, actor=request.user), _("Topic removed"))
+    elif change in {"up", "down"}:
+        _run(
+            request,
+            lambda: services.move_topic(topic, actor=request.user, up=change == "up"),
+            _("Agenda reordered"),
+        )
+    elif change == "note":
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            _run(
+                request,
+                lambda: services.record_topic_note(
+                    topic, actor=request.user, note=form.cleaned_data["note"]
+                ),
+                _("Saved"),
+            )
+    else:
+        raise Http404("no such change")
+    return redirect("meetings:meeting", topic.meeting_id)
+
+
+@login_required
+@require_POST
+def add_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    topic, rights = get_topic_for_user(request.user, pk)
+    _require_office(rights)
+    form = DecisionForm(request.POST, county=topic.meeting.conference.county)
+    if form.is_valid():
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: services.add_decision(
+                topic,
+                actor=request.user,
+                kind=data["kind"],
+                text=data["text"],
+                lead=data["lead"],
+                co_units=list(data["co_units"]),
+                deadline_days=data["deadline_days"],
+                item=data["item"],
+            ),
+            _("Decision recorded"),
+        )
+    else:
+        messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+    return redirect("meetings:meeting", topic.meeting_id)
+
+
+@login_required
+@require_POST
+def remove_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    decision, rights = get_decision_for_user(request.user, pk)
+    _require_office(rights)
+    _run(request, lambda: services.remove_decision(decision, actor=request.user), _("Removed"))
+    return redirect("meetings:meeting", decision.meeting_id)
+
+
+@login_required
+@require_POST
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting, rights = get_meeting_for_user(request.user, pk)
+    _require_office(rights)
+    form = AttendanceForm(request.POST, county=meeting.conference.county)
+    if form.is_valid():
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: services.record_attendance(
+                meeting,
+                data["agency"],
+                actor=request.user,
+                status=data["status"],
+                person=data["person"],
+                reason=data["reason"],
+            ),
+            _("Saved"),
+        )
+    else:
+        messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+    return redirect("meetings:meeting", meeting.pk)
+
+
+@login_required
+@require_POST
+def perform_task(request: HttpRequest, step: UUID) -> HttpResponse:
+    """Work one open step of a meeting's process: the form is chosen by the step's BPMN id."""
+    task = HumanTask.objects.filter(task_id=step, subject_type=SUBJECT_MEETING).first()
+    if task is None:
+        raise Http404("task not found")
+    meeting, _rights = get_meeting_for_user(request.user, int(task.subject_id))
+    target = reverse("meetings:meeting", args=[meeting.pk])
+    if task.state != HumanTask.State.OPEN:
+        who = task.completed_by.get_username() if task.completed_by else _("System")
+        messages.error(
+            request,
+            _("“%(task)s” was already handled by %(who)s; your submission changed nothing")
+            % {"task": task.name, "who": who},
+        )
+        return redirect(target)
+    if not can_work(request.user, task, meeting):
+        raise PermissionDenied(_("You cannot work on this task"))
+    user, post = request.user, request.POST
+    done = _("“%(task)s” done") % {"task": task.name}
+    if task.bpmn_id == "draft_agenda":
+        form: Any = AgendaForm(post)
+        if form.is_valid():
+            due = form.cleaned_data["positions_due"]
+            _run(
+                request,
+                lambda: services.submit_agenda(task, meeting, actor=user, positions_due=due),
+                done,
+            )
+        else:
+            messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+    elif task.bpmn_id == "submit_position":
+        texts = {
+            int(key.removeprefix("position-")): str(value)
+            for key, value in post.items()
+            if key.startswith("position-") and key.removeprefix("position-").isdigit()
+        }
+        _run(
+            request, lambda: services.submit_positions(task, meeting, actor=user, texts=texts), done
+        )
+    elif task.bpmn_id in {"approve_agenda", "approve_minutes"}:
+        form = DecideForm(post)
+        if form.is_valid():
+            decide = (
+                services.decide_agenda
+                if task.bpmn_id == "approve_agenda"
+                else services.decide_minutes
+            )
+            data = form.cleaned_data
+            _run(
+                request,
+                lambda: decide(
+                    task, meeting, actor=user, approved=data["approved"], note=data["note"]
+                ),
+                done,
+            )
+        else:
+            messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+    elif task.bpmn_id == "hold_meeting":
+        _run(request, lambda: services.finish_meeting(task, meeting, actor=user), done)
+    elif task.bpmn_id == "draft_minutes":
+        form = MinutesForm(post)
+        if form.is_valid():
+            data = form.cleaned_data
+            _run(
+                request,
+                lambda: services.submit_minutes(
+                    task,
+                    meeting,
+                    actor=user,
+                    summary=data["summary"],
+                    recorder=data["recorder"],
+                    observers=data["observers"],
+                    copy_to=data["copy_to"],
+                ),
+                done,
+            )
+        else:
+            messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+    else:
+        messages.error(request, _("This step has no form here yet"))
+    return redirect(target)
+
+
+@login_required
+@require_GET
+def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    topic, rights = get_topic_for_user(request.user, pk)
+    return render(
+        request,
+        "meetings/topic.html",
+        {"topic": topic, "rights": rights, "dossier": dossier.build(topic, rights)},
+    )
+
+
+@login_required
+@require_GET
+def follow_ups(request: HttpRequest) -> HttpResponse:
+    rights = require_rights(request.user)
+    rows = (
+        decisions_for(rights)
+        .filter(applied_at__isnull=False)
+        .select_related("meeting__conference__county", "lead", "case", "done_by")
+        .prefetch_related("co_units")
+        .order_by("done_at", "due_on", "pk")
+    )
+    return render(
+        request,
+        "meetings/follow_ups.html",
+        {"rights": rights, "rows": rows, "done_form": DoneForm(), "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_POST
+def complete_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    decision, rights = get_decision_for_user(request.user, pk)
+    if not (rights.office or (rights.unit is not None and rights.unit.pk == decision.lead_id)):
+        raise PermissionDenied(_("Only the lead unit or the office can report it carried out"))
+    form = DoneForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: services.complete_decision(
+                decision, actor=request.user, note=form.cleaned_data["note"]
+            ),
+            _("Reported carried out"),
+        )
+    else:
+        messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+    return redirect("meetings:follow_ups")
+
+
+FLAG_ROLES = {Staff.Role.WINDOW, Staff.Role.AGENCY_OFFICER}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """提请联席会议研究, from the case or referral page."""
+    staff = staff_of(request.user)
+    if kind == "referral":
+        referral = get_referral_for_user(request.user, pk)
+        case = referral.case
+        back = reverse("cases:referral", args=[referral.pk])
+    elif kind == "case":
+        referral = None
+        case = get_case_for_user(request.user, pk)
+        back = reverse("cases:case", args=[case.pk])
+    else:
+        raise Http404("nothing to flag")
+    if staff is None or staff.role not in FLAG_ROLES:
+        raise PermissionDenied(
+            _("Window staff and agency officers refer cases to the joint conference")
+        )
+    if staff.role == Staff.Role.AGENCY_OFFICER and (
+        referral is None or referral.agency_id != staff.agency_id
+    ):
+        raise PermissionDenied(_("An agency refers its own items to the joint conference"))
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        if _run(
+            request,
+            lambda: services.flag_difficult(
+                case, actor=request.user, reason=reason, referral=referral
+            ),
+            _("Referred to the joint conference; the office has been told"),
+        ):
+            return redirect(back)
+    return render(
+        request,
+        "meetings/flag.html",
+        {"form": form, "case": case, "referral": referral, "back": back},
+    )
+
+
+def _meeting_for_print(request: HttpRequest, pk: int) -> tuple[Meeting, Rights, list[Topic]]:
+    meeting, rights = get_meeting_for_user(request.user, pk)
+    return meeting, rights, list(topics_for(meeting, rights))
+
+
+@login_required
+@require_GET
+def document(request: HttpRequest, pk: int, name: str, fmt: str) -> HttpResponse:
+    """The agenda (议程), the notice (会议通知) and the minutes (会议纪要): print page or .docx."""
+    from . import documents
+
+    meeting, rights, topics = _meeting_for_print(request, pk)
+    if name not in documents.DOCUMENTS:
+        raise Http404("no such document")
+    if name == "minutes" and meeting.minutes_issued_at is None and not rights.edits:
+        raise Http404("minutes not issued")
+    content = documents.content(name, meeting, rights, topics)
+    if fmt == "docx":
+        data = documents.to_docx(content)
+        response = HttpResponse(
+            data,
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        filename = f"meeting-{meeting.year}-{meeting.number}-{name}.docx"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return render(request, "meetings/print.html", {"doc": content, "meeting": meeting})
