@@ -42,6 +42,7 @@ PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "home:index": ({}, {"adam"}, 403),
     "notify:list": ({}, ALL, 403),
     "notify:bell": ({}, ALL, 403),
+    "meetings:index": ({}, {"dave", "erin", "adam"}, 404),
 }
 # Pages about one object, checked in scope here and outside it in test_views.py; POST-only
 # actions; and Django's own views.
@@ -55,6 +56,22 @@ ELSEWHERE = {
     "cases:answer_notice",
     "cases:process",
     "cases:process_diagram",
+    # The joint conference's pages, walked with outsiders in tests/meetings/test_views.py.
+    "meetings:members",
+    "meetings:plan",
+    "meetings:follow_ups",
+    "meetings:meeting",
+    "meetings:add_topic",
+    "meetings:add_free_topic",
+    "meetings:attendance",
+    "meetings:document",
+    "meetings:topic",
+    "meetings:add_decision",
+    "meetings:change_topic",
+    "meetings:remove_decision",
+    "meetings:complete_decision",
+    "meetings:task",
+    "meetings:flag",
     "notify:mark_read",
     "home:start",
     "login",
@@ -69,6 +86,7 @@ NAV_PAGES = [
     "supervision:figures",
     "cases:list",
     "supervision:audit",
+    "meetings:index",
     "home:index",
 ]
 
