@@ -27,6 +27,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 
+from bench.scale.geography import County
 from onedoor.audit.models import AuditEvent
 from onedoor.cases.models import (
     ApplicantNotice,
@@ -40,8 +41,6 @@ from onedoor.cases.models import (
 from onedoor.directory.models import Agency, Division
 from onedoor.households.models import Household, Member
 from workflows.models import HumanTask, ProcessEvent, ProcessInstance
-
-from .geography import County
 
 WEEK = timedelta(days=7)
 # Insertion order (foreign keys point backwards in this list).

@@ -24,12 +24,11 @@ from typing import Any
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from bench.scale.capture import CLONED, WEEK, Template, copy_escape
+from bench.scale.geography import County
 from onedoor.cases.models import ReferenceCounter
 from onedoor.households.idnumber import check_character
 from onedoor.households.models import Household, Member
-
-from .capture import CLONED, WEEK, Template, copy_escape
-from .geography import County
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "建国 秀英 桂兰 志强 丽娟 海燕 国华 淑珍 小明 文静 玉梅 德胜 春生 秋菊 宏伟 晓东".split()
@@ -121,7 +120,7 @@ def chunks(planned: list[Any], size: int, starts: dict[str, int]) -> Iterator[Pl
 def clone_chunk(plan: Plan) -> int:
     """Write one chunk in one transaction; returns the number of cases written."""
     buffers = {table: io.StringIO() for table in _copy_order()}
-    rng = random.Random(plan.first_clone)  # noqa: S311  (repeatable test data)
+    rng = random.Random(plan.first_clone)
     ids = dict(plan.starts)
     households: dict[int, list[tuple[int, int]]] = {}  # village pk -> (household, head)
     salt = _SETTINGS["salt"]
@@ -285,7 +284,7 @@ def clone_all(
     progress: Any = None,
 ) -> int:
     """Clone `n` cases; returns how many were written."""
-    rng = random.Random(seed)  # noqa: S311  (repeatable test data)
+    rng = random.Random(seed)
     _TEMPLATES[:] = templates
     _COUNTIES[:] = counties
     _SETTINGS.update(salt=rng.getrandbits(32), zlib_level=zlib_level, replica=_is_superuser())
