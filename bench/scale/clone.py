@@ -5,16 +5,17 @@
    ones as recent as their next timer needs). Cases are sorted by registration time so ids
    grow with time, as they would in production; references are numbered per township and year.
 2. Each chunk (a worker process, its own connection and transaction) writes its households
-   and members, then every cloned table, with one COPY per table.
+   and members, then every cloned table, with one COPY per table; each case's engine state
+   is stored as the engine room stores it (bench/scale/state.py).
 3. Sequences move past the ids used, reference counters catch up, and the tables are ANALYZEd.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import random
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from bench.scale.capture import CLONED, WEEK, Template, copy_escape
 from bench.scale.geography import County
+from bench.scale.state import stored_state
 from onedoor.cases.models import ReferenceCounter
 from onedoor.households.idnumber import check_character
 from onedoor.households.models import Household, Member
@@ -124,7 +126,6 @@ def clone_chunk(plan: Plan) -> int:
     ids = dict(plan.starts)
     households: dict[int, list[tuple[int, int]]] = {}  # village pk -> (household, head)
     salt = _SETTINGS["salt"]
-    level = _SETTINGS["zlib_level"]
     for i, (t_index, c, township_i, village_i, k, ref_seq) in enumerate(plan.cases):
         t = _TEMPLATES[t_index]
         county = _COUNTIES[c]
@@ -163,8 +164,8 @@ def clone_chunk(plan: Plan) -> int:
                 for slot in slots:
                     values[slot] = special[name]
         fmt, getter = t.compiled_state
-        state = zlib.compress((fmt % getter(values)).encode(), level)
-        values[t.state_slot] = "\\\\x" + state.hex()
+        state = stored_state(json.loads(fmt % getter(values)), t.spec)
+        values[t.state_slot] = "\\\\x" + state.hex()  # bytea in COPY text
         for table, (fmt, getter) in t.compiled.items():
             buffers[table].write(fmt % getter(values))
         for model in CLONED:
@@ -280,14 +281,13 @@ def clone_all(
     seed: int,
     workers: int,
     chunk_size: int,
-    zlib_level: int = 1,
     progress: Any = None,
 ) -> int:
     """Clone `n` cases; returns how many were written."""
     rng = random.Random(seed)
     _TEMPLATES[:] = templates
     _COUNTIES[:] = counties
-    _SETTINGS.update(salt=rng.getrandbits(32), zlib_level=zlib_level, replica=_is_superuser())
+    _SETTINGS.update(salt=rng.getrandbits(32), replica=_is_superuser())
     planned = plan_cases(n, templates, counties, rng)
     plans = list(chunks(planned, chunk_size, _next_ids()))
     done = 0
