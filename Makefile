@@ -91,7 +91,7 @@ bench-instructions: install
 	bash .ci/with-postgres $(PY) -m bench.instructions
 
 # Pages and timer sweep on a seeded data set (README "Scale"); CASES=1000000 for the full run.
-# With DATABASE_URL set to a database seeded before (manage.py seed_scale), it measures that.
+# With DATABASE_URL set to a database seeded before (python -m bench.seed_scale), it measures that.
 CASES ?= 10000
 bench-queries: install
 	bash .ci/with-postgres $(PY) -m bench.queries --cases $(CASES)

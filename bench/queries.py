@@ -3,7 +3,7 @@
     python -m bench.queries [--cases N] [--repeat R] [--due D] [--waiting W ...] [--explain]
 
 `make bench-queries CASES=1000000` runs it on PostgreSQL (.ci/with-postgres). On an empty
-database it migrates and seeds N cases (manage.py seed_scale); on a database that already
+database it migrates and seeds N cases (bench.seed_scale); on a database that already
 holds cases (DATABASE_URL pointing at one seeded before) it measures those.
 
 1. Pages: the real views rendered through Django's test Client, logged in as the busiest
@@ -52,11 +52,11 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.scale import build, clone  # noqa: E402
+from bench.scale.geography import build_geography  # noqa: E402
+from bench.scale.scenarios import OPEN  # noqa: E402
 from onedoor.cases.models import Case, Referral  # noqa: E402
 from onedoor.directory.models import Agency, Division, Staff  # noqa: E402
-from onedoor.home.scale import build, clone  # noqa: E402
-from onedoor.home.scale.geography import build_geography  # noqa: E402
-from onedoor.home.scale.scenarios import OPEN  # noqa: E402
 from workflows.models import ProcessInstance  # noqa: E402
 from workflows.timers import fire_due_timers  # noqa: E402
 
@@ -370,7 +370,7 @@ def bench_sweep(due: int, waiting_levels: list[int]) -> list[dict]:
 def ensure_data(cases: int) -> None:
     call_command("migrate", verbosity=0)
     if not Case.objects.exists():
-        print(f"seeding {cases} cases (manage.py seed_scale) ...")
+        print(f"seeding {cases} cases (bench.seed_scale) ...")
         build.seed_scale(build.Options(cases=cases))
         connections.close_all()
 

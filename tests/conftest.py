@@ -1,7 +1,9 @@
-"""Shared fixtures and personas.
+"""Shared fixtures: the run's baseline, fast password hashing, and the engine tests' helpers.
 
-Alice works the window of township 130302001; Bob is an officer of the health agency;
-Carol is an officer of the education agency; Dave coordinates the county.
+The people are in tests/personas.py (Alice works the window of 文化路街道, Bob is an officer
+of the medical-security bureau, Carol of education, Dave coordinates 海港区, ...), registered
+here as a plugin so every folder shares one meaning per name. The data they stand on (海港区,
+the catalogue, the one-door process) is seeded once per run: tests/baseline.py.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
+from django.test import override_settings
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
@@ -24,15 +26,66 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from tests.baseline import (
+    ONE_DOOR,
+    baseline_present,
+    empty_every_table,
+    ensure_baseline,
+    seed_baseline,
+)
 from workflows import engine, handlers
 from workflows.definitions import deploy_files
 from workflows.handlers import ServiceCall
 from workflows.models import HumanTask, ProcessInstance
 from workflows.runtime import EngineSubWorkflow, EngineWorkflow
 
+pytest_plugins = ["tests.personas"]
+
+__all__ = ["ONE_DOOR"]  # imported from here by the engine tests
+
 TEST_BPMN = Path(__file__).parent / "workflows" / "bpmn"
-ONE_DOOR = Path(settings.ONEDOOR_BPMN_DIR) / "one_door.bpmn"
 TOWNSHIP = "130302001"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """MD5 for the suite's passwords: PBKDF2 spends ~0.5 s on each user by design, which was
+    most of the suite's setup. Logins still go through the real form and backends (tests/e2e);
+    production settings keep PBKDF2."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """pytest-django's test database, with the baseline committed once (tests/baseline.py)."""
+    with django_db_blocker.unblock():
+        seed_baseline()
+
+
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    """As pytest-django decides it: a django_db(transaction=True) or reset_sequences marker, or
+    the transactional_db or live_server fixture."""
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        return True
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return False
+    transaction = marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+    return bool(transaction or marker.kwargs.get("reset_sequences"))
+
+
+@pytest.fixture(autouse=True)
+def transactional_tests_start_empty(request: pytest.FixtureRequest) -> None:
+    """A transactional test starts on empty tables, as it was written to: the first one empties
+    the baseline (the others start after a flush). Autouse, so it runs before the test's own
+    fixtures; those that need the baseline (county, one_door) seed it again."""
+    if not _is_transactional(request):
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        if baseline_present():
+            empty_every_table()
 
 
 class Recorder:
@@ -92,28 +145,9 @@ def recorded() -> Iterator[Recorder]:
 
 
 @pytest.fixture
-def alice(django_user_model: Any) -> Any:
-    return django_user_model.objects.create_user("alice", password="x")
-
-
-@pytest.fixture
-def bob(django_user_model: Any) -> Any:
-    return django_user_model.objects.create_user("bob", password="x")
-
-
-@pytest.fixture
-def carol(django_user_model: Any) -> Any:
-    return django_user_model.objects.create_user("carol", password="x")
-
-
-@pytest.fixture
-def dave(django_user_model: Any) -> Any:
-    return django_user_model.objects.create_user("dave", password="x")
-
-
-@pytest.fixture
 def one_door(db: None) -> None:
-    deploy_files([ONE_DOOR])
+    """bpmn/one_door.bpmn deployed (part of the baseline, re-seeded if a flush emptied it)."""
+    ensure_baseline()
 
 
 def deploy_test_process(name: str) -> None:

@@ -8,10 +8,17 @@ that no longer matches the process, or a sweeper that cannot start is caught her
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+from django.conf import global_settings
+from django.contrib.auth.hashers import check_password
+from django.test import override_settings
+
+from onedoor.directory.models import Staff
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +42,22 @@ def test_the_demo_sets_up_on_sqlite_and_the_sweeper_escalates_by_itself(tmp_path
     manage("migrate", "--noinput", env=env)
     manage("deploy_processes", env=env)
     out = manage("seed_demo", env=env)
-    assert "coordinator" in out and "leader-medical" in out
+    # It prints a login for every role, and each signs in with the password it prints.
+    [password] = re.findall(r"密码均为 (\S+?)）", out)
+    printed = {line.split()[0] for line in out.splitlines() if line.startswith("  ")}
+    with sqlite3.connect(db) as conn:
+        staff = dict(
+            conn.execute(
+                "SELECT u.username, s.role FROM auth_user u"
+                " JOIN directory_staff s ON s.user_id = u.id"
+            ).fetchall()
+        )
+        hashes = dict(conn.execute("SELECT username, password FROM auth_user").fetchall())
+    assert printed == set(staff)
+    assert set(staff.values()) == set(Staff.Role.values)
+    # The demo hashes as production does (PBKDF2 by default, ~0.5 s a check): one login checked.
+    with override_settings(PASSWORD_HASHERS=global_settings.PASSWORD_HASHERS):
+        assert check_password(password, hashes["coordinator"])
     manage("run_timers", "--once", env=env)
     with sqlite3.connect(db) as conn:
         levels = dict(

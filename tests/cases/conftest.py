@@ -1,98 +1,39 @@
-"""Personas for the domain tests.
+"""Helpers for the domain tests: register a case at Alice's window, find its open tasks.
 
-Alice works the window of 文化路街道 (130302001); Walter the window of 东港镇, who must see
-nothing of Alice's cases. Bob is an officer of the health agency, Carol of education (she must
-see nothing of Bob's referrals). Dave coordinates the county; Erin supervises it; Victor is the
-village assistant of 红旗社区.
+The people (Alice, Walter, Bob, Carol, Dave, Erin, Victor, Lena, Zoe) are tests/personas.py's;
+they are imported here too because other folders import them from this module.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from django.contrib.auth import get_user_model
-
 from onedoor.cases import services
 from onedoor.cases.models import Case
 from onedoor.catalogue.models import Item
-from onedoor.catalogue.seed import seed_catalogue
-from onedoor.directory.models import Agency, Division, Staff
-from onedoor.directory.seed import seed_county
+from onedoor.directory.models import Agency, Division
 from onedoor.households.idnumber import check_character
-from tests.conftest import ONE_DOOR
-from workflows.definitions import deploy_files
+from tests.personas import alice, bob, carol, county, dave, erin, leader, victor, walter
+from tests.personas import make_staff as _staff  # the name tests here import
 from workflows.models import HumanTask
+
+__all__ = [
+    "_staff",
+    "alice",
+    "bob",
+    "carol",
+    "county",
+    "dave",
+    "erin",
+    "leader",
+    "victor",
+    "walter",
+]
 
 
 def make_id_number(seq: int, birth: str = "19800101") -> str:
     first17 = f"130302{birth}{seq % 1000:03d}"
     return first17 + check_character(first17)
-
-
-@pytest.fixture
-def county(db: None) -> Division:
-    deploy_files([ONE_DOOR])
-    seed_catalogue()
-    return seed_county()
-
-
-def _staff(username: str, role: str, division_code: str, agency_kind: str | None = None) -> Any:
-    user = get_user_model().objects.create_user(username, password="pw-" + username)
-    agency = Agency.objects.get(kind=agency_kind) if agency_kind else None
-    Staff.objects.create(
-        user=user, role=role, division=Division.objects.get(code=division_code), agency=agency
-    )
-    return user
-
-
-@pytest.fixture
-def alice(county: Division) -> Any:
-    return _staff("alice", Staff.Role.WINDOW, "130302001")
-
-
-@pytest.fixture
-def walter(county: Division) -> Any:
-    return _staff("walter", Staff.Role.WINDOW, "130302101")
-
-
-@pytest.fixture
-def bob(county: Division) -> Any:
-    return _staff("bob", Staff.Role.AGENCY_OFFICER, "130302", "medical")
-
-
-@pytest.fixture
-def carol(county: Division) -> Any:
-    return _staff("carol", Staff.Role.AGENCY_OFFICER, "130302", "education")
-
-
-@pytest.fixture
-def dave(county: Division) -> Any:
-    return _staff("dave", Staff.Role.COORDINATOR, "130302")
-
-
-@pytest.fixture
-def erin(county: Division) -> Any:
-    return _staff("erin", Staff.Role.SUPERVISOR, "130302")
-
-
-@pytest.fixture
-def victor(county: Division) -> Any:
-    return _staff("victor", Staff.Role.VILLAGE_ASSISTANT, "130302001001")
-
-
-@pytest.fixture
-def leader(county: Division) -> Any:
-    """The medical-security agency's leader in charge (分管领导)."""
-    user = get_user_model().objects.create_user("lena", password="pw-lena")
-    Staff.objects.create(
-        user=user,
-        role=Staff.Role.AGENCY_OFFICER,
-        division=county,
-        agency=Agency.objects.get(kind="medical"),
-        is_agency_leader=True,
-    )
-    return user
 
 
 def register(actor: Any, *item_codes: str, seq: int = 1, consent: bool = True) -> Case:
@@ -126,7 +67,7 @@ def task_of(case: Case, bpmn_id: str, agency_code: str | None = None) -> HumanTa
 def refer_all(case: Case, actor: Any) -> None:
     services.review_application(task_of(case, "review_application"), actor=actor, accepted=True)
     choices = [
-        (ci.item, Agency.objects.get(kind=ci.item.agency_kind))
+        (ci.item, Agency.objects.get(county=case.township.parent, kind=ci.item.agency_kind))
         for ci in case.items.select_related("item")
     ]
     services.refer_case(task_of(case, "split_case"), actor=actor, choices=choices)

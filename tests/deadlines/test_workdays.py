@@ -19,11 +19,6 @@ from onedoor.directory.models import Division
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def county() -> Division:
-    return Division.objects.create(code="130302", name="海港区", level="county")
-
-
 def test_a_make_up_saturday_counts_and_spring_festival_does_not() -> None:
     # 2026: Saturday Feb 14 is a make-up working day; Feb 15-23 are the Spring Festival.
     assert add_working_days(date(2026, 2, 13), 1).day == date(2026, 2, 14)

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from tests.e2e.support import Screenshot
+from tests.e2e.support import Screenshot, decode_png
 
 # Playwright's sync API runs an asyncio event loop in the test thread (it drives the browser
 # from a greenlet). Django's async-safety guard sees that running loop and raises
@@ -100,12 +100,25 @@ def page(
 
 @pytest.fixture
 def screenshot(page: Page) -> Screenshot:
-    """``screenshot(name, target=page, full_page=True)`` saves var/screenshots/<name>.png."""
+    """``screenshot(name, target=page, full_page=True)`` saves var/screenshots/<name>.png,
+    and fails unless it is a PNG of the page as laid out: the viewport's width, at least the
+    viewport's height (the whole page when full_page), and more than a blank page's colours."""
 
     def take(name: str, target: Page | None = None, *, full_page: bool = True) -> Path:
+        shown = target or page
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / (name if name.endswith(".png") else f"{name}.png")
-        (target or page).screenshot(path=path, full_page=full_page)
+        shown.screenshot(path=path, full_page=full_page)
+        picture = decode_png(page, path)
+        viewport = shown.viewport_size
+        assert viewport is not None
+        tall = shown.evaluate("document.documentElement.scrollHeight") if full_page else 0
+        assert picture.width == viewport["width"], (path.name, picture)
+        assert picture.height >= max(viewport["height"] if not full_page else 0, tall), (
+            path.name,
+            picture,
+        )
+        assert picture.colours > 8, f"{path.name} is nearly blank: {picture}"
         return path
 
     return take

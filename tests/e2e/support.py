@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from playwright.sync_api import Page, expect
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class Screenshot(Protocol):
@@ -29,3 +33,44 @@ def log_out(page: Page) -> None:
     """Press 退出 in the top bar and wait for the login page."""
     page.get_by_role("button", name="退出").click()
     expect(page.get_by_role("heading", name="登录")).to_be_visible()
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What a screenshot shows, as the browser decodes it."""
+
+    width: int
+    height: int
+    colours: int  # distinct colours among every 7th pixel: 1 for a blank page
+
+
+def decode_png(page: Page, path: Path) -> Picture:
+    """Decode the PNG at `path` in the browser (a blank tab of `page`'s context, so the page
+    under test is left alone) and count its colours: the browser's own decoder, no image
+    library. A file that is not a PNG fails here."""
+    data = path.read_bytes()
+    assert data.startswith(PNG_SIGNATURE), f"{path.name} is not a PNG"
+    tab = page.context.new_page()
+    try:
+        found = tab.evaluate(
+            """async (source) => {
+                const image = new Image();
+                image.src = source;
+                await image.decode();
+                const canvas = document.createElement("canvas");
+                canvas.width = image.width;
+                canvas.height = image.height;
+                const context = canvas.getContext("2d");
+                context.drawImage(image, 0, 0);
+                const pixels = context.getImageData(0, 0, image.width, image.height).data;
+                const colours = new Set();
+                for (let i = 0; i < pixels.length; i += 4 * 7) {
+                    colours.add((pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2]);
+                }
+                return {width: image.width, height: image.height, colours: colours.size};
+            }""",
+            "data:image/png;base64," + base64.b64encode(data).decode(),
+        )
+    finally:
+        tab.close()
+    return Picture(found["width"], found["height"], found["colours"])

@@ -1,31 +1,26 @@
 """Referrals with known dates, written as rows: the figures read projections, so a row with the
 dates a real run would leave behind is the clearest way to pin an exact figure.
 
-Personas come from tests/cases/conftest.py: Dave coordinates the county 海港区 (130302), Erin
-supervises it, Alice works a window, Bob is an agency officer. Zoe coordinates another county
-and must see none of Dave's figures.
+The people are tests/personas.py's: Dave coordinates 海港区 (130302), Erin supervises it,
+Alice works a window, Bob is an officer of the medical-security bureau; Zoe coordinates another
+county and must see none of Dave's figures.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from itertools import count
-from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.contrib.auth import get_user_model
 
 from onedoor.cases.models import Case, Handover, Referral
 from onedoor.catalogue.models import Item
-from onedoor.directory.models import Agency, Division, Staff
-from onedoor.directory.seed import seed_county
+from onedoor.directory.models import Agency, Division
 from onedoor.households.models import Household, Member
-from tests.cases.conftest import alice, bob, carol, county, dave, erin, make_id_number, walter
+from tests.cases.conftest import make_id_number
 from workflows.models import HumanTask, ProcessDefinition, ProcessInstance
-
-__all__ = ["alice", "bob", "carol", "county", "dave", "erin", "walter"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _seq = count(1)
@@ -34,14 +29,6 @@ _seq = count(1)
 def at(text: str) -> datetime:
     """A local (Asia/Shanghai) time, written '2026-03-02 09:00'."""
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def zoe(county: Division) -> Any:
-    other = seed_county("130303", "北戴河区", {"130303001": ("西山街道", ["西山社区"])})
-    user = get_user_model().objects.create_user("zoe", password="pw-zoe")
-    Staff.objects.create(user=user, role=Staff.Role.COORDINATOR, division=other)
-    return user
 
 
 def _open_task(referral_pk: int, due_at: datetime) -> HumanTask:

@@ -12,13 +12,28 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Aggregate, FloatField
 
 from onedoor.cases.models import Referral
 from onedoor.directory.models import Division
-from onedoor.supervision.aggregates import PercentileCont
 from onedoor.supervision.figures import Figures, Row, compute, percentile, preset_period
 
 from .conftest import at, make_referral
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`: the
+    reference the figures' histogram percentiles (figures.percentile, which run on SQLite too
+    and roll up in one scan) must agree with."""
+
+    function = "percentile_cont"
+    name = "PercentileCont"
+    output_field = FloatField()
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: Any, fraction: float) -> None:
+        super().__init__(expression, fraction=float(fraction))
+
 
 NOW = at("2026-10-12 10:00")
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))

@@ -152,5 +152,9 @@ def test_a_very_deep_tree_is_left_to_spiffworkflow(one_door: None, alice) -> Non
     that deep the walk is SpiffWorkflow's."""
     case = start_case(actor=alice)
     workflow = engine.load(case)
-    assert not isinstance(walk.walk_tasks(workflow), BpmnTaskIterator)
-    assert isinstance(walk.walk_tasks(workflow, max_depth=len(workflow.tasks)), BpmnTaskIterator)
+    whole = list(walk.walk_tasks(workflow))
+    assert whole == spiffs_own(workflow)
+    for depth in (1, 2, 3):
+        cut = spiffs_own(workflow, max_depth=depth)
+        assert len(cut) < len(whole)  # SpiffWorkflow's counter does cut this walk short
+        assert list(walk.walk_tasks(workflow, max_depth=depth)) == cut, depth

@@ -154,7 +154,6 @@ class CaseItem(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    materials_received = models.JSONField(_("Materials received"), default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "item"], name="case_item_unique")]

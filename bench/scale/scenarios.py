@@ -23,6 +23,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from bench.scale.geography import County
 from onedoor.cases import clock as clocks
 from onedoor.cases import services
 from onedoor.cases.models import Case, Referral, SupervisionNotice
@@ -32,8 +33,6 @@ from onedoor.households.idnumber import check_character
 from onedoor.households.models import Member
 from workflows.models import HumanTask, ProcessInstance
 from workflows.timers import fire_due_timers
-
-from .geography import County
 
 
 @dataclass

@@ -13,17 +13,16 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
+from bench.scale.capture import CLONED, Template, capture
+from bench.scale.clone import clone_all
+from bench.scale.geography import County, build_geography
+from bench.scale.scenarios import SCENARIOS, Scenario, run_scenario
 from onedoor.cases.models import Case
 from onedoor.catalogue.models import Item
 from onedoor.catalogue.seed import seed_catalogue
 from onedoor.households.models import Household, Member
 from workflows.definitions import deploy_files
 from workflows.models import ProcessInstance
-
-from .capture import CLONED, Template, capture
-from .clone import clone_all
-from .geography import County, build_geography
-from .scenarios import SCENARIOS, Scenario, run_scenario
 
 HISTORY_WEEKS = 104  # finished cases spread over two years
 CASES_PER_COUNTY = 25_000  # two years of a county of ~300k people (see README "Scale")
@@ -98,7 +97,7 @@ def seed_scale(options: Options, say: Callable[[str], Any] = print) -> dict[str,
     if connection.vendor != "postgresql":
         raise RuntimeError("seed_scale writes with PostgreSQL COPY: set DATABASE_URL")
     started = timezone.now()
-    rng = random.Random(options.seed)  # noqa: S311  (repeatable test data, not secrets)
+    rng = random.Random(options.seed)
     deploy_bpmn()
     seed_catalogue()
     n_counties = options.counties or max(1, -(-options.cases // CASES_PER_COUNTY))

@@ -4,8 +4,14 @@ Every row the case touched (its process instance with the serialized SpiffWorkfl
 task rows, journal, referrals, 督办, clock changes, notices, audit events) becomes COPY text
 with *slots* where a clone must differ: primary and foreign keys, task UUIDs, case
 reference, divisions, agency and township codes, staff, and every timestamp, including the
-ones inside the serialized state and the JSON columns (due dates, timer values, SpiffWorkflow's
-`last_state_change`). A clone is then one `str.format` per table and one zlib.compress.
+ones inside the engine state and the JSON columns (due dates, timer values, SpiffWorkflow's
+`last_state_change`). A clone is then one `str.format` per table, and its engine state one
+more, handed back to the engine room to store (bench/scale/state.py).
+
+The engine state is read through the engine room (state.state_data: the workflow loaded and
+turned into the serializer's JSON data), never from the stored bytes; it and the JSON columns
+are walked as data: each string is read as text for ids, times and codes, the integers under
+the keys of JSON_IDS are ids, SpiffWorkflow's `last_state_change` floats are times.
 
 Timestamps move by whole weeks only: a due date on a Friday stays on a Friday, so working
 days line up, except around public holidays and 调休 days, which are not re-counted (the one
@@ -18,7 +24,6 @@ import json
 import operator
 import re
 import string
-import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,6 +32,8 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 
+from bench.scale.geography import County
+from bench.scale.state import state_data
 from onedoor.audit.models import AuditEvent
 from onedoor.cases.models import (
     ApplicantNotice,
@@ -40,8 +47,6 @@ from onedoor.cases.models import (
 from onedoor.directory.models import Agency, Division
 from onedoor.households.models import Household, Member
 from workflows.models import HumanTask, ProcessEvent, ProcessInstance
-
-from .geography import County
 
 WEEK = timedelta(days=7)
 # Insertion order (foreign keys point backwards in this list).
@@ -68,6 +73,7 @@ JSON_IDS = {
 
 UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ISO_RE = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?"
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def copy_escape(text: str) -> str:
@@ -79,6 +85,11 @@ def _brace(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
+def json_escape(text: str) -> str:
+    """`text` as inside a JSON string, without the quotes."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
 @dataclass
 class Template:
     """One captured case: per table a format string over the clone's slot values."""
@@ -87,7 +98,7 @@ class Template:
     weight: float
     tables: dict[str, str]  # db_table -> format string of all its rows (COPY text)
     columns: dict[str, list[str]]
-    state: str  # format string of the serialized state's JSON
+    state: str  # format string of the engine state's JSON data (state.state_data)
     counts: dict[type[models.Model], int]  # rows per cloned model
     # Slot recipes.
     n_slots: int = 0
@@ -99,6 +110,7 @@ class Template:
     agency_slots: list[tuple[int, str]] = field(default_factory=list)  # (slot, kind)
     special: dict[str, list[int]] = field(default_factory=dict)  # name -> slots
     state_slot: int = -1
+    spec: Any = None  # the engine state's parsed definition (state.stored_state needs it)
     created_at: datetime | None = None
     # Whole weeks a clone may be moved back: [k_min, k_max].
     k_min: int = 0
@@ -150,8 +162,11 @@ def _shift(kind: str, value: Any, k: int) -> str:
 
 
 class _Builder:
-    def __init__(self, template: Template, county: County, case: Case) -> None:
+    def __init__(
+        self, template: Template, county: County, case: Case, instance: ProcessInstance
+    ) -> None:
         self.t = template
+        self.instance = instance
         self.slots: dict[tuple[str, Any], int] = {}
         self.pk_rank: dict[type[models.Model], dict[Any, int]] = {m: {} for m in CLONED}
         self.case = case
@@ -160,18 +175,19 @@ class _Builder:
         self.users = _user_roles(county)
         self.agencies = {a.pk: a.kind for a in county.agencies.values()}
         self.ids_in_json: dict[type[models.Model], set[int]] = {}
-        pattern = "|".join(
-            [
-                rf"(?P<uuid>{UUID_RE})",
-                rf"(?P<iso>{ISO_RE})",
-                r"(?P<epoch>(?<=\"last_state_change\": )\d+\.\d+)",
-                r"(?P<date>(?<=\")\d{4}-\d{2}-\d{2}(?=\"))",
-                r"(?P<jsonid>(?<=\")(?:" + "|".join(JSON_IDS) + r")\": \d+)",
-                rf"(?P<ref>{re.escape(case.reference)})",
-                rf"(?P<code>(?<!\d){re.escape(self.county_code)}(?:\d{{3}}){{0,2}}(?!\d))",
-            ]
+        # Text (plain columns, and each string of the JSON data) is read for ids, times and
+        # codes; in JSON data a date is a whole string (json_string), an id an integer
+        # (json_text), so nothing here depends on how a JSON text is laid out.
+        self.regex = re.compile(
+            "|".join(
+                [
+                    rf"(?P<uuid>{UUID_RE})",
+                    rf"(?P<iso>{ISO_RE})",
+                    rf"(?P<ref>{re.escape(case.reference)})",
+                    rf"(?P<code>(?<!\d){re.escape(self.county_code)}(?:\d{{3}}){{0,2}}(?!\d))",
+                ]
+            )
         )
-        self.regex = re.compile(pattern)
 
     def slot(self, key: tuple[str, Any]) -> int:
         found = self.slots.get(key)
@@ -202,10 +218,9 @@ class _Builder:
     def mark(self, key: tuple[str, Any]) -> str:
         return "{" + str(self.slot(key)) + "}"
 
-    def text(self, raw: str, escape: bool = True) -> str:
-        """Format-string text of `raw` (COPY-escaped unless `escape` is false) with slots for
-        what a clone changes."""
-        clean = copy_escape if escape else str
+    def text(self, raw: str, clean: Any = copy_escape) -> str:
+        """Format-string text of `raw` (its literal parts through `clean`: COPY-escaped unless
+        told otherwise) with slots for what a clone changes."""
         out: list[str] = []
         last = 0
         for m in self.regex.finditer(raw):
@@ -215,22 +230,38 @@ class _Builder:
         out.append(_brace(clean(raw[last:])))
         return "".join(out)
 
+    def json_text(self, value: Any, key: str | None = None) -> str:
+        """Format-string JSON text of `value` (JSON data: dicts, lists, strings, numbers), with
+        slots for what a clone changes; `key` is the member name `value` stands under."""
+        if isinstance(value, dict):
+            members = (f"{self.json_string(k)}: {self.json_text(v, k)}" for k, v in value.items())
+            return "{{" + ", ".join(members) + "}}"
+        if isinstance(value, list):
+            return "[" + ", ".join(self.json_text(v) for v in value) + "]"
+        if isinstance(value, str):
+            return self.json_string(value)
+        if isinstance(value, bool) or value is None:
+            return json.dumps(value)
+        if isinstance(value, int):
+            model = JSON_IDS.get(key or "")
+            if model is not None and value in self.pk_rank[model]:
+                return self.mark(("pk", (model, value)))
+            return str(value)
+        if isinstance(value, float) and key == "last_state_change":
+            return self.mark(("epoch", value))  # SpiffWorkflow's epoch seconds
+        return json.dumps(value)
+
+    def json_string(self, value: str) -> str:
+        if DATE_RE.fullmatch(value):
+            return '"' + self.mark(("date", date.fromisoformat(value))) + '"'
+        return '"' + self.text(value, clean=json_escape) + '"'
+
     def _token(self, m: re.Match[str]) -> str:
         group, value = m.lastgroup, m.group()
         if group == "uuid":
             return self.mark(("uuid", value))
         if group == "iso":
             return self.mark(("dt", datetime.fromisoformat(value.replace("Z", "+00:00"))))
-        if group == "epoch":
-            return self.mark(("epoch", float(value)))
-        if group == "date":
-            return self.mark(("date", date.fromisoformat(value)))
-        if group == "jsonid":
-            key, number = value.split('": ')
-            model = JSON_IDS[key]
-            if int(number) in self.pk_rank[model]:
-                return _brace(f'{key}": ') + self.mark(("pk", (model, int(number))))
-            return _brace(value)
         if group == "ref":
             return self.mark(("reference", 0))
         # Division and agency codes: county, township (+3 digits) or village (+6 digits).
@@ -270,13 +301,14 @@ class _Builder:
             return self.mark(("date", value))
         if isinstance(f, models.UUIDField):
             return self.mark(("uuid", str(value)))
-        if isinstance(f, models.BinaryField):
-            self.t.state = self.text(zlib.decompress(bytes(value)).decode(), escape=False)
+        if isinstance(f, models.BinaryField):  # the engine state, read through the engine room
+            data, self.t.spec = state_data(self.instance)
+            self.t.state = self.json_text(data)
             return self.mark(("state", 0))
         if isinstance(f, models.BooleanField):
             return "t" if value else "f"
         if isinstance(f, models.JSONField):
-            return self.text(json.dumps(value, ensure_ascii=False))
+            return copy_escape(self.json_text(value))
         if isinstance(value, str):
             return self.text(value)
         return str(value)
@@ -331,7 +363,8 @@ def capture(
         state="",
         counts={model: len(found) for model, found in rows.items()},
     )
-    builder = _Builder(template, county, case)
+    instance = ProcessInstance.objects.get(pk=process)
+    builder = _Builder(template, county, case, instance)
     for model, found in rows.items():
         builder.pk_rank[model] = {row[0]: i for i, row in enumerate(found)}
     for model, found in rows.items():
@@ -343,7 +376,6 @@ def capture(
         ]
         template.tables[model._meta.db_table] = "".join(lines)
     template.state_slot = builder.slots[("state", 0)]
-    instance = ProcessInstance.objects.get(pk=process)
     template.created_at = case.created_at
     template.running = instance.state == ProcessInstance.State.RUNNING
     # When the case last changed: its last engine step or audit event (a due date may lie ahead).

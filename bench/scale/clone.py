@@ -5,16 +5,17 @@
    ones as recent as their next timer needs). Cases are sorted by registration time so ids
    grow with time, as they would in production; references are numbered per township and year.
 2. Each chunk (a worker process, its own connection and transaction) writes its households
-   and members, then every cloned table, with one COPY per table.
+   and members, then every cloned table, with one COPY per table; each case's engine state
+   is stored as the engine room stores it (bench/scale/state.py).
 3. Sequences move past the ids used, reference counters catch up, and the tables are ANALYZEd.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import random
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,12 +25,12 @@ from typing import Any
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from bench.scale.capture import CLONED, WEEK, Template, copy_escape
+from bench.scale.geography import County
+from bench.scale.state import stored_state
 from onedoor.cases.models import ReferenceCounter
 from onedoor.households.idnumber import check_character
 from onedoor.households.models import Household, Member
-
-from .capture import CLONED, WEEK, Template, copy_escape
-from .geography import County
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "建国 秀英 桂兰 志强 丽娟 海燕 国华 淑珍 小明 文静 玉梅 德胜 春生 秋菊 宏伟 晓东".split()
@@ -121,11 +122,10 @@ def chunks(planned: list[Any], size: int, starts: dict[str, int]) -> Iterator[Pl
 def clone_chunk(plan: Plan) -> int:
     """Write one chunk in one transaction; returns the number of cases written."""
     buffers = {table: io.StringIO() for table in _copy_order()}
-    rng = random.Random(plan.first_clone)  # noqa: S311  (repeatable test data)
+    rng = random.Random(plan.first_clone)
     ids = dict(plan.starts)
     households: dict[int, list[tuple[int, int]]] = {}  # village pk -> (household, head)
     salt = _SETTINGS["salt"]
-    level = _SETTINGS["zlib_level"]
     for i, (t_index, c, township_i, village_i, k, ref_seq) in enumerate(plan.cases):
         t = _TEMPLATES[t_index]
         county = _COUNTIES[c]
@@ -164,8 +164,8 @@ def clone_chunk(plan: Plan) -> int:
                 for slot in slots:
                     values[slot] = special[name]
         fmt, getter = t.compiled_state
-        state = zlib.compress((fmt % getter(values)).encode(), level)
-        values[t.state_slot] = "\\\\x" + state.hex()
+        state = stored_state(json.loads(fmt % getter(values)), t.spec)
+        values[t.state_slot] = "\\\\x" + state.hex()  # bytea in COPY text
         for table, (fmt, getter) in t.compiled.items():
             buffers[table].write(fmt % getter(values))
         for model in CLONED:
@@ -281,14 +281,13 @@ def clone_all(
     seed: int,
     workers: int,
     chunk_size: int,
-    zlib_level: int = 1,
     progress: Any = None,
 ) -> int:
     """Clone `n` cases; returns how many were written."""
-    rng = random.Random(seed)  # noqa: S311  (repeatable test data)
+    rng = random.Random(seed)
     _TEMPLATES[:] = templates
     _COUNTIES[:] = counties
-    _SETTINGS.update(salt=rng.getrandbits(32), zlib_level=zlib_level, replica=_is_superuser())
+    _SETTINGS.update(salt=rng.getrandbits(32), replica=_is_superuser())
     planned = plan_cases(n, templates, counties, rng)
     plans = list(chunks(planned, chunk_size, _next_ids()))
     done = 0

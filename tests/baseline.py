@@ -1,0 +1,76 @@
+"""The data every domain test stands on, built once per run rather than once per test.
+
+海港区 (130302) with its townships, villages and ten member agencies, the item catalogue with
+its time limits, and bpmn/one_door.bpmn deployed. tests/conftest.py seeds it into the test
+database right after creating it, committed: a test in a transaction (`db`) sees it and rolls
+back only its own rows. Two kinds of test empty the tables: those on `transactional_db` or
+`live_server` (flushed afterwards) and tests/scale (empties every table after its data set).
+pytest-django runs the transactional ones after every `db` test, and tests/scale re-seeds
+after emptying, so the baseline is rarely built twice; the fixtures that need it still call
+`ensure_baseline`, so a test never depends on that order to be correct.
+
+Transactional tests were written for an empty database, and start from one: the first of them
+empties the tables (tests/conftest.py, transactional_tests_start_empty).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.color import no_style
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connection
+
+from onedoor.catalogue.models import Item
+from onedoor.catalogue.seed import seed_catalogue
+from onedoor.directory.models import Division
+from onedoor.directory.seed import seed_county
+from workflows.definitions import deploy_files
+from workflows.models import ProcessDefinition
+
+ONE_DOOR = Path(settings.ONEDOOR_BPMN_DIR) / "one_door.bpmn"
+COUNTY = "130302"
+
+
+def seed_baseline() -> Division:
+    """Deploy the one-door process and seed the catalogue and 海港区 (each step idempotent)."""
+    deploy_files([ONE_DOOR])
+    seed_catalogue()
+    return seed_county()
+
+
+def ensure_baseline() -> Division:
+    """The baseline's county, seeding the baseline first if a flush has emptied the tables.
+
+    Three queries when it is there: deploying alone parses and validates the BPMN file."""
+    county = Division.objects.filter(code=COUNTY).first()
+    if (
+        county is None
+        or not Item.objects.exists()
+        or not ProcessDefinition.objects.filter(process_id="one_door").exists()
+    ):
+        return seed_baseline()
+    return county
+
+
+def baseline_present() -> bool:
+    return Division.objects.filter(code=COUNTY).exists()
+
+
+def empty_every_table() -> None:
+    """Like `flush`, but ids keep counting: the engine caches parsed specs and workflow
+    states by primary key for the life of the process, and a later test must never get a
+    definition or instance id that an earlier one used."""
+    tables = connection.introspection.django_table_names(only_existing=True)
+    statements = connection.ops.sql_flush(
+        no_style(), tables, reset_sequences=False, allow_cascade=True
+    )
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+    # As `flush` does: content types and permissions back, and no cached content type id
+    # left pointing at a deleted row (a later committed notification would fail on it).
+    ContentType.objects.clear_cache()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
