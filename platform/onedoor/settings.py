@@ -228,6 +228,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # sweeping twice is harmless.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
+# Hard bounds on any task, the sweep included: a sweep stops claiming after its budget, but a
+# batch already claimed runs to its end, each step within the engine's own step budget
+# (workflows.safety). Past the soft limit the task's transaction rolls back (nothing half-done)
+# and the next sweep starts afresh; the hard limit kills a worker stuck where Python cannot be
+# interrupted (a long builtin call), and Celery starts a new one.
+CELERY_TASK_SOFT_TIME_LIMIT = WORKFLOWS_SWEEP_BUDGET * 4
+CELERY_TASK_TIME_LIMIT = WORKFLOWS_SWEEP_BUDGET * 4 + 30
 CELERY_BEAT_SCHEDULE = {
     "sweep-due-timers": {
         "task": "workflows.sweep_due_timers",
