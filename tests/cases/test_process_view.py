@@ -134,7 +134,7 @@ def test_the_diagram_is_the_version_the_case_runs_on(
     assert response["Content-Type"].startswith("application/xml")
     assert response.content == ONE_DOOR.read_bytes()
     # A new version (here without a diagram) changes nothing for the running case...
-    deploy_files([TEST_BPMN / "one_door_transfer_approval.bpmn"])
+    deploy_files([TEST_BPMN / "one_door_transfer_approval.bpmn"], replace=True)
     assert client_for(alice).get(url).content == ONE_DOOR.read_bytes()
     # ...and a case started on it says it has no diagram, and still lists its steps.
     newer = register(alice, "yiliao", seq=2)

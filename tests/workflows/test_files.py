@@ -64,10 +64,8 @@ def test_the_command_deploys_every_file_of_the_folder_whatever_its_suffix_case(
     out = StringIO()
     with override_settings(ONEDOOR_BPMN_DIR=str(tmp_path)):
         call_command("deploy_processes", stdout=out)
-    assert set(ProcessDefinition.objects.values_list("process_id", flat=True)) == {
-        "upper",
-        "modeler",
-    }
+    deployed = ProcessDefinition.objects.exclude(filename="one_door.bpmn")
+    assert set(deployed.values_list("process_id", flat=True)) == {"upper", "modeler"}
 
 
 def test_a_file_with_another_suffix_is_refused_with_its_reason(db: None, tmp_path: Path) -> None:
@@ -147,7 +145,7 @@ def test_an_external_entity_is_refused_in_bpmn_and_in_dmn(db: None) -> None:
     )
     with translation.override("en"), pytest.raises(DefinitionError, match="DOCTYPE"):
         deploy_documents([("rule.bpmn", hostile.business_rule().encode())], {"x.dmn": dmn})
-    assert ProcessDefinition.objects.count() == 0
+    assert ProcessDefinition.objects.exclude(filename="one_door.bpmn").count() == 0
 
 
 @pytest.mark.parametrize(
@@ -198,7 +196,7 @@ def test_a_process_id_another_file_owns_is_refused_naming_both_files(db: None) -
     with translation.override("en"), pytest.raises(DefinitionError) as exc:
         deploy_documents([("second.bpmn", hostile.script("x = 2").encode())], {})
     assert exc.value.filename == "second.bpmn" and "first.bpmn" in exc.value.reason
-    assert ProcessDefinition.objects.count() == 1
+    assert ProcessDefinition.objects.exclude(filename="one_door.bpmn").count() == 1
     [replaced] = deploy_documents(
         [("second.bpmn", hostile.script("x = 2").encode())], {}, replace=True
     )

@@ -92,7 +92,7 @@ own_form = _own_form()
 def restore_row(entry: dict[str, Any]) -> ProcessInstance:
     """The instance row as the database holds it, with the open task rows that were saved
     with it (the READY user tasks of its state, as every save writes them)."""
-    deploy_files([STATES / entry["bpmn"]])
+    deploy_files([STATES / entry["bpmn"]], replace=True)
     blob = (STATES / entry["state"]).read_bytes()
     instance = ProcessInstance.objects.create(
         definition=latest_definition("one_door"),  # both files are versions of one_door
