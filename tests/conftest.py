@@ -47,6 +47,15 @@ TEST_BPMN = Path(__file__).parent / "workflows" / "bpmn"
 TOWNSHIP = "130302001"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make pytest`), the tests of tests/scale share one worker: the scale
+    data set they stand on is seeded once per worker that runs any of them (~40 s)."""
+    scale = Path(__file__).parent / "scale"
+    for item in items:
+        if scale in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("scale"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fast_password_hashing() -> Iterator[None]:
     """MD5 for the suite's passwords: PBKDF2 spends ~0.5 s on each user by design, which was
