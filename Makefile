@@ -77,11 +77,11 @@ test: install browser gettext
 	@# PostgreSQL and Redis (the Celery runner test) are found or started by these wrappers.
 	bash .ci/with-postgres bash .ci/with-redis $(MAKE) --no-print-directory lint typecheck pytest
 
-# One worker per core (pytest-xdist); tests sharing a seeded data set share a worker (xdist_group).
+# One worker per core (pytest-xdist); the scale tests share one (tests/conftest.py).
 PYTEST_WORKERS ?= 2
 pytest: install browser gettext
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 bench: install
 	bash .ci/with-postgres $(PY) -m bench.engine --threads 4 --processes 2

@@ -47,13 +47,18 @@ TEST_BPMN = Path(__file__).parent / "workflows" / "bpmn"
 TOWNSHIP = "130302001"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make pytest`), the tests of tests/scale share one worker: the scale
-    data set they stand on is seeded once per worker that runs any of them (~40 s)."""
-    scale = Path(__file__).parent / "scale"
-    for item in items:
-        if scale in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group("scale"))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under pytest-xdist (`make pytest`), the tests of tests/scale go to one worker as one unit:
+    the scale data set they stand on is seeded once per worker that runs any of them (~40 s).
+    (xdist's own `--dist loadgroup` stopped grouping with pytest 9.2: pytest-xdist#1386.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ScaleTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/scale" if nodeid.startswith("tests/scale/") else nodeid
+
+    return ScaleTogether(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)
