@@ -31,7 +31,7 @@ from onedoor.catalogue.seed import seed_catalogue
 from onedoor.directory.models import Agency, Division
 from onedoor.directory.seed import seed_county
 from onedoor.home.demo import PASSWORD, seed_people
-from onedoor.meetings import services
+from onedoor.meetings import membership
 from onedoor.meetings.demo import _convenor
 from onedoor.meetings.models import Decision
 from tests.cases.conftest import make_id_number
@@ -89,7 +89,7 @@ def stuck_case(transactional_db: None, settings: Settings) -> tuple[Case, dict[s
 
     conference = conference_of(county)
     office = people["coordinator"]
-    services.update_conference(
+    membership.update_conference(
         conference,
         actor=office,
         convenor=people["convenor"],
@@ -99,7 +99,7 @@ def stuck_case(transactional_db: None, settings: Settings) -> tuple[Case, dict[s
         on_time_period_days=90,
     )
     for kind in ("medical", "civil"):
-        services.set_member_unit(
+        membership.set_member_unit(
             conference,
             Agency.objects.get(kind=kind),
             actor=office,

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 
 from onedoor.directory.models import Agency, Division, Staff
 from onedoor.directory.seed import seed_county
-from onedoor.meetings import services
+from onedoor.meetings import membership
 from onedoor.meetings.access import conference_of
 from onedoor.meetings.models import Conference
 from tests.cases.conftest import alice, bob, carol, county, dave, erin, walter
@@ -48,7 +48,7 @@ def conference(county: Division, dave: Any, frank: Any, bob: Any, carol: Any) ->
     """The county's conference: every agency a member, Bob and Carol liaisons, Frank convenor."""
     deploy_files([JOINT_MEETING, MEETING_DECISION, JOINT_MEETING.with_name("plenary_watch.bpmn")])
     conference = conference_of(county)
-    services.update_conference(
+    membership.update_conference(
         conference,
         actor=dave,
         convenor=frank,
@@ -59,7 +59,7 @@ def conference(county: Division, dave: Any, frank: Any, bob: Any, carol: Any) ->
     )
     liaisons = {"medical": bob, "education": carol}
     for agency in Agency.objects.filter(county=county):
-        services.set_member_unit(
+        membership.set_member_unit(
             conference, agency, actor=dave, liaison=liaisons.get(agency.kind), active=True
         )
     conference.refresh_from_db()

@@ -20,7 +20,7 @@ from onedoor.cases import services as case_services
 from onedoor.cases.models import Case, ClockChange, Referral
 from onedoor.deadlines.workdays import working_days_between
 from onedoor.directory.models import Agency
-from onedoor.meetings import services
+from onedoor.meetings import agenda, decisions, services
 from onedoor.meetings.models import Attendance, Decision, Meeting, MemberUnit, Topic
 from onedoor.meetings.services import ActionError, open_task
 from onedoor.meetings.topics import candidates
@@ -97,8 +97,8 @@ def test_a_whole_cycle_moves_the_stuck_case(
         assert any(f" {late} " in r for r in found[f"referral:{medical.pk}"].reasons)
         meeting = _plan(conference, dave)
         assert meeting.number == 1 and meeting.stage == "draft_agenda"
-        services.add_topic(meeting, f"referral:{medical.pk}", actor=dave)
-        services.add_topic(meeting, f"referral:{education.pk}", actor=dave)
+        agenda.add_topic(meeting, f"referral:{medical.pk}", actor=dave)
+        agenda.add_topic(meeting, f"referral:{education.pk}", actor=dave)
         # Once on an agenda it is no longer proposed.
         assert f"referral:{medical.pk}" not in {c.key for c in candidates(conference)}
         with django_capture_on_commit_callbacks(execute=True):
@@ -132,7 +132,7 @@ def test_a_whole_cycle_moves_the_stuck_case(
         meeting.refresh_from_db()
         assert meeting.stage == "hold_meeting" and meeting.notice_issued_at is not None
         _attend_all(meeting, dave)
-        assign = services.add_decision(
+        assign = decisions.add_decision(
             topic,
             actor=dave,
             kind=Decision.Kind.ASSIGN,
@@ -141,7 +141,7 @@ def test_a_whole_cycle_moves_the_stuck_case(
             co_units=[Agency.objects.get(kind="medical")],
             deadline_days=5,
         )
-        deadline = services.add_decision(
+        deadline = decisions.add_decision(
             other,
             actor=dave,
             kind=Decision.Kind.DEADLINE,
@@ -206,7 +206,7 @@ def test_a_whole_cycle_moves_the_stuck_case(
         # Overdue and not done: carried over to the next meeting's agenda by itself.
         keys = {c.key for c in candidates(conference)}
         assert f"decision:{assign.pk}" in keys
-        services.complete_decision(assign, actor=dave, note="已办结")
+        decisions.complete_decision(assign, actor=dave, note="已办结")
         follow.refresh_from_db()
         assert follow.state == HumanTask.State.COMPLETED
         assert assign.process is not None
@@ -214,7 +214,7 @@ def test_a_whole_cycle_moves_the_stuck_case(
         assert assign.process.state == ProcessInstance.State.COMPLETED
         assert f"decision:{assign.pk}" not in {c.key for c in candidates(conference)}
         with pytest.raises(ActionError):
-            services.complete_decision(assign, actor=dave, note="再次")
+            decisions.complete_decision(assign, actor=dave, note="再次")
 
 
 def test_the_convenor_sends_agenda_and_minutes_back(
@@ -222,7 +222,7 @@ def test_the_convenor_sends_agenda_and_minutes_back(
 ) -> None:
     with time_machine.travel(at(date(2026, 12, 1)), tick=False):
         meeting = _plan(conference, dave)
-        topic = services.add_free_topic(
+        topic = agenda.add_free_topic(
             meeting, actor=dave, title="修订临时救助实施细则", reason="", units=[]
         )
         services.submit_agenda(
@@ -253,7 +253,7 @@ def test_the_convenor_sends_agenda_and_minutes_back(
         with pytest.raises(ActionError, match="attendance|出席"):
             services.finish_meeting(step(meeting, "hold_meeting"), meeting, actor=dave)
         _attend_all(meeting, dave)
-        services.add_decision(
+        decisions.add_decision(
             topic,
             actor=dave,
             kind=Decision.Kind.ACTION,
@@ -296,7 +296,7 @@ def test_the_liaison_round_closes_by_itself_at_its_deadline(
     medical = Referral.objects.get(case=stuck, agency__kind="medical")
     with time_machine.travel(at(date(2026, 12, 1), 11), tick=False) as traveller:
         meeting = _plan(conference, dave)
-        services.add_topic(meeting, f"referral:{medical.pk}", actor=dave)
+        agenda.add_topic(meeting, f"referral:{medical.pk}", actor=dave)
         services.submit_agenda(
             step(meeting, "draft_agenda"), meeting, actor=dave, positions_due=date(2026, 12, 3)
         )
@@ -323,12 +323,12 @@ def test_topics_cannot_change_after_the_agenda_is_sent(conference: Any, dave: An
                 actor=dave,
                 positions_due=date(2026, 12, 4),
             )
-        topic = services.add_free_topic(meeting, actor=dave, title="政策问题", reason="", units=[])
+        topic = agenda.add_free_topic(meeting, actor=dave, title="政策问题", reason="", units=[])
         services.submit_agenda(
             step(meeting, "draft_agenda"), meeting, actor=dave, positions_due=date(2026, 12, 4)
         )
         with pytest.raises(ActionError):
-            services.remove_topic(topic, actor=dave)
+            agenda.remove_topic(topic, actor=dave)
         with pytest.raises(ActionError):
-            services.add_free_topic(meeting, actor=dave, title="又一个", reason="", units=[])
+            agenda.add_free_topic(meeting, actor=dave, title="又一个", reason="", units=[])
         assert Topic.objects.filter(meeting=meeting).count() == 1

@@ -14,7 +14,7 @@ from notifications.models import Notification
 
 from onedoor.cases.models import Case, Referral
 from onedoor.directory.models import Agency
-from onedoor.meetings import services
+from onedoor.meetings import agenda, decisions, services
 from onedoor.meetings.models import Decision, DifficultFlag, Meeting, Topic
 from onedoor.meetings.services import open_task
 from onedoor.meetings.urls import urlpatterns
@@ -32,9 +32,9 @@ def issued(conference: Any, alice: Any, bob: Any, dave: Any, frank: Any) -> Meet
     with time_machine.travel(at(date(2026, 12, 1)), tick=False):
         case = register(alice, "yiliao")
         refer_all(case, alice)
-        services.flag_difficult(case, actor=alice, reason="多部门推诿")
+        agenda.flag_difficult(case, actor=alice, reason="多部门推诿")
         meeting = _plan(conference, dave)
-        topic = services.add_topic(meeting, f"case:{case.pk}", actor=dave)
+        topic = agenda.add_topic(meeting, f"case:{case.pk}", actor=dave)
         services.submit_agenda(
             step(meeting, "draft_agenda"), meeting, actor=dave, positions_due=date(2026, 12, 4)
         )
@@ -45,7 +45,7 @@ def issued(conference: Any, alice: Any, bob: Any, dave: Any, frank: Any) -> Meet
             step(meeting, "approve_agenda"), meeting, actor=frank, approved=True, note=""
         )
         _attend_all(meeting, dave)
-        services.add_decision(
+        decisions.add_decision(
             topic,
             actor=dave,
             kind=Decision.Kind.ACTION,
@@ -223,9 +223,9 @@ def test_a_unit_sees_no_draft_until_the_office_sends_it(
     with time_machine.travel(at(date(2026, 12, 1)), tick=False):
         case = register(alice, "yiliao")
         refer_all(case, alice)
-        services.flag_difficult(case, actor=alice, reason="多部门推诿")
+        agenda.flag_difficult(case, actor=alice, reason="多部门推诿")
         meeting = _plan(conference, dave)
-        topic = services.add_topic(meeting, f"case:{case.pk}", actor=dave)
+        topic = agenda.add_topic(meeting, f"case:{case.pk}", actor=dave)
         bobs = client_for(bob)
         assert bobs.get(f"/meetings/{meeting.pk}/").status_code == 404
         assert bobs.get(f"/meetings/topics/{topic.pk}/").status_code == 404

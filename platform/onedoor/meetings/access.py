@@ -14,10 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from onedoor.cases.access import staff_of
+from onedoor.cases.models import Referral
 from onedoor.directory.models import Agency, Staff
 from workflows.models import HumanTask
 
@@ -49,6 +52,27 @@ class Rights:
     @property
     def edits(self) -> bool:
         return self.office or self.convenor
+
+    def reports_done(self, decision: Decision) -> bool:
+        """The lead unit (or the office) reports a decision carried out."""
+        return self.office or (self.unit is not None and self.unit.pk == decision.lead_id)
+
+
+FLAG_ROLES = {Staff.Role.WINDOW, Staff.Role.AGENCY_OFFICER}
+
+
+def require_may_flag(user: Any, referral: Referral | None) -> None:
+    """提请联席会议研究: window staff for a case they may see, an agency officer for its own
+    referral (the case or referral lookup has checked the scope)."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in FLAG_ROLES:
+        raise PermissionDenied(
+            _("Window staff and agency officers refer cases to the joint conference")
+        )
+    if staff.role == Staff.Role.AGENCY_OFFICER and (
+        referral is None or referral.agency_id != staff.agency_id
+    ):
+        raise PermissionDenied(_("An agency refers its own items to the joint conference"))
 
 
 def conference_of(county: Any) -> Conference:

@@ -20,7 +20,7 @@ from workflows.definitions import deploy_files
 from workflows.models import HumanTask
 from workflows.timers import fire_due_timers
 
-from . import services
+from . import agenda, decisions, membership, services
 from .access import conference_of
 from .models import Attendance, Decision, Meeting, MemberUnit
 from .services import open_task
@@ -62,7 +62,7 @@ def seed_meetings(people: dict[str, Any]) -> None:
     conference = conference_of(county)
     if Meeting.objects.filter(conference=conference).exists():
         return
-    services.update_conference(
+    membership.update_conference(
         conference,
         actor=coordinator,
         convenor=convenor,
@@ -72,7 +72,7 @@ def seed_meetings(people: dict[str, Any]) -> None:
         on_time_period_days=90,
     )
     for agency in Agency.objects.filter(county=county):
-        services.set_member_unit(
+        membership.set_member_unit(
             conference, agency, actor=coordinator, liaison=people.get(agency.kind), active=True
         )
     now = timezone.now()
@@ -93,21 +93,21 @@ def _past_plenary(conference: Any, people: dict[str, Any], now: Any) -> None:
             held_on=held_on,
             place="县政府三楼第一会议室",
         )
-        rules = services.add_free_topic(
+        rules = agenda.add_free_topic(
             meeting,
             actor=office,
             title="修订县临时救助实施细则",
             reason="急难型临时救助审批时限与先行救助衔接不畅",
             units=[agency["civil"]],
         )
-        sharing = services.add_free_topic(
+        sharing = agenda.add_free_topic(
             meeting,
             actor=office,
             title="建立低收入人口动态监测数据共享机制",
             reason="医保、人社数据未按月推送",
             units=[agency["medical"], agency["hr"]],
         )
-        window = services.add_free_topic(
+        window = agenda.add_free_topic(
             meeting, actor=office, title="乡镇“一门受理”窗口转办时限执行情况", reason="", units=[]
         )
         services.submit_agenda(
@@ -149,8 +149,8 @@ def _past_plenary(conference: Any, people: dict[str, Any], now: Any) -> None:
                 reason="参加市总工会会议" if absent else "",
             )
         services.record_topic_note(rules, actor=office, note="与会单位同意修订，由民政局起草")
-        decisions = [
-            services.add_decision(
+        recorded = [
+            decisions.add_decision(
                 rules,
                 actor=office,
                 kind=Decision.Kind.ACTION,
@@ -159,7 +159,7 @@ def _past_plenary(conference: Any, people: dict[str, Any], now: Any) -> None:
                 co_units=[agency["justice"]],
                 deadline_days=20,
             ),
-            services.add_decision(
+            decisions.add_decision(
                 sharing,
                 actor=office,
                 kind=Decision.Kind.ACTION,
@@ -168,7 +168,7 @@ def _past_plenary(conference: Any, people: dict[str, Any], now: Any) -> None:
                 co_units=[agency["hr"]],
                 deadline_days=10,
             ),
-            services.add_decision(
+            decisions.add_decision(
                 window,
                 actor=office,
                 kind=Decision.Kind.ACTION,
@@ -192,10 +192,10 @@ def _past_plenary(conference: Any, people: dict[str, Any], now: Any) -> None:
             _step(meeting, "approve_minutes"), meeting, actor=convenor, approved=True, note=""
         )
         clock.move_to(timezone.now() + timedelta(days=18))
-        services.complete_decision(
-            decisions[0], actor=people["civil"], note="细则已修订并报县政府常务会审议通过"
+        decisions.complete_decision(
+            recorded[0], actor=people["civil"], note="细则已修订并报县政府常务会审议通过"
         )
-        # decisions[1] (10 working days) is left undone: overdue, carried to the next agenda.
+        # recorded[1] (10 working days) is left undone: overdue, carried to the next agenda.
 
 
 def _next_meeting(conference: Any, people: dict[str, Any], now: Any) -> None:
@@ -205,7 +205,7 @@ def _next_meeting(conference: Any, people: dict[str, Any], now: Any) -> None:
     case = stuck.filter(referrals__returns__gte=1).first() or stuck.first()
     if case is not None:
         window = Staff.objects.filter(role=Staff.Role.WINDOW, division=case.township).first()
-        services.flag_difficult(
+        agenda.flag_difficult(
             case,
             actor=window.user if window else office,
             reason="户主重病、子女就学，多部门对救助责任有分歧",
@@ -227,4 +227,4 @@ def _next_meeting(conference: Any, people: dict[str, Any], now: Any) -> None:
             seen |= set(candidate.sources)
     picked += [c.key for c in found if c.key not in picked][: max(0, 8 - len(picked))]
     for key in picked:
-        services.add_topic(meeting, key, actor=office)
+        agenda.add_topic(meeting, key, actor=office)

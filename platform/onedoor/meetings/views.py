@@ -14,22 +14,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onedoor.cases.access import get_case_for_user, get_referral_for_user, staff_of
 from onedoor.directory.models import Agency, Staff
 from workflows.errors import EngineError
 from workflows.models import HumanTask
 
-from . import dossier, services
+from . import dossier, membership, services
 from .access import (
     Rights,
     can_work,
     decisions_for,
-    get_decision_for_user,
     get_meeting_for_user,
     get_topic_for_user,
     meetings_for,
@@ -42,8 +39,6 @@ from .forms import (
     ConferenceForm,
     DecideForm,
     DecisionForm,
-    DoneForm,
-    FlagForm,
     FreeTopicForm,
     MinutesForm,
     NoteForm,
@@ -64,17 +59,12 @@ def _errors(form: Any) -> str:
     )
 
 
-def _require_office(rights: Rights) -> None:
+def require_office(rights: Rights) -> None:
     if not rights.office:
         raise PermissionDenied(_("Only the joint-conference office can do this"))
 
 
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    back = request.POST.get("next") or ""
-    return redirect(back if back.startswith("/") and not back.startswith("//") else default)
-
-
-def _run(request: HttpRequest, action: Any, success: str) -> bool:
+def run_action(request: HttpRequest, action: Any, success: str) -> bool:
     try:
         action()
     except FAILURES as exc:
@@ -82,6 +72,15 @@ def _run(request: HttpRequest, action: Any, success: str) -> bool:
         return False
     messages.success(request, success)
     return True
+
+
+def submit_form(request: HttpRequest, form: Any, action: Any, success: str) -> bool:
+    """Run `action(cleaned_data)` if the form is valid, else say what to correct."""
+    if not form.is_valid():
+        messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+        return False
+    data = form.cleaned_data
+    return run_action(request, lambda: action(data), success)
 
 
 @login_required
@@ -117,44 +116,36 @@ def members(request: HttpRequest) -> HttpResponse:
         county=county,
     )
     if request.method == "POST":
-        _require_office(rights)
+        require_office(rights)
         if request.POST.get("form") == "conference":
-            if form.is_valid():
-                data = form.cleaned_data
-                _run(
-                    request,
-                    lambda: services.update_conference(
-                        conference,
-                        actor=request.user,
-                        convenor=data["convenor"],
-                        overdue_days=data["overdue_days"],
-                        handovers=data["handovers"],
-                        on_time_percent=data["on_time_percent"],
-                        on_time_period_days=data["on_time_period_days"],
-                    ),
-                    _("Saved"),
-                )
-            else:
-                messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+            submit_form(
+                request,
+                form,
+                lambda data: membership.update_conference(
+                    conference,
+                    actor=request.user,
+                    convenor=data["convenor"],
+                    overdue_days=data["overdue_days"],
+                    handovers=data["handovers"],
+                    on_time_percent=data["on_time_percent"],
+                    on_time_period_days=data["on_time_period_days"],
+                ),
+                _("Saved"),
+            )
         else:
             unit_form = UnitForm(request.POST, county=county)
-            if unit_form.is_valid():
-                data = unit_form.cleaned_data
-                _run(
-                    request,
-                    lambda: services.set_member_unit(
-                        conference,
-                        data["agency"],
-                        actor=request.user,
-                        liaison=data["liaison"],
-                        active=data["active"],
-                    ),
-                    _("Saved"),
-                )
-            else:
-                messages.error(
-                    request, _("Please correct: %(errors)s") % {"errors": _errors(unit_form)}
-                )
+            submit_form(
+                request,
+                unit_form,
+                lambda data: membership.set_member_unit(
+                    conference,
+                    data["agency"],
+                    actor=request.user,
+                    liaison=data["liaison"],
+                    active=data["active"],
+                ),
+                _("Saved"),
+            )
         return redirect("meetings:members")
     units = {u.agency_id: u for u in MemberUnit.objects.filter(conference=conference)}
     rows = []
@@ -189,7 +180,7 @@ def members(request: HttpRequest) -> HttpResponse:
 @require_POST
 def plan(request: HttpRequest) -> HttpResponse:
     rights = require_rights(request.user)
-    _require_office(rights)
+    require_office(rights)
     form = PlanForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
@@ -273,129 +264,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_topic(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting, rights = get_meeting_for_user(request.user, pk)
-    _require_office(rights)
-    key = request.POST.get("key", "")
-    _run(request, lambda: services.add_topic(meeting, key, actor=request.user), _("Topic added"))
-    return redirect("meetings:meeting", meeting.pk)
-
-
-@login_required
-@require_POST
-def add_free_topic(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting, rights = get_meeting_for_user(request.user, pk)
-    _require_office(rights)
-    form = FreeTopicForm(request.POST, county=meeting.conference.county)
-    if form.is_valid():
-        data = form.cleaned_data
-        _run(
-            request,
-            lambda: services.add_free_topic(
-                meeting,
-                actor=request.user,
-                title=data["title"],
-                reason=data["reason"],
-                units=list(data["units"]),
-            ),
-            _("Topic added"),
-        )
-    else:
-        messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
-    return redirect("meetings:meeting", meeting.pk)
-
-
-@login_required
-@require_POST
-def change_topic(request: HttpRequest, pk: int, change: str) -> HttpResponse:
-    topic, rights = get_topic_for_user(request.user, pk)
-    _require_office(rights)
-    if change == "remove":
-        _run(request, lambda: services.remove_topic(topic, actor=request.user), _("Topic removed"))
-    elif change in {"up", "down"}:
-        _run(
-            request,
-            lambda: services.move_topic(topic, actor=request.user, up=change == "up"),
-            _("Agenda reordered"),
-        )
-    elif change == "note":
-        form = NoteForm(request.POST)
-        if form.is_valid():
-            _run(
-                request,
-                lambda: services.record_topic_note(
-                    topic, actor=request.user, note=form.cleaned_data["note"]
-                ),
-                _("Saved"),
-            )
-    else:
-        raise Http404("no such change")
-    return redirect("meetings:meeting", topic.meeting_id)
-
-
-@login_required
-@require_POST
-def add_decision(request: HttpRequest, pk: int) -> HttpResponse:
-    topic, rights = get_topic_for_user(request.user, pk)
-    _require_office(rights)
-    form = DecisionForm(request.POST, county=topic.meeting.conference.county)
-    if form.is_valid():
-        data = form.cleaned_data
-        _run(
-            request,
-            lambda: services.add_decision(
-                topic,
-                actor=request.user,
-                kind=data["kind"],
-                text=data["text"],
-                lead=data["lead"],
-                co_units=list(data["co_units"]),
-                deadline_days=data["deadline_days"],
-                item=data["item"],
-            ),
-            _("Decision recorded"),
-        )
-    else:
-        messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
-    return redirect("meetings:meeting", topic.meeting_id)
-
-
-@login_required
-@require_POST
-def remove_decision(request: HttpRequest, pk: int) -> HttpResponse:
-    decision, rights = get_decision_for_user(request.user, pk)
-    _require_office(rights)
-    _run(request, lambda: services.remove_decision(decision, actor=request.user), _("Removed"))
-    return redirect("meetings:meeting", decision.meeting_id)
-
-
-@login_required
-@require_POST
-def attendance(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting, rights = get_meeting_for_user(request.user, pk)
-    _require_office(rights)
-    form = AttendanceForm(request.POST, county=meeting.conference.county)
-    if form.is_valid():
-        data = form.cleaned_data
-        _run(
-            request,
-            lambda: services.record_attendance(
-                meeting,
-                data["agency"],
-                actor=request.user,
-                status=data["status"],
-                person=data["person"],
-                reason=data["reason"],
-            ),
-            _("Saved"),
-        )
-    else:
-        messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
-    return redirect("meetings:meeting", meeting.pk)
-
-
-@login_required
-@require_POST
 def perform_task(request: HttpRequest, step: UUID) -> HttpResponse:
     """Work one open step of a meeting's process: the form is chosen by the step's BPMN id."""
     task = HumanTask.objects.filter(task_id=step, subject_type=SUBJECT_MEETING).first()
@@ -416,64 +284,52 @@ def perform_task(request: HttpRequest, step: UUID) -> HttpResponse:
     user, post = request.user, request.POST
     done = _("“%(task)s” done") % {"task": task.name}
     if task.bpmn_id == "draft_agenda":
-        form: Any = AgendaForm(post)
-        if form.is_valid():
-            due = form.cleaned_data["positions_due"]
-            _run(
-                request,
-                lambda: services.submit_agenda(task, meeting, actor=user, positions_due=due),
-                done,
-            )
-        else:
-            messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+        submit_form(
+            request,
+            AgendaForm(post),
+            lambda data: services.submit_agenda(
+                task, meeting, actor=user, positions_due=data["positions_due"]
+            ),
+            done,
+        )
     elif task.bpmn_id == "submit_position":
         texts = {
             int(key.removeprefix("position-")): str(value)
             for key, value in post.items()
             if key.startswith("position-") and key.removeprefix("position-").isdigit()
         }
-        _run(
+        run_action(
             request, lambda: services.submit_positions(task, meeting, actor=user, texts=texts), done
         )
     elif task.bpmn_id in {"approve_agenda", "approve_minutes"}:
-        form = DecideForm(post)
-        if form.is_valid():
-            decide = (
-                services.decide_agenda
-                if task.bpmn_id == "approve_agenda"
-                else services.decide_minutes
-            )
-            data = form.cleaned_data
-            _run(
-                request,
-                lambda: decide(
-                    task, meeting, actor=user, approved=data["approved"], note=data["note"]
-                ),
-                done,
-            )
-        else:
-            messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+        decide = (
+            services.decide_agenda if task.bpmn_id == "approve_agenda" else services.decide_minutes
+        )
+        submit_form(
+            request,
+            DecideForm(post),
+            lambda data: decide(
+                task, meeting, actor=user, approved=data["approved"], note=data["note"]
+            ),
+            done,
+        )
     elif task.bpmn_id == "hold_meeting":
-        _run(request, lambda: services.finish_meeting(task, meeting, actor=user), done)
+        run_action(request, lambda: services.finish_meeting(task, meeting, actor=user), done)
     elif task.bpmn_id == "draft_minutes":
-        form = MinutesForm(post)
-        if form.is_valid():
-            data = form.cleaned_data
-            _run(
-                request,
-                lambda: services.submit_minutes(
-                    task,
-                    meeting,
-                    actor=user,
-                    summary=data["summary"],
-                    recorder=data["recorder"],
-                    observers=data["observers"],
-                    copy_to=data["copy_to"],
-                ),
-                done,
-            )
-        else:
-            messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
+        submit_form(
+            request,
+            MinutesForm(post),
+            lambda data: services.submit_minutes(
+                task,
+                meeting,
+                actor=user,
+                summary=data["summary"],
+                recorder=data["recorder"],
+                observers=data["observers"],
+                copy_to=data["copy_to"],
+            ),
+            done,
+        )
     else:
         messages.error(request, _("This step has no form here yet"))
     return redirect(target)
@@ -487,88 +343,6 @@ def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "meetings/topic.html",
         {"topic": topic, "rights": rights, "dossier": dossier.build(topic, rights)},
-    )
-
-
-@login_required
-@require_GET
-def follow_ups(request: HttpRequest) -> HttpResponse:
-    rights = require_rights(request.user)
-    rows = (
-        decisions_for(rights)
-        .filter(applied_at__isnull=False)
-        .select_related("meeting__conference__county", "lead", "case", "done_by")
-        .prefetch_related("co_units")
-        .order_by("done_at", "due_on", "pk")
-    )
-    return render(
-        request,
-        "meetings/follow_ups.html",
-        {"rights": rights, "rows": rows, "done_form": DoneForm(), "today": timezone.localdate()},
-    )
-
-
-@login_required
-@require_POST
-def complete_decision(request: HttpRequest, pk: int) -> HttpResponse:
-    decision, rights = get_decision_for_user(request.user, pk)
-    if not (rights.office or (rights.unit is not None and rights.unit.pk == decision.lead_id)):
-        raise PermissionDenied(_("Only the lead unit or the office can report it carried out"))
-    form = DoneForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: services.complete_decision(
-                decision, actor=request.user, note=form.cleaned_data["note"]
-            ),
-            _("Reported carried out"),
-        )
-    else:
-        messages.error(request, _("Please correct: %(errors)s") % {"errors": _errors(form)})
-    return redirect("meetings:follow_ups")
-
-
-FLAG_ROLES = {Staff.Role.WINDOW, Staff.Role.AGENCY_OFFICER}
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    """提请联席会议研究, from the case or referral page."""
-    staff = staff_of(request.user)
-    if kind == "referral":
-        referral = get_referral_for_user(request.user, pk)
-        case = referral.case
-        back = reverse("cases:referral", args=[referral.pk])
-    elif kind == "case":
-        referral = None
-        case = get_case_for_user(request.user, pk)
-        back = reverse("cases:case", args=[case.pk])
-    else:
-        raise Http404("nothing to flag")
-    if staff is None or staff.role not in FLAG_ROLES:
-        raise PermissionDenied(
-            _("Window staff and agency officers refer cases to the joint conference")
-        )
-    if staff.role == Staff.Role.AGENCY_OFFICER and (
-        referral is None or referral.agency_id != staff.agency_id
-    ):
-        raise PermissionDenied(_("An agency refers its own items to the joint conference"))
-    form = FlagForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        reason = form.cleaned_data["reason"]
-        if _run(
-            request,
-            lambda: services.flag_difficult(
-                case, actor=request.user, reason=reason, referral=referral
-            ),
-            _("Referred to the joint conference; the office has been told"),
-        ):
-            return redirect(back)
-    return render(
-        request,
-        "meetings/flag.html",
-        {"form": form, "case": case, "referral": referral, "back": back},
     )
 
 

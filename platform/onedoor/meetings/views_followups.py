@@ -1,0 +1,93 @@
+"""After the meeting: follow-ups of decisions, and 提请联席会议研究 from a case or referral."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from onedoor.cases.access import get_case_for_user, get_referral_for_user
+
+from . import agenda, decisions
+from .access import (
+    decisions_for,
+    get_decision_for_user,
+    require_may_flag,
+    require_rights,
+)
+from .forms import (
+    DoneForm,
+    FlagForm,
+)
+from .views import run_action, submit_form
+
+
+@login_required
+@require_GET
+def follow_ups(request: HttpRequest) -> HttpResponse:
+    rights = require_rights(request.user)
+    rows = (
+        decisions_for(rights)
+        .filter(applied_at__isnull=False)
+        .select_related("meeting__conference__county", "lead", "case", "done_by")
+        .prefetch_related("co_units")
+        .order_by("done_at", "due_on", "pk")
+    )
+    return render(
+        request,
+        "meetings/follow_ups.html",
+        {"rights": rights, "rows": rows, "done_form": DoneForm(), "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_POST
+def complete_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    decision, rights = get_decision_for_user(request.user, pk)
+    if not rights.reports_done(decision):
+        raise PermissionDenied(_("Only the lead unit or the office can report it carried out"))
+    submit_form(
+        request,
+        DoneForm(request.POST),
+        lambda data: decisions.complete_decision(decision, actor=request.user, note=data["note"]),
+        _("Reported carried out"),
+    )
+    return redirect("meetings:follow_ups")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """提请联席会议研究, from the case or referral page."""
+    if kind == "referral":
+        referral = get_referral_for_user(request.user, pk)
+        case = referral.case
+        back = reverse("cases:referral", args=[referral.pk])
+    elif kind == "case":
+        referral = None
+        case = get_case_for_user(request.user, pk)
+        back = reverse("cases:case", args=[case.pk])
+    else:
+        raise Http404("nothing to flag")
+    require_may_flag(request.user, referral)
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        if run_action(
+            request,
+            lambda: agenda.flag_difficult(
+                case, actor=request.user, reason=reason, referral=referral
+            ),
+            _("Referred to the joint conference; the office has been told"),
+        ):
+            return redirect(back)
+    return render(
+        request,
+        "meetings/flag.html",
+        {"form": form, "case": case, "referral": referral, "back": back},
+    )
