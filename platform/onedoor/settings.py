@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "onedoor.home",
     "onedoor.supervision",
     "onedoor.meetings",
+    "onedoor.administration",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("onedoor.supervision.urls")),
     path("", include("onedoor.notify.urls")),
     path("", include("onedoor.meetings.urls")),
+    path("", include("onedoor.administration.urls")),
 ]

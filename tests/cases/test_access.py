@@ -43,6 +43,11 @@ PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "notify:list": ({}, ALL, 403),
     "notify:bell": ({}, ALL, 403),
     "meetings:index": ({}, {"dave", "erin", "adam"}, 404),
+    "administration:index": ({}, {"adam"}, 403),
+    "administration:staff_list": ({}, {"adam"}, 403),
+    "administration:staff_new": ({}, {"adam"}, 403),
+    "administration:agencies": ({}, {"adam"}, 403),
+    "administration:divisions": ({}, {"adam"}, 403),
 }
 # Pages about one object, checked in scope here and outside it in test_views.py; POST-only
 # actions; and Django's own views.
@@ -73,6 +78,13 @@ ELSEWHERE = {
     "meetings:task",
     "meetings:flag",
     "notify:mark_read",
+    # The county's administration, walked with another county's administrator in
+    # tests/administration/test_pages.py.
+    "administration:staff",
+    "administration:staff_active",
+    "administration:staff_password",
+    "administration:agency",
+    "administration:rename_division",
     "home:start",
     "login",
     "logout",
@@ -87,6 +99,7 @@ NAV_PAGES = [
     "cases:list",
     "supervision:audit",
     "meetings:index",
+    "administration:index",
     "home:index",
 ]
 

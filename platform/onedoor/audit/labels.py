@@ -46,6 +46,15 @@ ACTION_LABELS = {
     "calendar_year.added": pgettext_lazy("audit action", "Year calendar entered"),
     "calendar_year.changed": pgettext_lazy("audit action", "Year calendar changed"),
     "calendar_year.deleted": pgettext_lazy("audit action", "Year calendar deleted"),
+    "staff.created": pgettext_lazy("audit action", "Account created"),
+    "staff.changed": pgettext_lazy("audit action", "Account's role or scope changed"),
+    "staff.deactivated": pgettext_lazy("audit action", "Account deactivated"),
+    "staff.activated": pgettext_lazy("audit action", "Account reactivated"),
+    "staff.password_reset": pgettext_lazy("audit action", "Password reset"),
+    "agency.created": pgettext_lazy("audit action", "Agency added"),
+    "agency.changed": pgettext_lazy("audit action", "Agency details changed"),
+    "division.created": pgettext_lazy("audit action", "Township or village added"),
+    "division.renamed": pgettext_lazy("audit action", "Township or village renamed"),
 }
 
 

@@ -15,6 +15,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from notifications.models import Notification
@@ -50,6 +51,8 @@ SUPERVISE_ROLES = frozenset({Role.COORDINATOR})
 # check the platform as a whole read them in the audit log; a county's coordinator does not.
 SETTINGS_AUDIT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 ENGINE_ROLES = frozenset({Role.ADMINISTRATOR})
+# The county's own administration pages: staff accounts, agencies, divisions.
+ADMINISTRATION_ROLES = frozenset({Role.ADMINISTRATOR})
 # Roles that answer for time limits and must hear when the official calendar runs out.
 CALENDAR_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMINISTRATOR})
 EVERY_ROLE = frozenset(Role)
@@ -135,6 +138,20 @@ def can_answer_notice(user: Any, referral: Referral) -> bool:
         and staff.role == Role.AGENCY_OFFICER
         and staff.agency_id == referral.agency_id
     )
+
+
+def administered_county(user: Any) -> Division:
+    """The county a system administrator administers (their own: every row they may change
+    is looked up within it)."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in ADMINISTRATION_ROLES:
+        raise PermissionDenied(_("Only the county's system administrators can do this"))
+    return staff.county
+
+
+def in_county(county: Division) -> Q:
+    """Staff rows whose scope lies in `county` (the county itself, a township, a village)."""
+    return Q(division=county) | Q(division__parent=county) | Q(division__parent__parent=county)
 
 
 def may_see_settings_changes(user: Any) -> bool:

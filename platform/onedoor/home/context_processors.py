@@ -46,6 +46,7 @@ NAVIGATION: list[tuple[str, Any, Callable[[Any], bool]]] = [
     ("cases:list", None, _roles(access.EVERY_ROLE)),
     ("supervision:audit", _("Audit log"), _roles(access.AUDIT_LOG_ROLES)),
     ("meetings:index", _("Joint conference"), lambda user: conference_rights(user) is not None),
+    ("administration:index", _("Administration"), _roles(access.ADMINISTRATION_ROLES)),
     ("home:index", _("Process engine"), access.may_see_engine),
 ]
 
