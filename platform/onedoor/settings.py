@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -173,6 +174,24 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Scanned documents of cases: a folder by default (ATTACHMENTS_DIR); any backend of Django's
+# storage API instead, e.g. django-storages' S3 for an S3-compatible store, by setting
+# ATTACHMENTS_STORAGE to its class and ATTACHMENTS_OPTIONS to its options as JSON.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": {
+        "BACKEND": os.environ.get(
+            "ATTACHMENTS_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ["ATTACHMENTS_OPTIONS"])
+        if os.environ.get("ATTACHMENTS_OPTIONS")
+        else {"location": os.environ.get("ATTACHMENTS_DIR", str(BASE_DIR / "var" / "attachments"))},
+    },
+}
+MEDIA_ROOT = BASE_DIR / "var" / "media"
+# What the window may attach: scans and photos, each at most ATTACHMENT_MAX_MB.
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_MB", "10")) * 1024 * 1024
 
 DJANGO_NOTIFICATIONS_CONFIG = {"USE_JSONFIELD": True}
 

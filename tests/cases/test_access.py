@@ -61,6 +61,10 @@ ELSEWHERE = {
     "cases:answer_notice",
     "cases:process",
     "cases:process_diagram",
+    # Materials and scans: walked with outsiders in tests/cases/test_materials.py too.
+    "cases:materials",
+    "cases:attach",
+    "cases:attachment",
     # The joint conference's pages, walked with outsiders in tests/meetings/test_views.py.
     "meetings:members",
     "meetings:plan",

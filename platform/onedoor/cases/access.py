@@ -294,6 +294,23 @@ def visible_case_items(user: Any, case: Case) -> Any:
     return items
 
 
+def may_keep_materials(user: Any, case: Case) -> bool:
+    """Tick materials received and attach scans: the window and village staff of the case's
+    scope (the case was looked up within it), while it is open."""
+    return has_role(user, INTAKE_ROLES) and case.is_open
+
+
+def visible_materials(user: Any, case: Case, lines: list[Any]) -> list[Any]:
+    """The checklist lines (cases.materials.Line) the user may read: an agency officer those of
+    the items referred to their agency, as with the case's items; everyone else who may see the
+    case, all of them."""
+    staff = staff_of(user)
+    if staff is None or staff.role != Role.AGENCY_OFFICER:
+        return lines
+    names = {str(row.item.name) for row in visible_case_items(user, case)}
+    return [line for line in lines if names & set(line.items)]
+
+
 def access_case(user: Any, pk: int) -> tuple[Case, CaseView]:
     case = get_case_for_user(user, pk)
     staff = staff_of(user)

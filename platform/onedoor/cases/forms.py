@@ -411,3 +411,22 @@ def cleaned(form: forms.Form) -> dict[str, Any]:
     if isinstance(form, SplitForm):
         data["choices"] = form.choices()
     return data
+
+
+class MaterialForm(forms.Form):
+    """A line of the materials checklist ticked received (on a day) or unticked."""
+
+    name = forms.CharField(max_length=200)
+    received = forms.BooleanField(required=False)
+    received_on = BoundedDateField(label=_("Received on"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("received") and not data.get("received_on"):
+            self.add_error("received_on", _("Please give the day it was received"))
+        return data
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Scanned document (PDF, JPEG or PNG)"))
+    material = forms.CharField(label=_("Material"), max_length=200, required=False)

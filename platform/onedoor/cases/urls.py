@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_agency, views_process
+from . import views, views_agency, views_materials, views_process
 
 app_name = "cases"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("cases/new/", views.intake, name="intake"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("cases/<int:pk>/materials/", views_materials.tick, name="materials"),
+    path("cases/<int:pk>/attachments/", views_materials.attach, name="attach"),
+    path("attachments/<int:pk>/", views_materials.download, name="attachment"),
     path("cases/<int:pk>/process/", views_process.case_process, name="process"),
     path(
         "cases/<int:pk>/process/diagram.bpmn",

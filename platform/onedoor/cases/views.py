@@ -28,7 +28,7 @@ from onedoor.lib.redirects import safe_next
 from workflows.errors import EngineError
 from workflows.models import HumanTask
 
-from . import services
+from . import materials, services
 from .access import (
     EVERY_ROLE,
     INTAKE_ROLES,
@@ -38,11 +38,13 @@ from .access import (
     get_referral_for_user,
     get_task_for_user,
     intake_scope,
+    may_keep_materials,
     require_role,
     staff_of,
     visible_case_items,
+    visible_materials,
 )
-from .forms import IntakeForm, MemberFormSet, action_for, cleaned, form_for
+from .forms import AttachmentForm, IntakeForm, MemberFormSet, action_for, cleaned, form_for
 from .models import Case
 
 
@@ -168,6 +170,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": view.steps,
         "timeline": view.timeline,
         "notices": case.notices.all(),
+        "materials": visible_materials(request.user, case, materials.checklist(case)),
+        "keep_materials": may_keep_materials(request.user, case),
+        "today": timezone.localdate(),
+        "attachment_form": AttachmentForm(),
         "now": now,
     }
     return render(request, "cases/detail.html", context)

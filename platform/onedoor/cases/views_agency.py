@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onedoor.directory.models import Agency, Division
 from onedoor.lib.redirects import safe_next
 
-from . import clock, services
+from . import clock, materials, services
 from .access import (
     BOARD_ROLES,
     INBOX_ROLES,
@@ -28,6 +28,7 @@ from .access import (
     get_referral_for_user,
     require_role,
     staff_of,
+    visible_materials,
 )
 from .forms import SupervisionAnswerForm, SupervisionForm, form_for
 from .models import INBOX_VIEWS, Referral
@@ -83,6 +84,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "form": form,
             "members": referral.case.household.members.all(),
+            "materials": visible_materials(
+                request.user, referral.case, materials.checklist(referral.case)
+            ),
             "show_personal": rights.see_personal_data,
             "supervision_form": SupervisionForm(
                 initial={"notices_seen": referral.supervision_notices.count()}
