@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onedoor.directory.models import Agency, Division, Staff
 from onedoor.inputs import IdChoiceField
@@ -25,7 +26,7 @@ class DivisionChoice(IdChoiceField):
 
 
 class StaffForm(forms.Form):
-    full_name = forms.CharField(label=_("Name"), max_length=150)
+    full_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Staff.Role.choices)
     division = DivisionChoice(
         label=_("Works in"),
