@@ -4,6 +4,7 @@ scan, and opens it again from the case page. Screenshots: admin-staff.png, mater
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ FIRST17 = "130302" + "19750607" + "321"
 
 
 @pytest.fixture
-def world(transactional_db: None, settings: Settings, tmp_path: Path) -> dict[str, Any]:
+def world(transactional_db: None, settings: Settings, tmp_path: Path) -> Iterator[dict[str, Any]]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     field = Attachment._meta.get_field("file")
     from django.core.files.storage import FileSystemStorage
@@ -41,7 +42,7 @@ def world(transactional_db: None, settings: Settings, tmp_path: Path) -> dict[st
     case = services.register_application(
         actor=people["window1"],
         township=township,
-        village=township.children.order_by("code").first(),
+        village=township.children.order_by("code")[0],
         members=[
             services.MemberData(
                 name="孙丽", id_number=FIRST17 + check_character(FIRST17), relation="head"
