@@ -65,6 +65,9 @@ ELSEWHERE = {
     "cases:materials",
     "cases:attach",
     "cases:attachment",
+    # Printed papers: tests/cases/test_papers.py.
+    "cases:notice_letter",
+    "cases:supervision_slip",
     # The joint conference's pages, walked with outsiders in tests/meetings/test_views.py.
     "meetings:members",
     "meetings:plan",

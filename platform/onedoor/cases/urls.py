@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_agency, views_materials, views_process
+from . import views, views_agency, views_materials, views_papers, views_process
 
 app_name = "cases"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("cases/<int:pk>/materials/", views_materials.tick, name="materials"),
     path("cases/<int:pk>/attachments/", views_materials.attach, name="attach"),
     path("attachments/<int:pk>/", views_materials.download, name="attachment"),
+    path("notices/<int:pk>/letter/", views_papers.notice_letter, name="notice_letter"),
+    path("supervision-notices/<int:pk>/print/", views_papers.supervision_slip, name="supervision_slip"),
     path("cases/<int:pk>/process/", views_process.case_process, name="process"),
     path(
         "cases/<int:pk>/process/diagram.bpmn",
