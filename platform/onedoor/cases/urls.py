@@ -14,7 +14,11 @@ urlpatterns = [
     path("cases/<int:pk>/attachments/", views_materials.attach, name="attach"),
     path("attachments/<int:pk>/", views_materials.download, name="attachment"),
     path("notices/<int:pk>/letter/", views_papers.notice_letter, name="notice_letter"),
-    path("supervision-notices/<int:pk>/print/", views_papers.supervision_slip, name="supervision_slip"),
+    path(
+        "supervision-notices/<int:pk>/print/",
+        views_papers.supervision_slip,
+        name="supervision_slip",
+    ),
     path("cases/<int:pk>/process/", views_process.case_process, name="process"),
     path(
         "cases/<int:pk>/process/diagram.bpmn",
