@@ -83,3 +83,19 @@ def test_the_supervision_slip_prints_the_level_the_due_time_and_the_answer(
         and reverse("cases:supervision_slip", args=[first.pk])
         in signed_in(dave).get(reverse("cases:referral", args=[referral.pk])).content.decode()
     )
+
+
+def test_the_notice_to_the_applicant_is_drafted_from_the_outcomes(alice: Any) -> None:
+    case = register(alice, "yiliao")
+    refer_all(case, alice)
+    Referral.objects.filter(case=case).update(
+        outcome=Referral.Outcome.GRANTED, amount_fen=80000, note="医疗费用按比例救助"
+    )
+    from onedoor.cases.forms import NotifyForm
+
+    text = NotifyForm(case=case)["text"].value()
+    assert text.splitlines() == [
+        "您申请的社会救助事项办理结果如下：",
+        "1. 医疗救助（县医疗保障局）：予以救助，金额 ¥800.00；医疗费用按比例救助",
+        "如有疑问，请与文化路街道社会救助窗口联系。",
+    ]

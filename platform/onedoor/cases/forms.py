@@ -25,7 +25,7 @@ from onedoor.inputs import (
     IdMultipleChoiceField,
     yuan_field,
 )
-from onedoor.lib.money import fen_from_yuan
+from onedoor.lib.money import fen_from_yuan, format_yuan
 from workflows.models import HumanTask
 
 from . import clock, services
@@ -296,11 +296,43 @@ class RerouteForm(forms.Form):
         self.fields["to"].queryset = _agencies(case.township.parent)  # type: ignore[attr-defined]
 
 
+def drafted_notice(case: Case) -> str:
+    """The notice to the applicant as the outcomes read: one line per item, the agency, its
+    outcome, the amount and the agency's note; the window edits it before it is recorded."""
+    lines = [str(_("Your applications have been handled as follows:"))]
+    referrals = case.referrals.select_related("agency", "item").order_by("pk")
+    for n, referral in enumerate(referrals, start=1):
+        outcome = referral.get_outcome_display() or str(_("not finished yet"))
+        line = _("%(n)s. %(item)s (%(agency)s): %(outcome)s") % {
+            "n": n,
+            "item": referral.item.name,
+            "agency": referral.agency.name,
+            "outcome": outcome,
+        }
+        if referral.amount_fen:
+            line += str(_(", %(amount)s")) % {"amount": format_yuan(referral.amount_fen)}
+        if referral.note.strip():
+            line += str(_("; %(note)s")) % {"note": referral.note.strip()}
+        lines.append(line)
+    lines.append(
+        str(_("For any question, please contact the social assistance window of %(township)s."))
+        % {"township": case.township.name}
+    )
+    return "\n".join(lines)
+
+
 class NotifyForm(forms.Form):
     channel = forms.ChoiceField(label=_("Notice channel"), choices=ApplicantNotice.Channel.choices)
     text = forms.CharField(
-        max_length=NOTE_MAX, label=_("Notice text"), widget=forms.Textarea(attrs={"rows": 3})
+        max_length=NOTE_MAX,
+        label=_("Notice text"),
+        help_text=_("Drafted from the agencies' outcomes: check and edit it before recording"),
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].initial = drafted_notice(case)
 
 
 class CloseForm(forms.Form):
@@ -382,6 +414,7 @@ TASK_ACTIONS: dict[str, TaskAction] = {
     "notify_applicant": TaskAction(
         NotifyForm,
         lambda t, u, d: services.notify_applicant(t, actor=u, channel=d["channel"], text=d["text"]),
+        True,
     ),
     "close_case": TaskAction(CloseForm, lambda t, u, d: services.close_case(t, actor=u)),
 }
