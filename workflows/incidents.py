@@ -165,7 +165,7 @@ def retry(incident_id: Any, *, actor: Any, now: datetime | None = None) -> Incid
     with transaction.atomic():
         instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
         incident = (
-            Incident.objects.select_for_update().select_related("retried_by").get(pk=pk)
+            Incident.objects.select_for_update(of=("self",)).select_related("retried_by").get(pk=pk)
         )
         if incident.state != Incident.State.OPEN:
             raise IncidentNotOpen(incident)

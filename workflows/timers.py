@@ -106,9 +106,7 @@ def sweep_batch(
         if not batch_writes:
             raise
         log.exception("writing a sweep batch's rows failed; sweeping it instance by instance")
-        return sweep_batch(
-            batch_size=size, now=now, batch_writes=False, instance_id=instance_id
-        )
+        return sweep_batch(batch_size=size, now=now, batch_writes=False, instance_id=instance_id)
     return result
 
 

@@ -114,9 +114,7 @@ def test_a_retry_after_fixing_the_data_runs_the_process_on(admin_user: Any) -> N
         assert incident.resolved_at == NOON + 3 * LATER
         instance.refresh_from_db()
         assert instance.failure_count == 0
-        kinds = list(
-            ProcessEvent.objects.filter(instance=instance).values_list("kind", flat=True)
-        )
+        kinds = list(ProcessEvent.objects.filter(instance=instance).values_list("kind", flat=True))
         assert kinds[-3:] == ["incident", "retried", "timer_fired"]
 
 

@@ -46,6 +46,10 @@ ACTION_LABELS = {
     "calendar_year.added": pgettext_lazy("audit action", "Year calendar entered"),
     "calendar_year.changed": pgettext_lazy("audit action", "Year calendar changed"),
     "calendar_year.deleted": pgettext_lazy("audit action", "Year calendar deleted"),
+    "process.incident_opened": pgettext_lazy(
+        "audit action", "Automatic step failed repeatedly: incident opened"
+    ),
+    "process.incident_retried": pgettext_lazy("audit action", "Incident retried"),
 }
 
 

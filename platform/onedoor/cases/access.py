@@ -15,13 +15,15 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from notifications.models import Notification
 
 from onedoor.audit.models import AuditEvent, AuditEventQuerySet
 from onedoor.directory.models import Division, Staff
-from workflows.models import HumanTask
+from workflows.models import HumanTask, Incident, ProcessInstance
 
 from .models import SUBJECT_CASE, Case, Referral, ReferralQuerySet, SupervisionNotice
 
@@ -67,8 +69,65 @@ def has_role(user: Any, roles: frozenset[Staff.Role]) -> bool:
 
 
 def may_see_engine(user: Any) -> bool:
-    """The engine overview: system administrators, and Django staff (who run /admin/)."""
-    return bool(user.is_authenticated and user.is_staff) or has_role(user, ENGINE_ROLES)
+    """The engine overview: a county's system administrators (their county's part) and the
+    platform's administrators (superusers: all of it)."""
+    return bool(user.is_authenticated and user.is_superuser) or has_role(user, ENGINE_ROLES)
+
+
+# Which rows each kind of process subject is about, per county: the engine overview shows a
+# county's administrator the instances of their county's subjects. Cases are registered
+# here; the joint conference registers its meetings and decisions (meetings.access).
+SubjectsOfCounty = Callable[[Division], "QuerySet[Any]"]
+SUBJECTS_OF_COUNTY: dict[str, SubjectsOfCounty] = {
+    SUBJECT_CASE: lambda county: Case.objects.filter(township__parent=county),
+}
+
+
+def register_subjects_of_county(subject_type: str, rows: SubjectsOfCounty) -> None:
+    SUBJECTS_OF_COUNTY[subject_type] = rows
+
+
+@dataclass(frozen=True)
+class EngineScope:
+    """What of the engine a user sees on /engine/: one county's processes, or (county None)
+    the whole platform's, the process files included."""
+
+    county: Division | None
+
+    def subjects(self, prefix: str = "") -> Q:
+        """Rows (instances, tasks; `prefix` "instance__" for incidents) of the scope's subjects."""
+        if self.county is None:
+            return Q()
+        scope = Q(pk__in=[])
+        for subject_type, rows in SUBJECTS_OF_COUNTY.items():
+            ids = rows(self.county).annotate(sid=Cast("pk", CharField())).values("sid")
+            scope |= Q(**{f"{prefix}subject_type": subject_type, f"{prefix}subject_id__in": ids})
+        return scope
+
+    def instances(self) -> QuerySet[ProcessInstance]:
+        return ProcessInstance.objects.filter(self.subjects())
+
+    def incidents(self) -> QuerySet[Incident]:
+        return Incident.objects.filter(self.subjects("instance__"))
+
+
+def engine_scope(user: Any) -> EngineScope:
+    """A superuser sees the whole platform; a county's administrator, their county."""
+    if not may_see_engine(user):
+        raise PermissionDenied(_("Only system administrators can see this page"))
+    if user.is_superuser:
+        return EngineScope(county=None)
+    staff = staff_of(user)
+    assert staff is not None  # may_see_engine: an administrator's role
+    return EngineScope(county=staff.county)
+
+
+def get_incident_for_user(user: Any, pk: int) -> Incident:
+    """An incident of the user's scope (404 outside it)."""
+    incident = engine_scope(user).incidents().select_related("instance").filter(pk=pk).first()
+    if incident is None:
+        raise Http404("incident not found")
+    return incident
 
 
 def require_role(roles: frozenset[Staff.Role], message: StrOrPromise) -> Callable[[View], View]:
