@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.test import Client
 from notifications.models import Notification
 
@@ -286,3 +287,53 @@ def test_waiting_for_missing_materials_stops_the_clock(alice: Any, bob: Any) -> 
         assert referral.handle_due_at == end_of(date(2026, 12, 2))
         change = ClockChange.objects.get(referral=referral, kind="suspension")
         assert change.decided_by == alice and change.due_after == referral.handle_due_at
+
+
+def test_the_same_time_limit_rule_submitted_twice_is_saved_once(county: Division) -> None:
+    """The administrator's add form sent twice: the second is refused in Chinese, and only
+    one rule (and one audit event) stands."""
+    root = get_user_model().objects.create_superuser("root", password="x")
+    client = Client()
+    client.force_login(root)
+    item = Item.objects.get(code="yiliao")
+    form = {
+        "item": item.pk,
+        "step": "handle",
+        "working_days": 7,
+        "remind_days_before": 1,
+        "escalate_after_days": 3,
+        "max_extension_days": 0,
+        "source": "县政府办〔2027〕1号",
+        "source_level": "local",
+        "effective_from": "2027-01-01",
+    }
+    before = TimeLimitRule.objects.count()
+    first = client.post("/admin/deadlines/timelimitrule/add/", form)
+    assert first.status_code == 302
+    second = client.post("/admin/deadlines/timelimitrule/add/", form)
+    assert second.status_code == 200  # the form again, with the reason
+    assert "时限规则已经存在" in second.content.decode()
+    general = {**form, "item": ""}
+    assert client.post("/admin/deadlines/timelimitrule/add/", general).status_code == 302
+    assert (
+        "时限规则已经存在"
+        in client.post("/admin/deadlines/timelimitrule/add/", general).content.decode()
+    )
+    assert TimeLimitRule.objects.count() == before + 2
+    assert AuditEvent.objects.filter(action="time_limit_rule.added").count() == 2
+
+
+def test_the_database_refuses_a_second_rule_of_the_same_item_step_and_start(
+    county: Division,
+) -> None:
+    """Two submits at the same moment pass the form's check together: the constraint holds."""
+    rule = TimeLimitRule.objects.filter(item__isnull=True).first()
+    assert rule is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TimeLimitRule.objects.create(
+            item=None,
+            step=rule.step,
+            working_days=rule.working_days + 1,
+            source="重复",
+            effective_from=rule.effective_from,
+        )
