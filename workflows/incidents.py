@@ -51,7 +51,8 @@ def plain_reason(exc: BaseException) -> str:
     refusal = next((e for e in chain if isinstance(e, SandboxError)), None)
     if refusal is not None:
         return str(refusal)
-    spec = next((e.task_spec for e in chain if getattr(e, "task_spec", None) is not None), None)
+    specs = (getattr(e, "task_spec", None) for e in chain)
+    spec = next((s for s in specs if s is not None), None)
     operator = getattr(spec, "operation_name", None)
     if operator:
         return _("the service “%(service)s” failed") % {"service": operator}

@@ -69,7 +69,8 @@ def index(request: HttpRequest) -> HttpResponse:
     scope = engine_scope(request.user)
     instances = scope.instances()
     lanes = (
-        HumanTask.objects.filter(scope.subjects(), state=HumanTask.State.OPEN)
+        scope.tasks()
+        .filter(state=HumanTask.State.OPEN)
         .values("lane")
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
         .order_by("lane")

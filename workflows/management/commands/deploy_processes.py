@@ -31,7 +31,8 @@ class Command(BaseCommand):
         try:
             return super().execute(*args, **options)
         except CommandError as exc:
-            if not self._called_from_command_line or options.get("traceback"):
+            from_command_line = getattr(self, "_called_from_command_line", False)
+            if not from_command_line or options.get("traceback"):
                 raise
             self.stderr.write(str(exc))
             sys.exit(exc.returncode)
