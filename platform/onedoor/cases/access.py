@@ -94,7 +94,7 @@ class EngineScope:
 
     county: Division | None
 
-    def _instance_ids(self, county: Division) -> QuerySet[ProcessInstance]:
+    def _instance_ids(self, county: Division) -> QuerySet[ProcessInstance, Any]:
         """The ids of the county's instances: one branch per kind of subject, each read
         through the instances' subject index (an OR of the kinds would scan every instance)."""
         parts = [
