@@ -267,7 +267,9 @@ def test_the_inbox_marks_overdue_and_due_soon_rows(alice, bob) -> None:
 
 
 def _incident(instance: ProcessInstance) -> Incident:
+    """An incident as the sweeper leaves one: the instance failed three times and is parked."""
     now = timezone.now()
+    ProcessInstance.objects.filter(pk=instance.pk).update(failure_count=3, next_timer_at=None)
     return Incident.objects.create(
         instance=instance,
         bpmn_id="review_application",
@@ -335,7 +337,7 @@ def test_a_retry_is_audited_once_however_often_it_is_sent(people, two_counties) 
     second = client.post(f"/engine/incidents/{ours.pk}/retry/", follow=True)
     assert "已由 adam 于" in second.content.decode() and "未作任何更改" in second.content.decode()
     ours.refresh_from_db()
-    assert ours.state == Incident.State.RETRIED and ours.retried_by == people["adam"]
+    assert ours.state == Incident.State.RESOLVED and ours.retried_by == people["adam"]
     [event] = AuditEvent.objects.filter(action="process.incident_retried")
     assert event.case == two_counties["ours"] and event.actor == people["adam"]
     assert event.data["incident"] == ours.pk
@@ -359,12 +361,18 @@ def test_an_incident_the_sweeper_opens_is_audited_listed_and_retried_to_a_moved_
             fire_due_timers()
         incident = Incident.objects.get(instance=instance)
         assert incident.attempts == 3
-        opened = AuditEvent.objects.get(action="process.incident_opened")
+        [opened] = AuditEvent.objects.filter(action="process.incident_opened")
         assert opened.case == case and opened.actor is None
         assert opened.data["step"] == "计算补助"
         page = client_for(adam).get("/engine/").content.decode()
         assert "计算补助" in page and "连续 3 次失败" in page and "“rate”" in page
         assert f"/engine/incidents/{incident.pk}/retry/" in page
+        # Retried as it is: it fails again at once, and says so; the incident is open again.
+        again = client_for(adam).post(f"/engine/incidents/{incident.pk}/retry/", follow=True)
+        assert "已重试，但再次失败" in again.content.decode()
+        incident.refresh_from_db()
+        assert (incident.state, incident.attempts) == (Incident.State.OPEN, 4)
+        assert AuditEvent.objects.filter(action="process.incident_opened").count() == 2
         # Fixed: the data the script needs, then the retry runs it at once.
         instance.refresh_from_db()
         workflow = engine.load(instance)

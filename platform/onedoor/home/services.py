@@ -47,7 +47,18 @@ def record_incident_opened(sender: Any, incident: Incident, instance: ProcessIns
 @dataclass(frozen=True)
 class RetryOutcome:
     incident: Incident
-    moved_on: bool  # the step ran and the process moved on (else the incident is open again)
+
+    @property
+    def moved_on(self) -> bool:
+        """The step ran and the process moved on."""
+        return self.incident.state == Incident.State.RESOLVED
+
+    @property
+    def failed_again(self) -> bool:
+        """The step ran and failed: the incident is open again."""
+        return self.incident.state == Incident.State.OPEN
+
+    # Neither: a sweeper got to the instance first, and runs it now.
 
 
 def retry_incident(incident: Incident, *, actor: Any) -> RetryOutcome:
@@ -66,4 +77,4 @@ def retry_incident(incident: Incident, *, actor: Any) -> RetryOutcome:
         )
     sweep_instance(retried.instance_id)
     retried.refresh_from_db()
-    return RetryOutcome(incident=retried, moved_on=retried.state != Incident.State.OPEN)
+    return RetryOutcome(incident=retried)

@@ -119,10 +119,12 @@ def retry_incident(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if outcome.moved_on:
             messages.success(request, _("Retried: the process has moved on"))
-        else:
+        elif outcome.failed_again:
             messages.error(
                 request,
                 _("Retried, and it failed again: %(message)s")
                 % {"message": outcome.incident.message},
             )
+        else:
+            messages.success(request, _("Retried: the timer sweeper is running it now"))
     return redirect("home:index")
