@@ -168,3 +168,19 @@ def test_retrying_twice_or_a_missing_incident_changes_nothing(admin_user: Any) -
             with pytest.raises(IncidentNotFound):
                 incidents.retry(bad, actor=admin_user)
         assert ProcessEvent.objects.filter(instance=instance, kind="retried").count() == 1
+
+
+def test_a_failing_service_step_after_a_timer_becomes_an_incident_naming_the_service(
+    recorded: Any,
+) -> None:
+    deploy_test_process("timer_service.bpmn")
+    with time_machine.travel(NOON, tick=False) as clock:
+        instance = engine.start_process(
+            "timer_service", subject_type="test", subject_id=9, data={"explode": True}
+        )
+        _sweeps(clock, 4)
+        incident = Incident.objects.get(instance=instance)
+        assert incident.attempts == 3 and incident.bpmn_id == "record"
+        assert "服务“test.record”执行失败" in incident.message
+        assert "exploded on purpose" in incident.detail
+        assert recorded.calls == []
