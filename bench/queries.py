@@ -10,7 +10,8 @@ holds cases (DATABASE_URL pointing at one seeded before) it measures those.
    persona of each kind (the agency officer with the most open referrals, the window clerk
    of the township with most cases, that county's coordinator): agency inbox, case list
    (default and each filter: stage, item, agency, overdue), the coordinator's overdue board,
-   and the supervision figures for a year (page and `figures.compute` alone). p50/p95 ms over
+   the county administrator's engine overview (/engine/), and the supervision figures for a
+   year (page and `figures.compute` alone). p50/p95 ms over
    R runs after warm-up; `--explain` prints EXPLAIN ANALYZE of each SQL statement slower than
    5 ms in those pages.
 2. Sweep: D instances with due timers are cloned in, then fired by the real sweeper
@@ -146,12 +147,18 @@ def personas() -> dict[str, Any]:
     window = User.objects.filter(staff__division=township, staff__role=Staff.Role.WINDOW)[0]
     county = township.county
     coordinator = User.objects.filter(staff__division=county, staff__role="coordinator")[0]
+    # The scale data set has no administrators: the county's own, made once.
+    admin, _created = User.objects.get_or_create(username=f"admin-{county.code}")
+    Staff.objects.get_or_create(
+        user=admin, defaults={"role": Staff.Role.ADMINISTRATOR, "division": county}
+    )
     return {
         "officer": officer,
         "agency": agency,
         "window": window,
         "township": township,
         "coordinator": coordinator,
+        "admin": admin,
         "county": county,
     }
 
@@ -180,6 +187,7 @@ def bench_pages(repeat: int, explain: bool) -> list[dict]:
         ("case list, overdue", "window", "/cases/?overdue=1", 50),
         ("case list, page 20", "window", "/cases/?page=20", 50),
         ("overdue board (coordinator)", "coordinator", "/board/", 150),
+        ("engine overview (county administrator)", "admin", "/engine/", 150),
     ]
     year_start = date(timezone.localdate().year - 1, timezone.localdate().month, 1)
     year_end = year_start.replace(year=year_start.year + 1) - timedelta(days=1)
@@ -193,7 +201,7 @@ def bench_pages(repeat: int, explain: bool) -> list[dict]:
             )
         )
     clients = {}
-    for role in ("officer", "window", "coordinator"):
+    for role in ("officer", "window", "coordinator", "admin"):
         clients[role] = Client()
         clients[role].force_login(who[role])
     for name, role, url, target in pages:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -57,7 +58,7 @@ def diagram_problems(root: etree._Element) -> list[str]:
     every shape, edge and plane refers to an element that exists.
     """
     if not has_diagram(root):
-        return ["没有流程图 (no bpmndi:BPMNDiagram)"]
+        return [_("no diagram (no bpmndi:BPMNDiagram)")]
     ids = {node.get("id"): node for node in root.iter() if isinstance(node.tag, str)}
     drawn = Counter(
         node.get("bpmnElement", "")
@@ -66,21 +67,26 @@ def diagram_problems(root: etree._Element) -> list[str]:
     problems: list[str] = []
     for node in root.iter(f"{{{BPMNDI_NS}}}BPMNPlane"):
         if node.get("bpmnElement") not in ids:
-            problems.append(f"plane {node.get('id')} refers to no element")
+            problems.append(_("plane %(plane)s refers to no element") % {"plane": node.get("id")})
     for ref, count in sorted(drawn.items()):
         if ref not in ids:
-            problems.append(f"{ref}: drawn but no such element")
+            problems.append(_("%(ref)s: drawn but no such element") % {"ref": ref})
         elif count > 1:
-            problems.append(f"{ref}: drawn {count} times")
+            problems.append(_("%(ref)s: drawn %(count)s times") % {"ref": ref, "count": count})
     for node in root.iter():
         if node.tag in FLOW_NODE_TAGS or node.tag in EDGE_TAGS or node.tag in CONTAINER_TAGS:
             ident = node.get("id", "")
             if drawn[ident] == 0:
-                problems.append(f"{ident} ({etree.QName(node).localname}): not drawn")
+                problems.append(
+                    _("%(ref)s (%(kind)s): not drawn")
+                    % {"ref": ident, "kind": etree.QName(node).localname}
+                )
     for node in root.iter(f"{{{BPMNDI_NS}}}BPMNShape"):
         target = ids.get(node.get("bpmnElement"))
         if target is not None and target.tag in EDGE_TAGS:
-            problems.append(f"{node.get('bpmnElement')}: a flow drawn as a shape")
+            problems.append(
+                _("%(ref)s: a flow drawn as a shape") % {"ref": node.get("bpmnElement")}
+            )
     for node in root.iter(f"{{{BPMNDI_NS}}}BPMNEdge"):
         target = ids.get(node.get("bpmnElement"))
         if (
@@ -88,7 +94,9 @@ def diagram_problems(root: etree._Element) -> list[str]:
             and target.tag not in EDGE_TAGS
             and target.tag != (f"{{{BPMN_NS}}}association")
         ):
-            problems.append(f"{node.get('bpmnElement')}: an element drawn as an edge")
+            problems.append(
+                _("%(ref)s: an element drawn as an edge") % {"ref": node.get("bpmnElement")}
+            )
     return problems
 
 

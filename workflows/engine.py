@@ -43,6 +43,7 @@ from .errors import (
     describe_failure,
 )
 from .handlers import StepContext
+from .incidents import resolve_after_success
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
 from .projections import TaskChanges, end_event, next_timer_at, task_row, waiting_timers
 from .runtime import (
@@ -275,6 +276,7 @@ def persist(
     instance.serialized = dump_state(workflow)
     instance.serializer_version = SERIALIZER_VERSION
     instance.next_timer_at = next_timer_at(workflow)
+    had_failures = instance.failure_count > 0
     instance.failure_count = 0
     for bpmn_id in step.fired_timers:
         events.append(ProcessEvent(kind=ProcessEvent.Kind.TIMER_FIRED, bpmn_id=bpmn_id, at=now))
@@ -304,6 +306,9 @@ def persist(
         # Its row was closed behind the engine's back: refuse the step (the caller's
         # transaction rolls back) with what the row says.
         raise TaskNotAvailable(_closed_row(completed_task_id).name)
+    if had_failures:
+        # It moved on: an incident it had (retried, or worked past by a person) is over.
+        resolve_after_success(instance, now)
     if not step.caller_writes:
         step.context.write()
     workflow_cache.keep_after_commit(

@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -69,6 +70,25 @@ class ProcessFailed(EngineError):
 class InstanceNotFound(EngineError):
     def __init__(self, instance_id: Any) -> None:
         super().__init__(_("Process instance %(id)s does not exist") % {"id": instance_id})
+
+
+class IncidentNotFound(EngineError):
+    def __init__(self, incident_id: Any) -> None:
+        super().__init__(_("Incident %(id)s does not exist") % {"id": str(incident_id)[:40]})
+
+
+class IncidentNotOpen(EngineError):
+    """Retried by a colleague already, or the process moved on: nothing was changed."""
+
+    def __init__(self, incident: Any) -> None:
+        if incident.retried_at is not None:
+            who = incident.retried_by.get_username() if incident.retried_by else _("System")
+            message = _(
+                "This incident was already retried by %(who)s at %(when)s; nothing was changed"
+            ) % {"who": who, "when": localtime(incident.retried_at).isoformat(timespec="seconds")}
+        else:
+            message = _("This incident is no longer open; nothing was changed")
+        super().__init__(message)
 
 
 _ELEMENT_REPR = re.compile(

@@ -154,6 +154,8 @@ class ProcessEvent(models.Model):
         MESSAGE_RECEIVED = "message_received", _("Message received")
         COMPLETED = "completed", _("Process ended")
         FAILED = "failed", _("Failed")
+        INCIDENT = "incident", _("Incident opened")
+        RETRIED = "retried", _("Retried by an administrator")
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -181,3 +183,55 @@ class ProcessEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("process events are append-only")
+
+
+class Incident(models.Model):
+    """An instance whose automatic work (a timer, the script, gateway or service step after
+    it) failed WORKFLOWS_INCIDENT_AFTER times in a row: the sweeper leaves it alone until an
+    administrator retries it (workflows.incidents)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        # An administrator retried it; the next attempt decides.
+        RETRIED = "retried", _("Retried")
+        # The instance advanced after it.
+        RESOLVED = "resolved", _("Resolved")
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.PROTECT, related_name="incidents"
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    # The BPMN element that failed, when the error names one.
+    bpmn_id = models.CharField(max_length=200, blank=True)
+    step_name = models.CharField(max_length=200, blank=True)
+    # For the administrator, in the platform's language; and the error chain as raised.
+    message = models.TextField()
+    detail = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField()
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    retried_at = models.DateTimeField(null=True, blank=True)
+    retried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instance"],
+                condition=models.Q(state="open"),
+                name="incident_one_open_per_instance",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["first_failed_at"],
+                name="incident_open_idx",
+                condition=models.Q(state="open"),
+            ),
+        ]
+        ordering = ["-first_failed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"incident #{self.pk} ({self.instance_id}, {self.state})"

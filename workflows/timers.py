@@ -5,7 +5,8 @@ FOR UPDATE SKIP LOCKED: a row another sweeper holds is skipped, not waited for (
 worker got there first), and PostgreSQL re-checks next_timer_at on the locked row, so an
 instance a concurrent sweeper has just advanced is not claimed again. A savepoint per
 instance keeps one broken case from blocking the rest: its failure is recorded on the
-instance and its next attempt backs off.
+instance and its next attempt backs off; after WORKFLOWS_INCIDENT_AFTER failures in a row it
+is parked with an incident (workflows.incidents) until an administrator retries it.
 
 1. Claim up to WORKFLOWS_TIMER_BATCH due instances (one statement).
 2. Per instance, in its savepoint: load (state cache or stored state), fire every due timer
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from . import incidents
 from .engine import Step, advance, load_locked, persist
 from .handlers import StepContext
 from .models import ProcessEvent, ProcessInstance
@@ -57,26 +59,33 @@ def retry_delay(failures: int) -> timedelta:
 
 
 def sweep_batch(
-    *, batch_size: int | None = None, now: datetime | None = None, batch_writes: bool = True
+    *,
+    batch_size: int | None = None,
+    now: datetime | None = None,
+    batch_writes: bool = True,
+    instance_id: int | None = None,
 ) -> SweepResult:
     """Claim one batch of instances with due timers and advance each. Returns what it did.
 
     With `batch_writes` the rows the handlers collect are written once for the batch;
-    without, with each instance (the fallback when a batch's rows cannot be written)."""
+    without, with each instance (the fallback when a batch's rows cannot be written).
+    With `instance_id`, that instance alone (if it is due)."""
     now = now or timezone.now()
     size = batch_size or settings.WORKFLOWS_TIMER_BATCH
     result = SweepResult()
     try:
         with transaction.atomic():
-            claimed = list(
-                ProcessInstance.objects.select_for_update(skip_locked=True)
-                .filter(next_timer_at__lte=now, state=ProcessInstance.State.RUNNING)
-                .order_by("next_timer_at")[:size]
+            due = ProcessInstance.objects.select_for_update(skip_locked=True).filter(
+                next_timer_at__lte=now, state=ProcessInstance.State.RUNNING
             )
+            if instance_id is not None:
+                due = due.filter(pk=instance_id)
+            claimed = list(due.order_by("next_timer_at")[:size])
             result.claimed = len(claimed)
             writes = StepContext(deferred=True)
             shared: dict[Any, Any] = {}  # what handlers read, for the whole batch
             for instance in claimed:
+                failures = instance.failure_count  # persist resets the attribute
                 context = StepContext(deferred=True, cache=shared, batch=claimed)
                 step = Step(context=context, caller_writes=batch_writes)
                 try:
@@ -87,7 +96,7 @@ def sweep_batch(
                 except Exception as exc:
                     result.failed += 1
                     shared.clear()
-                    _record_failure(instance, exc, now)
+                    _record_failure(instance, exc, now, failures=failures + 1)
                     continue
                 result.fired += len(step.fired_timers)
                 # Only now, its savepoint released: a failed step's rows are never written.
@@ -97,25 +106,36 @@ def sweep_batch(
         if not batch_writes:
             raise
         log.exception("writing a sweep batch's rows failed; sweeping it instance by instance")
-        return sweep_batch(batch_size=size, now=now, batch_writes=False)
+        return sweep_batch(batch_size=size, now=now, batch_writes=False, instance_id=instance_id)
     return result
 
 
-def _record_failure(instance: ProcessInstance, exc: Exception, now: datetime) -> None:
+def sweep_instance(instance_id: int, *, now: datetime | None = None) -> SweepResult:
+    """Advance one instance now if it is due (an incident just retried), as a sweep would."""
+    return sweep_batch(batch_size=1, now=now, instance_id=instance_id)
+
+
+def _record_failure(
+    instance: ProcessInstance, exc: Exception, now: datetime, *, failures: int
+) -> None:
+    """The failure on the instance and in its journal; at the threshold, the instance is
+    parked (no next_timer_at: no sweep claims it) and its incident opened."""
     log.exception("timer sweep failed for instance %s", instance.pk)
-    failures = instance.failure_count + 1
+    parked = failures >= incidents.threshold()
+    error = f"{type(exc).__name__}: {exc}"[:2000]
     ProcessInstance.objects.filter(pk=instance.pk).update(
         failure_count=failures,
-        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        last_error=error,
         last_error_at=now,
-        next_timer_at=now + retry_delay(failures),
+        next_timer_at=None if parked else now + retry_delay(failures),
     )
     ProcessEvent.objects.create(
         instance=instance,
         kind=ProcessEvent.Kind.FAILED,
-        data={"error": f"{type(exc).__name__}: {exc}"[:2000], "attempt": failures},
+        data={"error": error, "attempt": failures},
         at=now,
     )
+    incidents.record_failure(instance, exc, attempts=failures, now=now)
 
 
 def fire_due_timers(

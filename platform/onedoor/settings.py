@@ -201,6 +201,13 @@ ONEDOOR_BPMN_DIR = BASE_DIR / "bpmn"
 WORKFLOWS_SPEC_CACHE_SIZE = env_int("WORKFLOWS_SPEC_CACHE_SIZE", 64)
 # Instances the timer sweeper claims per transaction.
 WORKFLOWS_TIMER_BATCH = env_int("WORKFLOWS_TIMER_BATCH", 20)
+# An instance whose automatic work fails this many sweeps in a row becomes an incident: the
+# sweeper leaves it alone until an administrator retries it on /engine/ (workflows.incidents).
+WORKFLOWS_INCIDENT_AFTER = env_int("WORKFLOWS_INCIDENT_AFTER", 3)
+if WORKFLOWS_INCIDENT_AFTER < 1:
+    raise ImproperlyConfigured(
+        f"WORKFLOWS_INCIDENT_AFTER must be 1 or more, got {WORKFLOWS_INCIDENT_AFTER}"
+    )
 # The cyclic garbage collector's first threshold in every process (Python's own is 700; 0
 # keeps it): a completion makes thousands of short-lived objects, while a process keeps its
 # state cache's workflows (thousands of objects each). At 700, collections (mostly the rare full

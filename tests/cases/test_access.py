@@ -20,8 +20,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from notifications.models import Notification
 
+from onedoor.audit.models import AuditEvent
 from onedoor.cases.models import Case, Referral, SupervisionNotice
-from onedoor.directory.models import Staff
+from onedoor.directory.models import Division, Staff
+from onedoor.directory.seed import seed_county
+from tests.conftest import deploy_test_process, open_task
+from workflows import engine
+from workflows.models import Incident, ProcessInstance
+from workflows.runtime import dump_state
+from workflows.timers import fire_due_timers
 
 from .conftest import _staff, refer_all, register
 
@@ -92,6 +99,8 @@ ELSEWHERE = {
     "administration:staff_password",
     "administration:agency",
     "administration:rename_division",
+    # POST-only: in scope and outside it below (an incident of another county is not found).
+    "home:retry_incident",
     "home:start",
     "login",
     "logout",
@@ -275,3 +284,125 @@ def test_the_inbox_marks_overdue_and_due_soon_rows(alice, bob) -> None:
         fresh.reference: "soon" if due < timezone.now() + timedelta(days=2) else "",
     }
     assert page.content.decode().count('<tr class="overdue">') == 1
+
+
+def _incident(instance: ProcessInstance) -> Incident:
+    """An incident as the sweeper leaves one: the instance failed three times and is parked."""
+    now = timezone.now()
+    ProcessInstance.objects.filter(pk=instance.pk).update(failure_count=3, next_timer_at=None)
+    return Incident.objects.create(
+        instance=instance,
+        bpmn_id="review_application",
+        step_name="受理审核",
+        message="“受理审核”连续 3 次失败：测试",
+        attempts=3,
+        first_failed_at=now,
+        last_failed_at=now,
+    )
+
+
+@pytest.fixture
+def two_counties(people) -> dict[str, Any]:
+    """A case of Adam's county and one of 北戴河区 (moved there), each with an incident."""
+    seed_county("130303", "北戴河区", {"130303001": ("西山街道", ["西山社区"])})
+    ours = register(people["alice"], "yiliao", seq=1)
+    theirs = register(people["alice"], "yiliao", seq=2)
+    Case.objects.filter(pk=theirs.pk).update(township=Division.objects.get(code="130303001"))
+    instances = {
+        key: ProcessInstance.objects.get(subject_type="case", subject_id=str(case.pk))
+        for key, case in (("ours", ours), ("theirs", theirs))
+    }
+    return {
+        "ours": ours,
+        "theirs": theirs,
+        "incidents": {key: _incident(instance) for key, instance in instances.items()},
+        "root": get_user_model().objects.create_superuser("root", password="x"),
+    }
+
+
+def test_a_county_administrator_sees_their_countys_engine_figures_and_a_superuser_all(
+    people, two_counties
+) -> None:
+    ours, theirs = two_counties["ours"], two_counties["theirs"]
+    county = client_for(people["adam"]).get("/engine/")
+    assert county.context["scope"].county.code == "130302"
+    assert county.context["running"] == 1
+    assert [row["open"] for row in county.context["lanes"]] == [1]
+    assert county.context["incident_count"] == 1
+    page = county.content.decode()
+    assert f'href="/cases/{ours.pk}/"' in page and f'href="/cases/{theirs.pk}/"' not in page
+    everything = client_for(two_counties["root"]).get("/engine/")
+    assert everything.context["scope"].county is None
+    assert everything.context["running"] == ProcessInstance.objects.filter(state="running").count()
+    assert everything.context["running"] >= 2
+    assert everything.context["incident_count"] == 2
+    assert f'href="/cases/{theirs.pk}/"' in everything.content.decode()
+
+
+def test_a_county_administrator_cannot_retry_another_countys_incident(people, two_counties) -> None:
+    theirs = two_counties["incidents"]["theirs"]
+    for who in ("adam", "dave", "alice"):
+        response = client_for(people[who]).post(f"/engine/incidents/{theirs.pk}/retry/")
+        assert response.status_code == (404 if who == "adam" else 403), who
+    theirs.refresh_from_db()
+    assert theirs.state == Incident.State.OPEN
+    assert not AuditEvent.objects.filter(action="process.incident_retried").exists()
+
+
+def test_a_retry_is_audited_once_however_often_it_is_sent(people, two_counties) -> None:
+    ours = two_counties["incidents"]["ours"]
+    client = client_for(people["adam"])
+    first = client.post(f"/engine/incidents/{ours.pk}/retry/", follow=True)
+    assert "流程已继续" in first.content.decode()
+    second = client.post(f"/engine/incidents/{ours.pk}/retry/", follow=True)
+    assert "已由 adam 于" in second.content.decode() and "未作任何更改" in second.content.decode()
+    ours.refresh_from_db()
+    assert ours.state == Incident.State.RESOLVED and ours.retried_by == people["adam"]
+    [event] = AuditEvent.objects.filter(action="process.incident_retried")
+    assert event.case == two_counties["ours"] and event.actor == people["adam"]
+    assert event.data["incident"] == ours.pk
+
+
+def test_an_incident_the_sweeper_opens_is_audited_listed_and_retried_to_a_moved_on_process(
+    people,
+) -> None:
+    """The real path: a timer-triggered script of a case's process fails three sweeps in a row
+    (a NameError), the administrator sees it on /engine/, fixes the data and retries."""
+    adam = people["adam"]
+    case = register(people["alice"], "yiliao", seq=3)
+    deploy_test_process("timer_script.bpmn")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        instance = engine.start_process(
+            "timer_script", subject_type="case", subject_id=case.pk, data={"goal": 2, "step": 1}
+        )
+        for _ in range(5):
+            clock.shift(timedelta(hours=7))
+            fire_due_timers()
+        incident = Incident.objects.get(instance=instance)
+        assert incident.attempts == 3
+        [opened] = AuditEvent.objects.filter(action="process.incident_opened")
+        assert opened.case == case and opened.actor is None
+        assert opened.data["step"] == "计算补助"
+        page = client_for(adam).get("/engine/").content.decode()
+        assert "计算补助" in page and "连续 3 次失败" in page and "“rate”" in page
+        assert f"/engine/incidents/{incident.pk}/retry/" in page
+        # Retried as it is: it fails again at once, and says so; the incident is open again.
+        again = client_for(adam).post(f"/engine/incidents/{incident.pk}/retry/", follow=True)
+        assert "已重试，但再次失败" in again.content.decode()
+        incident.refresh_from_db()
+        assert (incident.state, incident.attempts) == (Incident.State.OPEN, 4)
+        assert AuditEvent.objects.filter(action="process.incident_opened").count() == 2
+        # Fixed: the data the script needs, then the retry runs it at once.
+        instance.refresh_from_db()
+        workflow = engine.load(instance)
+        for task in workflow.get_tasks():
+            task.data["rate"] = 3
+        instance.serialized = dump_state(workflow)
+        instance.save(update_fields=["serialized"])
+        answer = client_for(adam).post(f"/engine/incidents/{incident.pk}/retry/", follow=True)
+        assert "流程已继续" in answer.content.decode()
+        assert open_task(instance, "check")
+        incident.refresh_from_db()
+        assert incident.state == Incident.State.RESOLVED
+        assert "计算补助" not in client_for(adam).get("/engine/").content.decode()

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from notifications.models import Notification
 
@@ -286,3 +288,102 @@ def test_waiting_for_missing_materials_stops_the_clock(alice: Any, bob: Any) -> 
         assert referral.handle_due_at == end_of(date(2026, 12, 2))
         change = ClockChange.objects.get(referral=referral, kind="suspension")
         assert change.decided_by == alice and change.due_after == referral.handle_due_at
+
+
+def test_the_same_time_limit_rule_submitted_twice_is_saved_once(county: Division) -> None:
+    """The administrator's add form sent twice: the second is refused in Chinese, and only
+    one rule (and one audit event) stands."""
+    root = get_user_model().objects.create_superuser("root", password="x")
+    client = Client()
+    client.force_login(root)
+    item = Item.objects.get(code="yiliao")
+    form = {
+        "item": item.pk,
+        "step": "handle",
+        "working_days": 7,
+        "remind_days_before": 1,
+        "escalate_after_days": 3,
+        "max_extension_days": 0,
+        "source": "县政府办〔2027〕1号",
+        "source_level": "local",
+        "effective_from": "2027-01-01",
+    }
+    before = TimeLimitRule.objects.count()
+    first = client.post("/admin/deadlines/timelimitrule/add/", form)
+    assert first.status_code == 302
+    second = client.post("/admin/deadlines/timelimitrule/add/", form)
+    assert second.status_code == 200  # the form again, with the reason
+    assert "时限规则已经存在" in second.content.decode()
+    general = {**form, "item": ""}
+    assert client.post("/admin/deadlines/timelimitrule/add/", general).status_code == 302
+    assert (
+        "时限规则已经存在"
+        in client.post("/admin/deadlines/timelimitrule/add/", general).content.decode()
+    )
+    assert TimeLimitRule.objects.count() == before + 2
+    assert AuditEvent.objects.filter(action="time_limit_rule.added").count() == 2
+
+
+def test_the_database_refuses_a_second_rule_of_the_same_item_step_and_start(
+    county: Division,
+) -> None:
+    """Two submits at the same moment pass the form's check together: the constraint holds."""
+    rule = TimeLimitRule.objects.filter(item__isnull=True).first()
+    assert rule is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TimeLimitRule.objects.create(
+            item=None,
+            step=rule.step,
+            working_days=rule.working_days + 1,
+            source="重复",
+            effective_from=rule.effective_from,
+        )
+
+
+def test_two_submits_at_the_same_moment_save_one_rule_and_answer_the_other_in_chinese(
+    county: Division,
+) -> None:
+    """Both pass the form's check before either saves: the rule the other request saved is
+    written just before this one's INSERT (as if it committed in between), and the
+    constraint's refusal comes back as the same message, not a 500."""
+    root = get_user_model().objects.create_superuser("root", password="x")
+    client = Client()
+    client.force_login(root)
+    item = Item.objects.get(code="yiliao")
+    form = {
+        "item": item.pk,
+        "step": "sign",
+        "working_days": 2,
+        "remind_days_before": 1,
+        "escalate_after_days": 3,
+        "max_extension_days": 0,
+        "source": "县政府办〔2027〕2号",
+        "source_level": "local",
+        "effective_from": "2027-03-01",
+    }
+    inserted: list[bool] = []
+
+    def the_other_request_first(execute: Any, sql: str, params: Any, many: bool, ctx: Any) -> Any:
+        if sql.startswith('INSERT INTO "deadlines_timelimitrule"') and not inserted:
+            inserted.append(True)
+            TimeLimitRule.objects.create(
+                item=item,
+                step="sign",
+                working_days=2,
+                source="另一次提交",
+                effective_from=date(2027, 3, 1),
+            )
+        return execute(sql, params, many, ctx)
+
+    before = TimeLimitRule.objects.count()
+    with connection.execute_wrapper(the_other_request_first):
+        response = client.post("/admin/deadlines/timelimitrule/add/", form)
+    assert inserted and response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "该事项、该环节自此生效日期起的时限规则已经存在（表单可能提交了两次），请修改已有的规则。"
+        "本次未保存任何内容"
+    ]
+    # Nothing of this request remains, not even its audit event (the stand-in for the other
+    # request's rule went with it: on one connection it could not commit on its own).
+    assert TimeLimitRule.objects.count() == before
+    assert not AuditEvent.objects.filter(action="time_limit_rule.added").exists()

@@ -9,17 +9,19 @@ from typing import Any
 import docx
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from notifications.models import Notification
 
 from onedoor.cases.models import Case, Referral
-from onedoor.directory.models import Agency
+from onedoor.directory.models import Agency, Division, Staff
 from onedoor.meetings import agenda, decisions, services
 from onedoor.meetings.models import Decision, DifficultFlag, Meeting, Topic
 from onedoor.meetings.services import open_task
 from onedoor.meetings.urls import urlpatterns
 from tests.cases.conftest import refer_all, register
 from tests.cases.test_views import client_for
+from workflows.models import ProcessInstance
 
 from .test_cycle import _attend_all, _plan, at, step
 
@@ -234,3 +236,28 @@ def test_a_unit_sees_no_draft_until_the_office_sends_it(
         )
         page = bobs.get(f"/meetings/{meeting.pk}/").content.decode()
         assert "提交书面意见" in page and case.reference in page
+
+
+def test_a_county_administrator_counts_the_conferences_processes_and_another_county_none(
+    issued: Meeting, zoe: Any
+) -> None:
+    """The engine overview's county scope covers the meetings', decisions' and the plenary
+    watch's processes (registered by the conference), not only cases'."""
+
+    def administrator(name: str, county: str) -> Any:
+        user = get_user_model().objects.create_user(name, password="x")
+        Staff.objects.create(
+            user=user, role=Staff.Role.ADMINISTRATOR, division=Division.objects.get(code=county)
+        )
+        return user
+
+    kinds = {"meeting", "decision", "plenary_watch"}
+    conference_running = ProcessInstance.objects.filter(
+        subject_type__in=kinds, state="running"
+    ).count()
+    assert conference_running >= 2  # the decision's follow-up and the plenary watch
+    cases_running = ProcessInstance.objects.filter(subject_type="case", state="running").count()
+    ours = client_for(administrator("adam", "130302")).get("/engine/").context
+    assert ours["running"] == conference_running + cases_running
+    theirs = client_for(administrator("yvonne", "130303")).get("/engine/").context
+    assert theirs["running"] == 0 and list(theirs["lanes"]) == []

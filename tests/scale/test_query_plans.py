@@ -26,7 +26,7 @@ from django.db.models import Count
 from django.test import Client
 
 from onedoor.cases.models import Case, Referral
-from onedoor.directory.models import Division
+from onedoor.directory.models import Division, Staff
 from workflows.timers import sweep_batch
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +136,13 @@ def test_the_supervision_figures_read_a_countys_period_through_indexes(
 ) -> None:
     county = busiest_township().county
     assert_indexed(page_statements(f"coordinator-{county.code}", "/supervision/?period=year"))
+
+
+def test_the_engine_overview_reads_a_countys_processes_through_indexes(
+    scale_data: dict[str, Any],
+) -> None:
+    """A county's administrator: the county's instances, tasks and incidents, not all."""
+    county = busiest_township().county
+    user = get_user_model().objects.create_user(f"admin-{county.code}", password="x")
+    Staff.objects.create(user=user, role=Staff.Role.ADMINISTRATOR, division=county)
+    assert_indexed(page_statements(user.username, "/engine/"))

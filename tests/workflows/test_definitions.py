@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -29,7 +32,7 @@ def test_deploying_the_same_file_twice_stores_one_version(db: None) -> None:
     call_command("deploy_processes", stdout=out)
     call_command("deploy_processes", stdout=out)
     assert ProcessDefinition.objects.filter(process_id="one_door").count() == 1
-    assert "未变化 unchanged" in out.getvalue()
+    assert "：未变化" in out.getvalue()
 
 
 def test_a_changed_file_becomes_a_new_version_and_new_cases_take_it(
@@ -178,3 +181,48 @@ def test_scripts_run_with_restricted_builtins(one_door: None, alice) -> None:
 def test_deploying_documents_in_memory_names_the_document(db: None) -> None:
     with pytest.raises(DefinitionError, match="upload.bpmn"):
         deploy_documents([("upload.bpmn", b"<definitions/>")], {})
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_WORDS = re.compile(
+    r"\b(new version|unchanged|warning|diagram|deploy failed|nothing stored|no such file|"
+    r"CommandError|drawn)\b",
+    re.IGNORECASE,
+)
+
+
+def _chinese_lines(text: str) -> list[str]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert lines
+    for line in lines:
+        assert CJK.search(line), line
+        assert not ENGLISH_WORDS.search(line), line
+    return lines
+
+
+def test_deploy_speaks_the_users_language_on_every_line(db: None, tmp_path: Path) -> None:
+    path = tmp_path / "timer_service.bpmn"  # no diagram: a warning too
+    path.write_bytes((TEST_BPMN / "timer_service.bpmn").read_bytes())
+    out, err = StringIO(), StringIO()
+    call_command("deploy_processes", str(path), stdout=out, stderr=err)
+    call_command("deploy_processes", str(path), stdout=out, stderr=err)
+    assert _chinese_lines(out.getvalue()) == [
+        "timer_service 第 1 版（timer_service.bpmn）：新版本",
+        "timer_service 第 1 版（timer_service.bpmn）：未变化",
+    ]
+    assert "没有流程图" in _chinese_lines(err.getvalue())[0]
+    broken = tmp_path / "broken.bpmn"
+    broken.write_text("<bpmn:definitions", encoding="utf-8")
+    for args in ([str(tmp_path / "missing.bpmn")], [str(broken)]):
+        # From the command line, as an administrator runs it: the refusal alone, in Chinese.
+        run = subprocess.run(
+            [sys.executable, "manage.py", "deploy_processes", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert run.returncode == 1
+        assert _chinese_lines(run.stderr)
+        assert run.stdout == ""

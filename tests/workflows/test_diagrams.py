@@ -34,14 +34,14 @@ def test_the_check_names_what_is_missing_extra_or_doubled() -> None:
     text = (Path(settings.ONEDOOR_BPMN_DIR) / "one_door.bpmn").read_text(encoding="utf-8")
     undrawn = text.replace('bpmnElement="close_case"', 'bpmnElement="close_case_old"')
     problems = diagram_problems(_root(undrawn))
-    assert "close_case (userTask): not drawn" in problems
-    assert "close_case_old: drawn but no such element" in problems
+    assert "close_case（userTask）：图中未画出" in problems
+    assert "close_case_old：图中画出，但流程中没有该元素" in problems
     doubled = text.replace('bpmnElement="case_closed"', 'bpmnElement="close_case"')
-    assert "close_case: drawn 2 times" in diagram_problems(_root(doubled))
+    assert "close_case：图中画了 2 次" in diagram_problems(_root(doubled))
     flow_as_shape = text.replace('bpmnElement="case_closed"', 'bpmnElement="flow_to_close"')
-    assert "flow_to_close: a flow drawn as a shape" in diagram_problems(_root(flow_as_shape))
+    assert "flow_to_close：连线被画成了图形" in diagram_problems(_root(flow_as_shape))
     assert diagram_problems(_root((TEST_BPMN / "timer_service.bpmn").read_bytes())) == [
-        "没有流程图 (no bpmndi:BPMNDiagram)"
+        "没有流程图（缺少 bpmndi:BPMNDiagram）"
     ]
 
 
@@ -104,8 +104,8 @@ def test_deploy_warns_about_a_file_without_a_diagram_and_deploys_it(tmp_path: Pa
     path.write_bytes((TEST_BPMN / "timer_service.bpmn").read_bytes())
     out, err = StringIO(), StringIO()
     call_command("deploy_processes", str(path), stdout=out, stderr=err)
-    assert "新版本 new version" in out.getvalue()
-    assert "timer_service.bpmn" in err.getvalue() and "no bpmndi:BPMNDiagram" in err.getvalue()
+    assert "：新版本" in out.getvalue()
+    assert "timer_service.bpmn" in err.getvalue() and "没有流程图" in err.getvalue()
     out, err = StringIO(), StringIO()
     call_command("deploy_processes", stdout=out, stderr=err)
     assert err.getvalue() == ""

@@ -58,6 +58,10 @@ ACTION_LABELS = {
     "agency.changed": pgettext_lazy("audit action", "Agency details changed"),
     "division.created": pgettext_lazy("audit action", "Township or village added"),
     "division.renamed": pgettext_lazy("audit action", "Township or village renamed"),
+    "process.incident_opened": pgettext_lazy(
+        "audit action", "Automatic step failed repeatedly: incident opened"
+    ),
+    "process.incident_retried": pgettext_lazy("audit action", "Incident retried"),
 }
 
 

@@ -15,14 +15,15 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from notifications.models import Notification
 
 from onedoor.audit.models import AuditEvent, AuditEventQuerySet
 from onedoor.directory.models import Division, Staff
-from workflows.models import HumanTask
+from workflows.models import HumanTask, Incident, ProcessInstance
 
 from .models import SUBJECT_CASE, Case, Referral, ReferralQuerySet, SupervisionNotice
 
@@ -70,8 +71,76 @@ def has_role(user: Any, roles: frozenset[Staff.Role]) -> bool:
 
 
 def may_see_engine(user: Any) -> bool:
-    """The engine overview: system administrators, and Django staff (who run /admin/)."""
-    return bool(user.is_authenticated and user.is_staff) or has_role(user, ENGINE_ROLES)
+    """The engine overview: a county's system administrators (their county's part) and the
+    platform's administrators (superusers: all of it)."""
+    return bool(user.is_authenticated and user.is_superuser) or has_role(user, ENGINE_ROLES)
+
+
+# Which rows each kind of process subject is about, per county: the engine overview shows a
+# county's administrator the instances of their county's subjects. Cases are registered
+# here; the joint conference registers its meetings and decisions (meetings.access).
+SubjectsOfCounty = Callable[[Division], "QuerySet[Any]"]
+SUBJECTS_OF_COUNTY: dict[str, SubjectsOfCounty] = {
+    SUBJECT_CASE: lambda county: Case.objects.filter(township__parent=county),
+}
+
+
+def register_subjects_of_county(subject_type: str, rows: SubjectsOfCounty) -> None:
+    SUBJECTS_OF_COUNTY[subject_type] = rows
+
+
+@dataclass(frozen=True)
+class EngineScope:
+    """What of the engine a user sees on /engine/: one county's processes, or (county None)
+    the whole platform's, the process files included."""
+
+    county: Division | None
+
+    def _instance_ids(self, county: Division) -> QuerySet[ProcessInstance, Any]:
+        """The ids of the county's instances: one branch per kind of subject, each read
+        through the instances' subject index (an OR of the kinds would scan every instance)."""
+        parts = [
+            ProcessInstance.objects.filter(
+                subject_type=subject_type,
+                subject_id__in=rows(county).annotate(sid=Cast("pk", CharField())).values("sid"),
+            ).values("pk")
+            for subject_type, rows in SUBJECTS_OF_COUNTY.items()
+        ]
+        return parts[0].union(*parts[1:], all=True)
+
+    def instances(self) -> QuerySet[ProcessInstance]:
+        if self.county is None:
+            return ProcessInstance.objects.all()
+        return ProcessInstance.objects.filter(pk__in=self._instance_ids(self.county))
+
+    def tasks(self) -> QuerySet[HumanTask]:
+        if self.county is None:
+            return HumanTask.objects.all()
+        return HumanTask.objects.filter(instance__in=self._instance_ids(self.county))
+
+    def incidents(self) -> QuerySet[Incident]:
+        if self.county is None:
+            return Incident.objects.all()
+        return Incident.objects.filter(instance__in=self._instance_ids(self.county))
+
+
+def engine_scope(user: Any) -> EngineScope:
+    """A superuser sees the whole platform; a county's administrator, their county."""
+    if not may_see_engine(user):
+        raise PermissionDenied(_("Only system administrators can see this page"))
+    if user.is_superuser:
+        return EngineScope(county=None)
+    staff = staff_of(user)
+    assert staff is not None  # may_see_engine: an administrator's role
+    return EngineScope(county=staff.county)
+
+
+def get_incident_for_user(user: Any, pk: int) -> Incident:
+    """An incident of the user's scope (404 outside it)."""
+    incident = engine_scope(user).incidents().select_related("instance").filter(pk=pk).first()
+    if incident is None:
+        raise Http404("incident not found")
+    return incident
 
 
 def require_role(roles: frozenset[Staff.Role], message: StrOrPromise) -> Callable[[View], View]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.db import models, transaction
+from django.contrib import admin, messages
+from django.db import IntegrityError, models, transaction
 from django.forms.models import model_to_dict
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from onedoor.audit.actions import log_action
 
-from .models import CalendarDay, CalendarYear, TimeLimitRule
+from .models import DUPLICATE_RULE, CalendarDay, CalendarYear, TimeLimitRule
 
 
 def _snapshot(obj: models.Model) -> dict[str, Any]:
@@ -22,6 +24,28 @@ class AuditedAdmin(admin.ModelAdmin):
     """Writes an audit event for each save and delete, in the same transaction."""
 
     audit_name = ""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The form's own checks name a duplicate; two submits at the same moment both pass
+        them, and the database's constraint refuses the later one: that one is answered
+        with the same words, and nothing of it is saved (its transaction rolled back)."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            self.message_user(request, self.duplicate_message(), messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            )
+
+    def duplicate_message(self) -> str:
+        return _("This was already saved (the form was perhaps sent twice); nothing was changed")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         before = _snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
@@ -53,6 +77,10 @@ class AuditedAdmin(admin.ModelAdmin):
 @admin.register(TimeLimitRule)
 class TimeLimitRuleAdmin(AuditedAdmin):
     audit_name = "time_limit_rule"
+
+    def duplicate_message(self) -> str:
+        return str(DUPLICATE_RULE)
+
     list_display = [
         "item",
         "step",

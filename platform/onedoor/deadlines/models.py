@@ -116,6 +116,12 @@ class TimeLimitRuleQuerySet(models.QuerySet["TimeLimitRule"]):
         return items
 
 
+DUPLICATE_RULE = _(
+    "A time-limit rule for this item and step taking effect on this date already exists "
+    "(the form was perhaps sent twice); change that rule instead. Nothing was saved"
+)
+
+
 class TimeLimitRule(models.Model):
     class Step(models.TextChoices):
         ACCEPT = "accept", _("Acceptance review")
@@ -167,7 +173,21 @@ class TimeLimitRule(models.Model):
                 condition=Q(effective_to__isnull=True)
                 | Q(effective_to__gte=models.F("effective_from")),
                 name="rule_effective_range",
-            )
+            ),
+            # One rule per item, step and start date (the general rule: per step and date):
+            # a second is the same rule submitted twice, or a change meant for the first.
+            models.UniqueConstraint(
+                fields=["item", "step", "effective_from"],
+                condition=Q(item__isnull=False),
+                name="rule_one_per_item_step_start",
+                violation_error_message=DUPLICATE_RULE,
+            ),
+            models.UniqueConstraint(
+                fields=["step", "effective_from"],
+                condition=Q(item__isnull=True),
+                name="rule_one_general_per_step_start",
+                violation_error_message=DUPLICATE_RULE,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,4 +8,5 @@ app_name = "home"
 urlpatterns = [
     path("", views.start, name="start"),
     path("engine/", views.index, name="index"),
+    path("engine/incidents/<int:pk>/retry/", views.retry_incident, name="retry_incident"),
 ]

@@ -19,12 +19,38 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from onedoor.cases.access import staff_of
+from onedoor.cases.access import register_subjects_of_county, staff_of
 from onedoor.cases.models import Referral
 from onedoor.directory.models import Agency, Staff
 from workflows.models import HumanTask
 
-from .models import Conference, Decision, Meeting, MemberUnit, Topic
+from .models import (
+    SUBJECT_DECISION,
+    SUBJECT_MEETING,
+    Conference,
+    Decision,
+    Meeting,
+    MemberUnit,
+    Topic,
+)
+
+# The plenary watch process (meetings.services.WATCH_PROCESS) is about a meeting too.
+SUBJECT_PLENARY_WATCH = "plenary_watch"
+
+
+def register_engine_subjects() -> None:
+    """The conference's processes on a county administrator's engine overview."""
+    register_subjects_of_county(
+        SUBJECT_MEETING, lambda county: Meeting.objects.filter(conference__county=county)
+    )
+    register_subjects_of_county(
+        SUBJECT_PLENARY_WATCH, lambda county: Meeting.objects.filter(conference__county=county)
+    )
+    register_subjects_of_county(
+        SUBJECT_DECISION,
+        lambda county: Decision.objects.filter(meeting__conference__county=county),
+    )
+
 
 READERS = {Staff.Role.SUPERVISOR, Staff.Role.ADMINISTRATOR}
 DRAFTING = "draft_agenda"  # the BPMN step while the office drafts the agenda

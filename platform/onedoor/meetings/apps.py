@@ -11,3 +11,6 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import handlers, labels, projection  # noqa: F401  (service tasks, labels, signal)
+        from .access import register_engine_subjects
+
+        register_engine_subjects()

@@ -1,0 +1,80 @@
+"""The engine overview's actions: one function each, every change audited.
+
+An incident opens in the sweeper (workflows.incidents, which knows nothing of OneDoor): its
+signal is recorded here as an audit event, on the case's timeline when the process is a
+case's. An administrator's retry clears it and runs the step at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from onedoor.audit.actions import log_action
+from onedoor.cases.models import SUBJECT_CASE, Case
+from workflows import incidents
+from workflows.models import Incident, ProcessInstance
+from workflows.timers import sweep_instance
+
+
+def _case_of(instance: ProcessInstance) -> Case | None:
+    if instance.subject_type != SUBJECT_CASE or not instance.subject_id.isdigit():
+        return None
+    return Case.objects.filter(pk=int(instance.subject_id)).first()
+
+
+def _facts(incident: Incident) -> dict[str, Any]:
+    instance = incident.instance
+    return {
+        "incident": incident.pk,
+        "instance": instance.pk,
+        "process": f"{instance.subject_type}:{instance.subject_id}",
+        "step": incident.step_name or incident.bpmn_id,
+        "attempts": incident.attempts,
+        "message": incident.message,
+    }
+
+
+def record_incident_opened(sender: Any, incident: Incident, instance: ProcessInstance, **_: Any):
+    """incident_opened's receiver: the sweeper set an instance aside (no actor: the system)."""
+    log_action(
+        "process.incident_opened", actor=None, case=_case_of(instance), data=_facts(incident)
+    )
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    incident: Incident
+
+    @property
+    def moved_on(self) -> bool:
+        """The step ran and the process moved on."""
+        return self.incident.state == Incident.State.RESOLVED
+
+    @property
+    def failed_again(self) -> bool:
+        """The step ran and failed: the incident is open again."""
+        return self.incident.state == Incident.State.OPEN
+
+    # Neither: a sweeper got to the instance first, and runs it now.
+
+
+def retry_incident(incident: Incident, *, actor: Any) -> RetryOutcome:
+    """Clear an open incident (audited) and run the instance's due work at once.
+
+    A second submit, or a retry of an incident a colleague retried, raises IncidentNotOpen
+    and changes nothing. Should the step fail again, the sweeper's own path reopens the
+    incident (and audits that)."""
+    with transaction.atomic():
+        retried = incidents.retry(incident.pk, actor=actor)
+        log_action(
+            "process.incident_retried",
+            actor=actor,
+            case=_case_of(retried.instance),
+            data=_facts(retried),
+        )
+    sweep_instance(retried.instance_id)
+    retried.refresh_from_db()
+    return RetryOutcome(incident=retried)
