@@ -42,7 +42,7 @@ from .access import (
     staff_of,
     visible_case_items,
 )
-from .forms import IntakeForm, MemberFormSet, action_for, cleaned, form_for
+from .forms import IntakeForm, MemberFormSet, action_for, cleaned, confirmation_of, form_for
 from .models import Case
 
 
@@ -192,12 +192,32 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
         raise PermissionDenied(_("You cannot work on this task"))
     form = form_for(task, case, request.POST)
     if form.is_valid():
+        summary = confirmation_of(form)
+        if summary is not None and request.POST.get("confirmed") != "yes":
+            # A final step is shown back first; only the confirming submit does it. The
+            # form's own fields go round again hidden, so nothing is typed twice.
+            return render(
+                request,
+                "cases/confirm.html",
+                {
+                    "task": task,
+                    "case": case,
+                    "summary": summary,
+                    "carried": [
+                        (name, value)
+                        for name, values in request.POST.lists()
+                        if name not in {"csrfmiddlewaretoken", "confirmed", "next"}
+                        for value in values
+                    ],
+                    "next": target,
+                },
+            )
         try:
             action_for(task).perform(task, request.user, cleaned(form))
         except (services.ActionError, EngineError) as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("“%(task)s” done") % {"task": task.name})
+            messages.success(request, action_for(task).done_message(task, cleaned(form)))
             return redirect(target)
     else:
         errors = pgettext("error separator", "; ").join(
