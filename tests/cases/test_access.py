@@ -39,6 +39,7 @@ PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "supervision:figures": ({}, {"dave", "erin"}, 403),
     "supervision:export": ({"table": "agency"}, {"dave", "erin"}, 403),
     "supervision:audit": ({}, {"dave", "erin", "adam"}, 403),
+    "supervision:audit_export": ({}, {"dave", "erin", "adam"}, 403),
     "home:index": ({}, {"adam"}, 403),
     "notify:list": ({}, ALL, 403),
     "notify:bell": ({}, ALL, 403),

@@ -295,8 +295,8 @@ def access_case(user: Any, pk: int) -> tuple[Case, CaseView]:
         timeline = timeline.filter(referral__in=referrals)
     return case, CaseView(
         referrals=referrals,
-        steps=steps.select_related("completed_by").order_by("created_at", "id"),
-        timeline=timeline.order_by("at", "pk"),
+        steps=steps.select_related("completed_by__staff").order_by("created_at", "id"),
+        timeline=timeline.select_related("actor__staff", "referral__item").order_by("at", "pk"),
         # The same referrals the page lists (evaluated once, here, with their open tasks).
         see_personal_data=may_see_personal_data(user, referrals),
     )

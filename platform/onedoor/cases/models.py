@@ -561,6 +561,8 @@ def describe(obj: Any) -> dict[str, Any]:
             "outcome": obj.outcome,
             "returns": obj.returns,
             "transfers": obj.transfers,
+            # The amount granted, once fed back (the records read it in words).
+            **({"amount_fen": obj.amount_fen} if obj.amount_fen is not None else {}),
         }
     if isinstance(obj, Case):
         return {"stage": obj.stage}

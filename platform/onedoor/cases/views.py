@@ -28,7 +28,7 @@ from onedoor.lib.redirects import safe_next
 from workflows.errors import EngineError
 from workflows.models import HumanTask
 
-from . import services
+from . import records, services
 from .access import (
     EVERY_ROLE,
     INTAKE_ROLES,
@@ -44,6 +44,7 @@ from .access import (
 )
 from .forms import IntakeForm, MemberFormSet, action_for, cleaned, confirmation_of, form_for
 from .models import Case
+from .progress import progress
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_personal": view.see_personal_data,
         "referrals": view.referrals,
         "actionable": actionable,
-        "steps": view.steps,
-        "timeline": view.timeline,
+        "progress": progress(view.steps, view.referrals),
+        "timeline": records.read(view.timeline),
         "notices": case.notices.all(),
         "now": now,
     }
