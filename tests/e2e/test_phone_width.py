@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.fixtures import Settings
 
 from onedoor.cases import services
@@ -25,8 +25,8 @@ from tests.e2e.support import Screenshot, log_in, log_out
 from workflows.definitions import deploy_files
 from workflows.models import HumanTask
 
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1366, "height": 768}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 
 
 def _id(seq: int, born: str) -> str:
