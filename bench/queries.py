@@ -180,6 +180,8 @@ def bench_pages(repeat: int, explain: bool) -> list[dict]:
         ("case list, overdue", "window", "/cases/?overdue=1", 50),
         ("case list, page 20", "window", "/cases/?page=20", 50),
         ("overdue board (coordinator)", "coordinator", "/board/", 150),
+        ("audit log, newest (coordinator)", "coordinator", "/audit/", 200),
+        ("audit log, one action (coordinator)", "coordinator", "/audit/?action=case.referred", 200),
     ]
     year_start = date(timezone.localdate().year - 1, timezone.localdate().month, 1)
     year_end = year_start.replace(year=year_start.year + 1) - timedelta(days=1)
