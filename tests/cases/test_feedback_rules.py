@@ -103,6 +103,7 @@ def test_the_outcome_is_shown_back_for_confirmation_and_sent_only_when_confirmed
     assert shown.status_code == 200
     page = shown.content.decode()
     assert "确认：办理并反馈" in page and "予以救助" in page and "¥1,500.00" in page
+    assert "医疗救助" in page  # which item it is about
     assert 'name="confirmed" value="yes"' in page
     referral = Referral.objects.get(case=signed)
     assert referral.is_open and referral.outcome == ""  # nothing sent yet

@@ -179,6 +179,7 @@ def test_one_door_path(page: Page, screenshot: Screenshot, people: dict[str, Any
     # The outcome is final: it is shown back for confirmation, and nothing is sent before.
     expect(page.get_by_role("heading", level=1)).to_contain_text("确认：办理并反馈")
     expect(page.locator("dl.facts")).to_contain_text("¥1,500.00")
+    screenshot("confirm-feedback")
     assert Referral.objects.get(pk=referral.pk).outcome == ""
     page.get_by_role("button", name="确认提交").click()
     expect(messages(page)).to_contain_text("办理结果已反馈窗口")

@@ -267,6 +267,8 @@ class HandleForm(forms.Form):
             return None
         outcomes = dict(Referral.Outcome.choices)
         lines = [(str(self.fields["outcome"].label), str(outcomes[data["outcome"]]))]
+        if self.item is not None:
+            lines.insert(0, (str(_("Item")), str(self.item)))
         if data.get("amount_yuan") is not None:
             lines.append(
                 (
