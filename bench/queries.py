@@ -188,6 +188,8 @@ def bench_pages(repeat: int, explain: bool) -> list[dict]:
         ("case list, page 20", "window", "/cases/?page=20", 50),
         ("overdue board (coordinator)", "coordinator", "/board/", 150),
         ("engine overview (county administrator)", "admin", "/engine/", 150),
+        ("audit log, newest (coordinator)", "coordinator", "/audit/", 200),
+        ("audit log, one action (coordinator)", "coordinator", "/audit/?action=case.referred", 200),
     ]
     year_start = date(timezone.localdate().year - 1, timezone.localdate().month, 1)
     year_end = year_start.replace(year=year_start.year + 1) - timedelta(days=1)

@@ -78,3 +78,45 @@ def test_a_date_drill_down_beyond_any_year_in_the_admin_gets_a_page(county: Any)
     response = client_for(root).get("/admin/deadlines/calendarday/?day__year=99999999999999999999")
     assert response.status_code == 400
     assert "超出范围" in response.content.decode()
+
+
+def test_a_page_outside_the_users_scope_is_a_chinese_404_in_the_layout(
+    alice: Any, walter: Any
+) -> None:
+    case = register(alice, "yiliao")
+    response = client_for(walter).get(f"/cases/{case.pk}/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "页面不存在" in page and "案件列表" in page  # the message, in the layout
+    assert "case not found" not in page and "Not Found" not in page
+    missing = client_for(walter).get("/no-such-page/")
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
+
+
+def test_a_refused_page_is_a_chinese_403_with_the_reason_in_the_layout(alice: Any) -> None:
+    response = client_for(alice).get("/board/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "无权" in page or "不能" in page or "仅" in page
+    assert "督办看板" in page or "案件列表" in page  # the layout's navigation
+    assert "403 Forbidden" not in page and "<h1>403" not in page
+
+
+def test_a_server_error_is_a_chinese_500_page(rf: Any) -> None:
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    with translation.override("zh-hans"):
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "系统出现错误" in page and "首页" in page
+    assert "Server Error" not in page
+
+
+def test_a_stale_form_token_gets_a_chinese_page(alice: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post("/cases/new/", {"statement": "x"})
+    assert response.status_code == 403
+    assert "页面已过期" in response.content.decode()

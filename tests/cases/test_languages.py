@@ -131,7 +131,8 @@ def test_the_timeline_and_the_notification_word_an_extension_request_for_their_r
             task_of(late_referral.case, "handle_referral"), actor=bob, days=3, reason="等待结算单"
         )
     timeline = client_for(dave).get(f"/referrals/{late_referral.pk}/").content.decode()
-    assert "申请延期：等待结算单" in timeline
+    history = timeline[timeline.index('class="timeline"') :]
+    assert "申请延期" in history and "3 个工作日；" in history and "理由：等待结算单" in history
     # Told to the coordinator as news about the agency (部门申请延期), not as a bare step.
     assert "部门申请延期" in client_for(dave).get("/notifications/").content.decode()
     english = client_for(dave).get("/notifications/", headers=ENGLISH).content.decode()

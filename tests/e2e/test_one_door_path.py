@@ -135,7 +135,7 @@ def test_one_door_path(page: Page, screenshot: Screenshot, people: dict[str, Any
     review = task_form(page, "受理审查")
     review.get_by_role("radio", name="予以受理").check()
     review.get_by_role("button", name="提交：受理审查").click()
-    expect(messages(page)).to_contain_text("“受理审查”已办理")
+    expect(messages(page)).to_contain_text("已受理申请")
 
     before = case_snapshot(case)
     stale_review = task_form(stale, "受理审查")
@@ -155,7 +155,7 @@ def test_one_door_path(page: Page, screenshot: Screenshot, people: dict[str, Any
     agency = split.get_by_label("医疗救助")
     expect(agency.locator("option:checked")).to_have_text("县医疗保障局")
     split.get_by_role("button", name="提交：分办转办").click()
-    expect(messages(page)).to_contain_text("“分办转办”已办理")
+    expect(messages(page)).to_contain_text("已分办转办")
     referral = Referral.objects.get(case=case)
     assert referral.agency.name == "县医疗保障局"
 
@@ -170,13 +170,19 @@ def test_one_door_path(page: Page, screenshot: Screenshot, people: dict[str, Any
     sign = task_form(page, "签收")
     sign.get_by_role("radio", name="签收", exact=True).check()
     sign.get_by_role("button", name="提交：签收").click()
-    expect(messages(page)).to_contain_text("“签收”已办理")
+    expect(messages(page)).to_contain_text("已签收")
 
     handle = task_form(page, "办理并反馈")
     handle.get_by_label(re.compile(r"^办理结果")).select_option(label="予以救助")
     handle.get_by_label("救助金额（元）").fill("1500")
     handle.get_by_role("button", name="提交：办理并反馈").click()
-    expect(messages(page)).to_contain_text("“办理并反馈”已办理")
+    # The outcome is final: it is shown back for confirmation, and nothing is sent before.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("确认：办理并反馈")
+    expect(page.locator("dl.facts")).to_contain_text("¥1,500.00")
+    screenshot("confirm-feedback")
+    assert Referral.objects.get(pk=referral.pk).outcome == ""
+    page.get_by_role("button", name="确认提交").click()
+    expect(messages(page)).to_contain_text("办理结果已反馈窗口")
     expect(page.get_by_role("heading", level=1)).to_contain_text("予以救助")
     expect(task_form(page, "办理并反馈")).to_have_count(0)
     referral.refresh_from_db()
@@ -193,12 +199,12 @@ def test_one_door_path(page: Page, screenshot: Screenshot, people: dict[str, Any
     notify.get_by_label("告知方式").select_option(label="电话告知")
     notify.get_by_label("告知内容").fill("您申请的医疗救助已获批准，救助金额1500元。")
     notify.get_by_role("button", name="提交：告知申请人").click()
-    expect(messages(page)).to_contain_text("“告知申请人”已办理")
+    expect(messages(page)).to_contain_text("已记录告知申请人情况")
 
     close = task_form(page, "办结归档")
     close.get_by_label("各事项均已告知申请人，确认办结归档").check()
     close.get_by_role("button", name="提交：办结归档").click()
-    expect(messages(page)).to_contain_text("“办结归档”已办理")
+    expect(messages(page)).to_contain_text("已办结归档")
     expect(page.get_by_role("heading", level=1)).to_contain_text("已办结")
     case.refresh_from_db()
     assert case.closed_at is not None

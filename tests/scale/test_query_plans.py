@@ -146,3 +146,36 @@ def test_the_engine_overview_reads_a_countys_processes_through_indexes(
     user = get_user_model().objects.create_user(f"admin-{county.code}", password="x")
     Staff.objects.create(user=user, role=Staff.Role.ADMINISTRATOR, division=county)
     assert_indexed(page_statements(user.username, "/engine/"))
+
+
+@pytest.mark.parametrize("query", ["", "?action=case.referred", "?case={reference}"])
+def test_the_audit_log_reads_a_countys_events_through_indexes(
+    scale_data: dict[str, Any], query: str
+) -> None:
+    township = busiest_township()
+    reference = Case.objects.filter(township=township).values_list("reference", flat=True)[0]
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=f"coordinator-{township.county.code}"))
+    found = Statements()
+    with connection.execute_wrapper(found):
+        response = client.get("/audit/" + query.format(reference=reference))
+    assert response.status_code == 200
+    audit = BIG_TABLES | {"audit_auditevent"}
+
+    # The log's statements (its rows, its pager's count) FROM the audit table, and the case
+    # looked up by reference: read through indexes, the county's cases included.
+    def first_from(sql: str) -> str:
+        while (outer := PARENTHESES.sub("", sql)) != sql:
+            sql = outer
+        found_from = FIRST_FROM.search(sql)
+        return found_from.group(1) if found_from else ""
+
+    touching = [(sql, p) for sql, p in found.seen if first_from(sql) in audit]
+    assert any("audit_auditevent" in sql for sql, _p in touching)
+    for sql, params in touching:
+        scans = [
+            node["Relation Name"]
+            for node in plan_nodes(sql, params)
+            if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in audit
+        ]
+        assert scans == [], sql

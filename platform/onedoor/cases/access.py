@@ -9,7 +9,7 @@ Which rows a user may see at all are the `visible_to` QuerySet methods in `model
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any
@@ -229,18 +229,21 @@ def may_see_settings_changes(user: Any) -> bool:
     return staff is not None and staff.role in SETTINGS_AUDIT_ROLES
 
 
-def may_see_personal_data(user: Any, referral: Referral | None = None) -> bool:
-    """Full ID numbers and incomes, else masked.
+def may_see_personal_data(user: Any, referrals: Iterable[Referral] = ()) -> bool:
+    """Full ID numbers and incomes, else masked: one rule for the case page and the referral
+    page, so a number is never shown in full on one and masked on the other.
 
-    On a case: the window and village staff who register households. On a referral: the
-    officer while it is theirs to work (its open task is one they may act on), who needs the
-    household's details to handle it.
+    The window and village staff who register the households of their scope see them in full
+    on every page of those cases. An agency officer sees them while one of `referrals` (the
+    referral on its page; the agency's referrals on the case page) is theirs to work, to
+    handle it; once the work is done, masked again. Everyone else: masked.
     """
-    if referral is not None:
-        task = referral.current_task
-        return task is not None and can_act(user, task)
     staff = staff_of(user)
-    return staff is not None and staff.sees_personal_data
+    if staff is None:
+        return False
+    if staff.sees_personal_data:
+        return True
+    return any(r.current_task is not None and can_act(user, r.current_task) for r in referrals)
 
 
 def hears_about_calendar_gaps(user: Any) -> bool:
@@ -336,7 +339,7 @@ def access_referral(user: Any, pk: int) -> tuple[Referral, ReferralRights]:
     task = referral.current_task
     return referral, ReferralRights(
         work_task=task is not None and can_act(user, task),
-        see_personal_data=may_see_personal_data(user, referral),
+        see_personal_data=may_see_personal_data(user, [referral]),
         supervise=can_supervise(user) and referral.is_open,
         answer_notices=can_answer_notice(user, referral),
     )
@@ -395,7 +398,8 @@ def access_case(user: Any, pk: int) -> tuple[Case, CaseView]:
         timeline = timeline.filter(referral__in=referrals)
     return case, CaseView(
         referrals=referrals,
-        steps=steps.select_related("completed_by").order_by("created_at", "id"),
-        timeline=timeline.order_by("at", "pk"),
-        see_personal_data=may_see_personal_data(user),
+        steps=steps.select_related("completed_by__staff").order_by("created_at", "id"),
+        timeline=timeline.select_related("actor__staff", "referral__item").order_by("at", "pk"),
+        # The same referrals the page lists (evaluated once, here, with their open tasks).
+        see_personal_data=may_see_personal_data(user, referrals),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms import formset_factory
@@ -29,6 +29,9 @@ from onedoor.lib.money import fen_from_yuan, format_yuan
 from workflows.models import HumanTask
 
 from . import clock, services
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from .models import ApplicantNotice, Case, Referral
 
 
@@ -172,6 +175,16 @@ class SignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["transfer_to"].queryset = _agencies(case.township.parent)  # type: ignore[attr-defined]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        decision = data.get("decision")
+        # A transfer first needs to know where to: that is asked before any reason.
+        if decision == "transfer" and data.get("transfer_to") is None:
+            self.add_error("transfer_to", _("Choose the agency to transfer to"))
+        elif decision in {"return", "transfer"} and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Returning or transferring needs a reason"))
+        return data
+
 
 class HandleForm(forms.Form):
     """办理: feed back the result, or ask for an extension, or ask for missing materials."""
@@ -209,11 +222,35 @@ class HandleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args: Any, item: Item | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.item = item
+        if item is not None:
+            # Say up front what "granted" must carry for this item (services.feedback_problem).
+            if item.pays_money:
+                self.fields["amount_yuan"].help_text = _(
+                    "This item pays money: if assistance is granted, give the amount"
+                )
+            else:
+                self.fields["note"].help_text = _(
+                    "This item pays no money: if assistance is granted, say what was given"
+                )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         handling = data.get("handling")
         if handling == "feedback" and not data.get("outcome"):
             self.add_error("outcome", _("Please choose the outcome"))
+        elif handling == "feedback" and self.item is not None and not self.errors:
+            amount = data.get("amount_yuan")
+            problem = services.feedback_problem(
+                self.item,
+                data["outcome"],
+                None if amount is None else fen_from_yuan(amount),
+                data.get("note") or "",
+            )
+            if problem:
+                self.add_error(None, problem)
         if handling == "extend" and not data.get("extension_days"):
             self.add_error("extension_days", _("Please give the number of working days to add"))
         if handling in {"extend", "suspend"} and not (data.get("reason") or "").strip():
@@ -221,6 +258,27 @@ class HandleForm(forms.Form):
                 "reason", _("Please give the reason for the extension, or the materials missing")
             )
         return data
+
+    def confirmation(self) -> list[tuple[str, str]] | None:
+        """The feedback is final (the referral goes back to the window): what the officer is
+        about to send, for a confirmation step. None: the choice needs no confirming."""
+        data = self.cleaned_data
+        if data.get("handling") != "feedback":
+            return None
+        outcomes = dict(Referral.Outcome.choices)
+        lines = [(str(self.fields["outcome"].label), str(outcomes[data["outcome"]]))]
+        if self.item is not None:
+            lines.insert(0, (str(_("Item")), str(self.item)))
+        if data.get("amount_yuan") is not None:
+            lines.append(
+                (
+                    str(self.fields["amount_yuan"].label),
+                    format_yuan(fen_from_yuan(data["amount_yuan"])),
+                )
+            )
+        if data.get("note"):
+            lines.append((str(self.fields["note"].label), data["note"]))
+        return lines
 
 
 def _handle(task: HumanTask, user: Any, d: dict[str, Any]) -> object:
@@ -378,6 +436,33 @@ class TaskAction:
     form: type[forms.Form]
     perform: Callable[[HumanTask, Any, dict[str, Any]], object]
     needs_case: bool = False
+    needs_item: bool = False  # the form is told its referral's catalogue item
+    # The message once it is done, naming what was done (from the cleaned data); None:
+    # "“<task name>” done".
+    done: Callable[[dict[str, Any]], StrOrPromise] | None = None
+
+    def done_message(self, task: HumanTask, data: dict[str, Any]) -> str:
+        if self.done is None:
+            return _("“%(task)s” done") % {"task": task.name}
+        return str(self.done(data))
+
+
+def _signed(d: dict[str, Any]) -> StrOrPromise:
+    if d["decision"] == "transfer":
+        return _("Transferred to %(agency)s, which is to sign for it") % {
+            "agency": d["transfer_to"]
+        }
+    if d["decision"] == "return":
+        return _("Returned to the window, which will refer it again; it has left your inbox")
+    return _("Signed for: the item is now yours to handle")
+
+
+def _handled(d: dict[str, Any]) -> StrOrPromise:
+    if d["handling"] == "extend":
+        return _("Extension requested; the joint-conference office will decide")
+    if d["handling"] == "suspend":
+        return _("Missing materials requested from the applicant; the clock is stopped")
+    return _("Outcome reported to the window")
 
 
 TASK_ACTIONS: dict[str, TaskAction] = {
@@ -386,9 +471,13 @@ TASK_ACTIONS: dict[str, TaskAction] = {
         lambda t, u, d: services.review_application(
             t, actor=u, accepted=d["accepted"], reason=d["reason"]
         ),
+        done=lambda d: _("Application accepted") if d["accepted"] else _("Application refused"),
     ),
     "split_case": TaskAction(
-        SplitForm, lambda t, u, d: services.refer_case(t, actor=u, choices=d["choices"]), True
+        SplitForm,
+        lambda t, u, d: services.refer_case(t, actor=u, choices=d["choices"]),
+        True,
+        done=lambda d: _("Items referred to the agencies"),
     ),
     "sign_for_referral": TaskAction(
         SignForm,
@@ -396,27 +485,40 @@ TASK_ACTIONS: dict[str, TaskAction] = {
             t, actor=u, decision=d["decision"], reason=d["reason"], transfer_to=d["transfer_to"]
         ),
         True,
+        done=_signed,
     ),
-    "handle_referral": TaskAction(HandleForm, _handle),
+    "handle_referral": TaskAction(HandleForm, _handle, needs_item=True, done=_handled),
     "approve_extension": TaskAction(
         ExtensionDecisionForm,
         lambda t, u, d: clock.decide_extension(t, actor=u, approved=d["approved"], note=d["note"]),
+        done=lambda d: _("Extension approved") if d["approved"] else _("Extension refused"),
     ),
     "await_materials": TaskAction(
         MaterialsReceivedForm,
         lambda t, u, d: clock.receive_materials(t, actor=u, note=d["note"]),
+        done=lambda d: _("Materials received; the agency's clock runs again"),
     ),
     "reroute_referral": TaskAction(
         RerouteForm,
         lambda t, u, d: services.reroute_referral(t, actor=u, to=d["to"], reason=d["reason"]),
         True,
+        done=lambda d: (
+            _("Referred again to %(agency)s") % {"agency": d["to"]}
+            if d["to"]
+            else _("Item withdrawn")
+        ),
     ),
     "notify_applicant": TaskAction(
         NotifyForm,
         lambda t, u, d: services.notify_applicant(t, actor=u, channel=d["channel"], text=d["text"]),
-        True,
+        needs_case=True,
+        done=lambda d: _("The notice to the applicant is recorded"),
     ),
-    "close_case": TaskAction(CloseForm, lambda t, u, d: services.close_case(t, actor=u)),
+    "close_case": TaskAction(
+        CloseForm,
+        lambda t, u, d: services.close_case(t, actor=u),
+        done=lambda d: _("Case closed and filed"),
+    ),
 }
 # Any other user task (a step a county adds in its BPMN file) gets the generic form.
 GENERIC_ACTION = TaskAction(
@@ -436,7 +538,27 @@ def form_for(task: HumanTask, case: Case, data: Any = None) -> forms.Form:
     kwargs: dict[str, Any] = {"prefix": f"t{task.pk}"}
     if action.needs_case:
         kwargs["case"] = case
+    if action.needs_item:
+        rid = _referral_id(task)
+        referral = (
+            Referral.objects.filter(pk=rid, case=case).select_related("item").first()
+            if rid is not None
+            else None
+        )
+        kwargs["item"] = referral.item if referral else None
     return action.form(data, **kwargs)
+
+
+def _referral_id(task: HumanTask) -> int | None:
+    value = task.properties.get("referralId")
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+def confirmation_of(form: forms.Form) -> list[tuple[str, str]] | None:
+    """What a valid task form is about to do, when that needs confirming first (see
+    HandleForm.confirmation); None for forms that are sent as they are."""
+    confirm = getattr(form, "confirmation", None)
+    return confirm() if callable(confirm) else None
 
 
 def cleaned(form: forms.Form) -> dict[str, Any]:

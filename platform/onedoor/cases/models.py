@@ -193,13 +193,20 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
     def open(self) -> ReferralQuerySet:
         return self.filter(current_task__isnull=False)
 
+    def in_agency_hands(self) -> ReferralQuerySet:
+        """Open referrals still the agency's: not the ones it returned, which wait at the
+        window to be referred again (`BACK_AT_WINDOW_STEPS`) and are no work of the agency's.
+        A referral waiting for an extension decision or for missing materials stays: it comes
+        back to the same agency with its clock."""
+        return self.open().exclude(current_task__bpmn_id__in=BACK_AT_WINDOW_STEPS)
+
     def overdue(self, now: Any = None) -> ReferralQuerySet:
         return self.open().filter(due_at__lt=now or timezone.now())
 
     def inbox_counts(self, now: datetime, soon: datetime) -> dict[str, int]:
         """How many open referrals each inbox view holds (its tabs), in one statement read
         from the open-referral index."""
-        return self.open().aggregate(
+        return self.in_agency_hands().aggregate(
             **{
                 name: Count("id", filter=condition)
                 for name, condition in _inbox_views(now, soon).items()
@@ -210,7 +217,7 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         """One inbox view of open referrals (`INBOX_VIEWS`), due first, each row with its
         `urgency` ("overdue", "soon" or "") so the page need not compare dates."""
         return (
-            self.open()
+            self.in_agency_hands()
             .filter(_inbox_views(now, soon)[show])
             .select_related("case__township", "case__applicant", "item", "current_task")
             .with_notice_counts()
@@ -264,6 +271,11 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         )
         return self.open().filter(Exists(promised))
 
+
+# Steps of a referral's process that stand at the window after the agency handed it back
+# (the BPMN ids of bpmn/one_door.bpmn): the referral keeps naming the agency it left until it
+# is referred again, but it is no longer in that agency's inbox.
+BACK_AT_WINDOW_STEPS = ("reroute_referral",)
 
 # The inbox's views of an agency's open referrals (its `show` parameter), in tab order.
 INBOX_VIEWS = ("all", "overdue", "soon", "unanswered")
@@ -556,6 +568,8 @@ def describe(obj: Any) -> dict[str, Any]:
             "outcome": obj.outcome,
             "returns": obj.returns,
             "transfers": obj.transfers,
+            # The amount granted, once fed back (the records read it in words).
+            **({"amount_fen": obj.amount_fen} if obj.amount_fen is not None else {}),
         }
     if isinstance(obj, Case):
         return {"stage": obj.stage}

@@ -24,6 +24,7 @@ from workflows.models import HumanTask
 
 from .access import LANE_ROLES, staff_of
 from .models import SUBJECT_CASE, Case, Referral
+from .progress import person
 
 # The worse state wins where several tasks meet on one shape (a subprocess, a repeated step).
 SEVERITY = {"done": 0, "waiting": 1, "overdue": 2, "escalated": 3}
@@ -120,7 +121,7 @@ class _Names:
 def _task_step(task: HumanTask, referral: Referral | None, names: _Names, now: datetime) -> Step:
     name = task.name or task.bpmn_id
     if task.state == HumanTask.State.COMPLETED:
-        who = task.completed_by.get_username() if task.completed_by else _("System")
+        who = person(task.completed_by)  # by name and role, not the login name
         line = _("%(step)s: done by %(who)s, %(at)s") % {
             "step": name,
             "who": who,
@@ -176,7 +177,7 @@ def case_process_state(case: Case, user: Any) -> ProcessState:
     staff = staff_of(user)
     tasks = HumanTask.objects.filter(
         subject_type=SUBJECT_CASE, subject_id=str(case.pk)
-    ).select_related("completed_by")
+    ).select_related("completed_by__staff")
     referrals = case.referrals.select_related("agency", "item").order_by("pk")
     agency_code = ""
     if staff is not None and staff.role == Staff.Role.AGENCY_OFFICER and staff.agency is not None:

@@ -276,10 +276,10 @@ def sign_referral(
 ) -> Referral:
     """签收, or 退回 with a reason, or 移交 to the agency really responsible."""
     reason = reason.strip()
-    if decision in {"return", "transfer"} and not reason:
-        raise ActionError(_("Returning or transferring needs a reason"))
     if decision == "transfer" and transfer_to is None:
         raise ActionError(_("Choose the agency to transfer to"))
+    if decision in {"return", "transfer"} and not reason:
+        raise ActionError(_("Returning or transferring needs a reason"))
     if decision not in {"sign", "return", "transfer"}:
         raise ActionError(_("Invalid decision"))
     with transaction.atomic(durable=True):
@@ -330,17 +330,36 @@ def sign_referral(
     return referral
 
 
+def feedback_problem(item: Item, outcome: str, amount_fen: int | None, note: str) -> str | None:
+    """What is missing from a 反馈 on `item`, in words for the officer (None: nothing).
+
+    Granted help must be accountable: where the catalogue says the item pays money, the
+    amount paid; where it gives a service or goods, a note of what was given."""
+    if outcome not in Referral.Outcome.values or outcome == Referral.Outcome.WITHDRAWN:
+        return _("Please choose the outcome")
+    if outcome == Referral.Outcome.REFUSED and not note.strip():
+        return _("Refusing assistance needs a reason")
+    if outcome == Referral.Outcome.GRANTED:
+        if item.pays_money and not amount_fen:
+            return _("“%(item)s” pays money: granting it needs the amount granted") % {"item": item}
+        if not item.pays_money and not note.strip():
+            return _("“%(item)s” pays no money: granting it needs a note of what was given") % {
+                "item": item
+            }
+    return None
+
+
 def give_feedback(
     task: HumanTask, *, actor: Any, outcome: str, amount_fen: int | None, note: str
 ) -> Referral:
-    """反馈: the agency's result for the referral."""
-    if outcome not in Referral.Outcome.values or outcome == Referral.Outcome.WITHDRAWN:
-        raise ActionError(_("Please choose the outcome"))
-    if outcome == Referral.Outcome.REFUSED and not note.strip():
-        raise ActionError(_("Refusing assistance needs a reason"))
+    """反馈: the agency's result for the referral (final: the referral goes back to the
+    window). What it must carry is `feedback_problem`'s to say."""
     with transaction.atomic(durable=True):
         lock_process(task.instance_id)
         referral = _referral_of(task)
+        problem = feedback_problem(referral.item, outcome, amount_fen, note)
+        if problem:
+            raise ActionError(problem)
         before = describe(referral)
         referral.outcome, referral.amount_fen, referral.note = outcome, amount_fen, note.strip()
         referral.feedback_at = timezone.now()

@@ -28,7 +28,7 @@ from onedoor.lib.redirects import safe_next
 from workflows.errors import EngineError
 from workflows.models import HumanTask
 
-from . import materials, services
+from . import materials, records, services
 from .access import (
     EVERY_ROLE,
     INTAKE_ROLES,
@@ -44,8 +44,17 @@ from .access import (
     visible_case_items,
     visible_materials,
 )
-from .forms import AttachmentForm, IntakeForm, MemberFormSet, action_for, cleaned, form_for
+from .forms import (
+    AttachmentForm,
+    IntakeForm,
+    MemberFormSet,
+    action_for,
+    cleaned,
+    confirmation_of,
+    form_for,
+)
 from .models import Case
+from .progress import progress
 
 
 @dataclass(frozen=True)
@@ -167,8 +176,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_personal": view.see_personal_data,
         "referrals": view.referrals,
         "actionable": actionable,
-        "steps": view.steps,
-        "timeline": view.timeline,
+        "progress": progress(view.steps, view.referrals),
+        "timeline": records.read(view.timeline),
         "notices": case.notices.all(),
         "materials": visible_materials(request.user, case, materials.checklist(case)),
         "keep_materials": may_keep_materials(request.user, case),
@@ -198,12 +207,32 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
         raise PermissionDenied(_("You cannot work on this task"))
     form = form_for(task, case, request.POST)
     if form.is_valid():
+        summary = confirmation_of(form)
+        if summary is not None and request.POST.get("confirmed") != "yes":
+            # A final step is shown back first; only the confirming submit does it. The
+            # form's own fields go round again hidden, so nothing is typed twice.
+            return render(
+                request,
+                "cases/confirm.html",
+                {
+                    "task": task,
+                    "case": case,
+                    "summary": summary,
+                    "carried": [
+                        (name, value)
+                        for name, values in request.POST.lists()
+                        if name not in {"csrfmiddlewaretoken", "confirmed", "next"}
+                        for value in values
+                    ],
+                    "next": target,
+                },
+            )
         try:
             action_for(task).perform(task, request.user, cleaned(form))
         except (services.ActionError, EngineError) as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("“%(task)s” done") % {"task": task.name})
+            messages.success(request, action_for(task).done_message(task, cleaned(form)))
             return redirect(target)
     else:
         errors = pgettext("error separator", "; ").join(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onedoor.directory.models import Agency, Division
 from onedoor.lib.redirects import safe_next
 
-from . import clock, materials, services
+from . import clock, materials, records, services
 from .access import (
     BOARD_ROLES,
     INBOX_ROLES,
@@ -93,10 +93,16 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if rights.supervise
             else None,
-            "events": referral.audit_events.select_related("actor").order_by("at", "pk"),
-            "notices": referral.supervision_notices.select_related("issued_by", "answered_by"),
+            "events": records.read(
+                referral.audit_events.select_related("actor__staff").order_by("at", "pk")
+            ),
+            "notices": referral.supervision_notices.select_related(
+                "issued_by__staff", "answered_by__staff"
+            ),
             "answer_form": SupervisionAnswerForm() if rights.answer_notices else None,
-            "clock_changes": referral.clock_changes.select_related("requested_by", "decided_by"),
+            "clock_changes": referral.clock_changes.select_related(
+                "requested_by__staff", "decided_by__staff"
+            ),
             # The form marks its task late; the page compares no dates itself.
             "task_overdue": task is not None and task.due_at is not None and task.due_at < now,
             "now": now,

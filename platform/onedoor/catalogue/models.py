@@ -18,6 +18,13 @@ class Item(models.Model):
         _("Responsible agency"), max_length=20, choices=Agency.Kind.choices
     )
     materials = models.JSONField(_("Materials needed"), default=list, blank=True)
+    # Whether granting it pays money (a subsidy, an allowance): then "granted" feedback needs
+    # the amount; an item that gives a service or goods needs a note of what was given.
+    pays_money = models.BooleanField(
+        _("Pays money"),
+        default=False,
+        help_text=_("Granting this item pays an amount of money, which the agency must report"),
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -53,3 +60,11 @@ class Item(models.Model):
     def limit_source(self) -> str:
         rule = self.time_limit("handle")
         return rule.source if rule else ""
+
+    @property
+    def limit_basis(self) -> str:
+        """The handling limit's source where it cites a document that binds here, for what
+        is printed to others (a referral slip); "" for county practice or another place's
+        example, which are no basis to cite."""
+        rule = self.time_limit("handle")
+        return rule.source if rule and rule.cites_document else ""

@@ -18,6 +18,7 @@ ID_AND_HOUSEHOLD = ["申请人身份证", "户口簿"]
 ITEMS: list[dict] = [
     dict(
         code="dibao",
+        pays_money=True,
         name="最低生活保障",
         category="基本生活救助",
         agency_kind="civil",
@@ -28,6 +29,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="tekun",
+        pays_money=True,
         name="特困人员救助供养",
         category="基本生活救助",
         agency_kind="civil",
@@ -38,6 +40,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="linshi",
+        pays_money=True,
         name="临时救助",
         category="急难救助",
         agency_kind="civil",
@@ -47,6 +50,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="yiliao",
+        pays_money=True,
         name="医疗救助",
         category="专项救助",
         agency_kind="medical",
@@ -56,6 +60,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="edu_preschool",
+        pays_money=True,
         name="教育救助（学前）",
         category="专项救助",
         agency_kind="education",
@@ -65,6 +70,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="edu_compulsory",
+        pays_money=True,
         name="教育救助（义务教育）",
         category="专项救助",
         agency_kind="education",
@@ -74,6 +80,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="edu_high",
+        pays_money=True,
         name="教育救助（普通高中）",
         category="专项救助",
         agency_kind="education",
@@ -83,6 +90,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="edu_vocational",
+        pays_money=True,
         name="教育救助（中等职业教育）",
         category="专项救助",
         agency_kind="education",
@@ -92,6 +100,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="edu_university",
+        pays_money=True,
         name="教育救助（大学）",
         category="专项救助",
         agency_kind="education",
@@ -110,6 +119,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="housing_subsidy",
+        pays_money=True,
         name="住房救助（租赁补贴）",
         category="专项救助",
         agency_kind="housing",
@@ -119,6 +129,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="housing_repair",
+        pays_money=True,
         name="住房救助（危房改造）",
         category="专项救助",
         agency_kind="housing",
@@ -137,6 +148,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="union_hardship",
+        pays_money=True,
         name="困难职工帮扶",
         category="社会帮扶",
         agency_kind="union",
@@ -146,6 +158,7 @@ ITEMS: list[dict] = [
     ),
     dict(
         code="disability_subsidies",
+        pays_money=True,
         name="残疾人两项补贴",
         category="专项救助",
         agency_kind="disabled",

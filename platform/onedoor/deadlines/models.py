@@ -132,6 +132,8 @@ class TimeLimitRule(models.Model):
     class SourceLevel(models.TextChoices):
         NATIONAL = "national", _("National rule")
         LOCAL = "local", _("Local rule")
+        # Another place's published rule, borrowed as a starting number: not a basis here.
+        EXAMPLE = "example", _("Example from another place")
         PRACTICE = "practice", _("County practice")
 
     # None: the general rule for the step, used when an item has none of its own.
@@ -197,3 +199,10 @@ class TimeLimitRule(models.Model):
             "%(what)s · %(step)s · %(days)s working days",
             self.working_days,
         ) % {"what": what, "step": self.get_step_display(), "days": self.working_days}
+
+    @property
+    def cites_document(self) -> bool:
+        """Whether the source is a document that binds here (a national rule or one of this
+        place's own), which a slip may print as the basis. County practice and other cities'
+        examples are defaults an administrator set, not a basis to cite to anyone."""
+        return self.source_level in {self.SourceLevel.NATIONAL, self.SourceLevel.LOCAL}

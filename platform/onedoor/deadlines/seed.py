@@ -19,7 +19,7 @@ GENERAL: list[dict[str, Any]] = [
         step=TimeLimitRule.Step.ACCEPT,
         working_days=1,
         source="尖山区临时救助（地方示例）：受理1个工作日",
-        source_level=TimeLimitRule.SourceLevel.LOCAL,
+        source_level=TimeLimitRule.SourceLevel.EXAMPLE,
     ),
     dict(
         step=TimeLimitRule.Step.SIGN,
@@ -37,7 +37,7 @@ GENERAL: list[dict[str, Any]] = [
         step=TimeLimitRule.Step.NOTIFY,
         working_days=3,
         source="郑州中原区低保（地方示例）：3个工作日内书面告知",
-        source_level=TimeLimitRule.SourceLevel.LOCAL,
+        source_level=TimeLimitRule.SourceLevel.EXAMPLE,
     ),
 ]
 
@@ -64,8 +64,10 @@ def seed_time_limits(items: dict[str, dict[str, Any]]) -> None:
                 "working_days": row["handle_days"],
                 "max_extension_days": row.get("extension_days", 0),
                 "source": row.get("limit_source", PRACTICE),
+                # The seeded numbers are county practice or other places' examples
+                # (POLICY-NOTES.md); a county's own document is entered as "local".
                 "source_level": TimeLimitRule.SourceLevel.PRACTICE
                 if practice
-                else TimeLimitRule.SourceLevel.LOCAL,
+                else TimeLimitRule.SourceLevel.EXAMPLE,
             },
         )

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from onedoor.audit.models import AuditEvent
+from onedoor.cases import records
 from onedoor.cases.models import Referral, SupervisionNotice
 from onedoor.deadlines.workdays import working_days_between
 
@@ -25,7 +26,7 @@ class Dossier:
     referrals: list[Referral] = field(default_factory=list)
     days_overdue: dict[int, int] = field(default_factory=dict)
     notices: list[SupervisionNotice] = field(default_factory=list)
-    timeline: list[AuditEvent] = field(default_factory=list)
+    timeline: list[records.Record] = field(default_factory=list)  # in words
     positions: list[Any] = field(default_factory=list)
 
 
@@ -53,9 +54,10 @@ def build(topic: Topic, rights: Rights) -> Dossier:
         .select_related("referral__agency")
         .order_by("issued_at")
     )
-    found.timeline = list(
+    found.timeline = records.read(
         AuditEvent.objects.for_case(case.pk)
         .filter(Q(referral__in=found.referrals) | Q(referral__isnull=True))
+        .select_related("actor__staff", "referral__item")
         .order_by("at", "pk")
     )
     return found

@@ -30,5 +30,9 @@ MEETING_LABELS = {
     "meeting.minutes_submitted": pgettext_lazy("audit action", "Minutes submitted"),
     "meeting.minutes_issued": pgettext_lazy("audit action", "Minutes issued"),
     "meeting.minutes_returned": pgettext_lazy("audit action", "Minutes sent back"),
+    "meeting.attendance": pgettext_lazy("audit action", "Attendance recorded"),
+    "meeting.topic_noted": pgettext_lazy("audit action", "Note recorded on the topic"),
+    "meeting.decision_recorded": pgettext_lazy("audit action", "Decision recorded"),
+    "meeting.decision_removed": pgettext_lazy("audit action", "Decision removed"),
 }
 ACTION_LABELS.update(MEETING_LABELS)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("supervision/", views.figures_page, name="figures"),
     path("supervision/export/<slug:table>.xlsx", views.export, name="export"),
     path("audit/", views.audit_log, name="audit"),
+    path("audit/export.xlsx", views.audit_export, name="audit_export"),
 ]

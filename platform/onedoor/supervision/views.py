@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,15 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from onedoor.audit.models import AuditEvent
-from onedoor.cases.access import (
-    AUDIT_LOG_ROLES,
-    FIGURES_ROLES,
-    may_see_settings_changes,
-    require_role,
-)
-from onedoor.cases.models import Case
+from onedoor.cases import records
+from onedoor.cases.access import AUDIT_LOG_ROLES, FIGURES_ROLES, require_role
 
+from . import audit_log as auditlog
 from . import charts
 from . import export as excel
 from .figures import compute
@@ -92,25 +86,45 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
     return response
 
 
+require_audit_role = require_role(
+    AUDIT_LOG_ROLES, gettext_lazy("The audit log is for supervisors only")
+)
+
+
 @login_required
 @require_GET
-@require_role(AUDIT_LOG_ROLES, gettext_lazy("The audit log is for supervisors only"))
+@require_audit_role
 def audit_log(request: HttpRequest) -> HttpResponse:
-    """Every audited change to the cases the user may see, newest first."""
-    scope = Q(case__in=Case.objects.visible_to(request.user))
-    settings_changes = may_see_settings_changes(request.user)
-    if settings_changes:
-        scope |= Q(case__isnull=True)
-    events = (
-        AuditEvent.objects.filter(scope)
-        .select_related("actor", "case", "referral__agency")
-        .order_by("-at", "-pk")
-    )
-    if settings_changes and request.GET.get("case") == "none":
-        events = events.filter(case__isnull=True)
-    action = request.GET.get("action", "")
-    if action:
-        events = events.filter(action=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "action": action, "settings_changes": settings_changes}
+    """Every audited change to the cases the user may see, newest first, in words; filtered
+    by who, what, when and case."""
+    form = auditlog.AuditFilterForm(request.GET or None, user=request.user)
+    events, settings_changes = auditlog.filtered(request.user, form)
+    page = Paginator(events, auditlog.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": records.read(page.object_list),
+        "settings_changes": settings_changes,
+        "settings_only": auditlog.SETTINGS_ONLY,
+    }
     return render(request, "supervision/audit.html", context)
+
+
+@login_required
+@require_GET
+@require_audit_role
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The audit log with the page's filters, as an .xlsx file."""
+    form = auditlog.AuditFilterForm(request.GET or None, user=request.user)
+    if request.GET and not form.is_valid():
+        return HttpResponseBadRequest(
+            " ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+    events, _settings = auditlog.filtered(request.user, form)
+    response = HttpResponse(
+        auditlog.workbook(events),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.xlsx"'
+    return response

@@ -1,0 +1,103 @@
+"""After an action: the message names what was done, a transfer asks where to before why, and
+a returned referral is no longer the returning agency's work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from onedoor.cases import services
+from onedoor.cases.models import Case, Referral
+from onedoor.directory.models import Agency
+
+from .conftest import refer_all, register, task_of
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def referred(alice: Any, bob: Any) -> Case:
+    """Alice's case for 医疗救助, referred to Bob's agency and waiting for him to sign."""
+    case = register(alice, "yiliao")
+    refer_all(case, alice)
+    return case
+
+
+def sign_form(case: Case, **fields: str) -> tuple[str, dict[str, str]]:
+    task = task_of(case, "sign_for_referral")
+    p = f"t{task.pk}"
+    return f"/tasks/{task.task_id}/", {f"{p}-{k}": v for k, v in fields.items()}
+
+
+def test_a_transfer_says_it_was_transferred_and_to_whom(referred: Case, bob: Any) -> None:
+    civil = Agency.objects.get(county__code="130302", kind="civil")
+    url, data = sign_form(
+        referred, decision="transfer", transfer_to=str(civil.pk), reason="应由民政部门办理"
+    )
+    page = client_for(bob).post(url, data, follow=True).content.decode()
+    assert f"已转办至{civil.name}" in page
+    assert "“签收”已办理" not in page
+
+
+def test_a_return_says_it_was_returned(referred: Case, bob: Any) -> None:
+    url, data = sign_form(referred, decision="return", reason="不属于本部门职责")
+    page = client_for(bob).post(url, data, follow=True).content.decode()
+    assert "已退回窗口" in page and "“签收”已办理" not in page
+
+
+def test_signing_for_says_signed(referred: Case, bob: Any) -> None:
+    url, data = sign_form(referred, decision="sign")
+    assert "已签收" in client_for(bob).post(url, data, follow=True).content.decode()
+
+
+def test_a_transfer_without_a_target_asks_for_the_target_not_a_reason(
+    referred: Case, bob: Any
+) -> None:
+    url, data = sign_form(referred, decision="transfer")
+    page = client_for(bob).post(url, data, follow=True).content.decode()
+    assert "请选择移交的部门" in page
+    assert "必须填写理由" not in page
+    assert Referral.objects.get(case=referred).transfers == 0
+    with pytest.raises(services.ActionError, match="请选择移交的部门"):
+        services.sign_referral(
+            task_of(referred, "sign_for_referral"), actor=bob, decision="transfer"
+        )
+
+
+def test_a_returned_referral_leaves_the_returning_agencys_inbox(
+    referred: Case, alice: Any, bob: Any
+) -> None:
+    officer = client_for(bob)
+    before = officer.get("/inbox/").content.decode()
+    assert referred.reference in before
+    services.sign_referral(
+        task_of(referred, "sign_for_referral"), actor=bob, decision="return", reason="非本部门"
+    )
+    referral = Referral.objects.get(case=referred)
+    assert referral.is_open  # at the window now, to be referred again
+    inbox = officer.get("/inbox/").content.decode()
+    assert referred.reference not in inbox
+    assert "退回件重新分办" not in inbox
+    agency = Agency.objects.get(pk=referral.agency_id)
+    counts = Referral.objects.filter(agency=agency).inbox_counts(*_now_and_soon())
+    assert counts["all"] == 0
+    # The window has it, and the officer can still read what happened to it.
+    assert task_of(referred, "reroute_referral").candidate_group == referred.township.code
+    assert officer.get(f"/referrals/{referral.pk}/").status_code == 200
+
+
+def _now_and_soon() -> tuple[Any, Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    return now, now + timedelta(days=2)
