@@ -58,6 +58,7 @@ from bench.scale.geography import build_geography  # noqa: E402
 from bench.scale.scenarios import OPEN  # noqa: E402
 from onedoor.cases.models import Case, Referral  # noqa: E402
 from onedoor.directory.models import Agency, Division, Staff  # noqa: E402
+from onedoor.households.models import Member  # noqa: E402
 from workflows.models import ProcessInstance  # noqa: E402
 from workflows.timers import fire_due_timers  # noqa: E402
 
@@ -191,6 +192,20 @@ def bench_pages(repeat: int, explain: bool) -> list[dict]:
         ("audit log, newest (coordinator)", "coordinator", "/audit/", 200),
         ("audit log, one action (coordinator)", "coordinator", "/audit/?action=case.referred", 200),
     ]
+    # The household registry: the township's newest households, and a search by a member's
+    # name and by an ID number's last six digits (what a clerk types for a returning family).
+    member = Member.objects.filter(household__village__parent=who["township"]).first()
+    if member is not None:
+        pages += [
+            ("household registry, default (window)", "window", "/households/", 50),
+            ("household registry, by name", "window", f"/households/?q={member.name}", 100),
+            (
+                "household registry, by last ID digits",
+                "window",
+                f"/households/?q={member.id_number[-6:]}",
+                100,
+            ),
+        ]
     year_start = date(timezone.localdate().year - 1, timezone.localdate().month, 1)
     year_end = year_start.replace(year=year_start.year + 1) - timedelta(days=1)
     if supervision_figures is not None:

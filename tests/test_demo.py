@@ -8,17 +8,24 @@ that no longer matches the process, or a sweeper that cannot start is caught her
 from __future__ import annotations
 
 import os
+import random
 import re
 import sqlite3
 import subprocess
 import sys
+from collections import defaultdict
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import global_settings
 from django.contrib.auth.hashers import check_password
 from django.test import override_settings
 
 from onedoor.directory.models import Staff
+from onedoor.home.demo import SCENARIOS, demo_members
+from onedoor.households.idnumber import validate_id_number
+from onedoor.households.plausibility import implausible
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,3 +83,40 @@ def test_the_demo_sets_up_on_sqlite_and_the_sweeper_escalates_by_itself(tmp_path
     assert levels.get(1, 0) > 0 and levels.get(2, 0) > 0, levels
     assert pending >= 4  # extensions awaiting the coordinator, materials awaiting the window
     assert answered >= 1
+    # Every demo household fits its relations (a child younger than its parents, ...).
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT household_id, name, relation, id_number FROM households_member"
+        ).fetchall()
+    households = defaultdict(list)
+    for household, name, relation, number in rows:
+        households[household].append(
+            SimpleNamespace(name=name, relation=relation, id_number=number)
+        )
+    assert len(households) >= 30
+    assert {h: implausible(m) for h, m in households.items() if implausible(m)} == {}
+
+
+def test_demo_households_are_plausible_families() -> None:
+    """Heads of 35 to 70, children born when the head was 20 to 38, parents older, ID
+    numbers valid and unique, and students only at school age, over many draws."""
+    rng = random.Random(1)
+    today = date(2026, 12, 4)
+    numbers: set[str] = set()
+    relations: set[str] = set()
+    for n in range(len(SCENARIOS) * 20):
+        members = demo_members(rng, n, today)
+        assert implausible(members) == [], members
+        assert [m.relation for m in members].count("head") == 1
+        for m in members:
+            validate_id_number(m.id_number)
+            assert m.id_number not in numbers
+            numbers.add(m.id_number)
+            relations.add(m.relation)
+            born = date(int(m.id_number[6:10]), int(m.id_number[10:12]), int(m.id_number[12:14]))
+            age = (today - born).days // 365
+            if m.relation == "head":
+                assert 35 <= age <= 70
+            if m.in_school:
+                assert 3 <= age <= 22
+    assert relations == {"head", "spouse", "child", "parent"}

@@ -22,6 +22,7 @@ ENGINE_PUBLIC = {
     "workflows.engine",
     "workflows.errors",
     "workflows.handlers",
+    "workflows.incidents",
     "workflows.models",
     "workflows.signals",
     "workflows.timers",

@@ -36,6 +36,9 @@ WORK = {
     "sign_for_referral": {"decision": "sign", "reason": ""},
     "handle_referral": {"handling": "feedback", "outcome": "service", "note": "已提供服务"},
 }
+# Fields the confirmation page adds (a final feedback is confirmed on its own page; the client
+# posts as that page's second submit does).
+CONFIRMED = {"handle_referral": {"confirmed": "yes"}}
 # Who works a task: the window clerk of its township, the officer of its agency.
 WORKERS = """
 SELECT t.id, t.task_id, t.bpmn_id, u.username FROM workflows_humantask t
@@ -155,6 +158,7 @@ def test_people_work_cases_while_the_sweeper_runs_on_sqlite(
             status, page = user.get("/")  # the start page by role: inbox, case list
             statuses.append(status)
             fields = {f"t{pk}-{name}": value for name, value in WORK[bpmn_id].items()}
+            fields.update(CONFIRMED.get(bpmn_id, {}))
             status, page = user.post(f"/tasks/{uuid.UUID(task_id)}/", fields, page)
             statuses.append(status)
 

@@ -232,9 +232,10 @@ def _household(
         disability = rng.choice(["none"] * 12 + ["1", "2", "3", "4"])
         illness = "t" if rng.random() < 0.15 else "f"
         phone = f"13{rng.randrange(10**8, 10**9)}" if relation != "child" else ""
+        student = "t" if relation == "child" and rng.random() < 0.6 else "f"
         buffers[m_table].write(
             f"{member_id}\t{household_id}\t{name}\t{_id_number(code, relation, member_id)}\t"
-            f"{relation}\t{phone}\t{capacity}\t{disability}\t{illness}\n"
+            f"{relation}\t{phone}\t{capacity}\t{disability}\t{illness}\t{student}\n"
         )
     known.setdefault(village.pk, []).append((household_id, first_member))
     return household_id, first_member

@@ -41,6 +41,7 @@ WITH_ROLE = ALL - {"nora"}
 PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "cases:list": ({}, WITH_ROLE, 403),
     "cases:intake": ({}, {"alice", "victor"}, 403),
+    "cases:households": ({}, {"alice", "victor"}, 403),
     "cases:inbox": ({}, {"bob"}, 403),
     "cases:board": ({}, {"dave", "erin"}, 403),
     "supervision:figures": ({}, {"dave", "erin"}, 403),
@@ -76,6 +77,14 @@ ELSEWHERE = {
     # Printed papers: tests/cases/test_papers.py.
     "cases:notice_letter",
     "cases:supervision_slip",
+    # The household registry's pages about one household or member, and late consent
+    # (tests/cases/test_registry.py and test_views.py walk them in and out of scope).
+    "cases:household",
+    "cases:apply_again",
+    "cases:edit_household",
+    "cases:add_member",
+    "cases:edit_member",
+    "cases:consent",
     # The joint conference's pages, walked with outsiders in tests/meetings/test_views.py.
     "meetings:members",
     "meetings:plan",
@@ -110,6 +119,7 @@ ELSEWHERE = {
 # The top bar's links, by the page each opens.
 NAV_PAGES = [
     "cases:intake",
+    "cases:households",
     "cases:inbox",
     "cases:board",
     "supervision:figures",

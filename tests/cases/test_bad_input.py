@@ -22,6 +22,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from notifications.signals import notify
 
 from onedoor.cases.forms import TASK_ACTIONS, GenericTaskForm, IntakeForm, MemberForm
+from onedoor.cases.forms_registry import (
+    ApplyAgainForm,
+    ConsentForm,
+    HouseholdForm,
+    MemberEditForm,
+)
 from onedoor.cases.models import Case, Referral, SupervisionNotice
 from onedoor.directory.models import Division, Staff
 
@@ -47,6 +53,7 @@ COUNTED = [
 def _form_names() -> set[str]:
     names: set[str] = {"next", "text", "notices_seen", "answer", "promised_date", "follow"}
     forms: list[type[Form]] = [IntakeForm, GenericTaskForm]
+    forms += [ApplyAgainForm, ConsentForm, HouseholdForm, MemberEditForm]
     for form in forms + [a.form for a in TASK_ACTIONS.values()]:
         names |= set(form.base_fields)
     names |= {f"m-0-{name}" for name in MemberForm.base_fields}
@@ -101,6 +108,7 @@ def world(alice: Any, bob: Any, dave: Any, erin: Any) -> dict[str, Any]:
         "referral": referral,
         "notice": notice,
         "tasks": [task_of(case, "sign_for_referral"), task_of(waiting, "review_application")],
+        "waiting": waiting,
         "notification": bob.notifications.get().pk,
     }
 
@@ -118,6 +126,12 @@ def _urls(world: dict[str, Any]) -> list[tuple[str, str]]:
         ids = {
             "cases:case": world["case"].pk,
             "cases:receipt": world["case"].pk,
+            "cases:consent": world["waiting"].pk,
+            "cases:household": world["case"].household_id,
+            "cases:apply_again": world["case"].household_id,
+            "cases:edit_household": world["case"].household_id,
+            "cases:add_member": world["case"].household_id,
+            "cases:edit_member": world["case"].applicant_id,
             "cases:referral": world["referral"].pk,
             "cases:slip": world["referral"].pk,
             "cases:supervise": world["referral"].pk,

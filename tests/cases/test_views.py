@@ -66,6 +66,12 @@ def test_every_url_with_an_object_refuses_those_outside_its_scope(
                 kwargs = {"pk": notice.pk}
             elif "task_id" in params:
                 kwargs = {"task_id": task.task_id}
+            elif name in {"cases:household", "cases:apply_again", "cases:edit_household"} | {
+                "cases:add_member"
+            }:
+                kwargs = {"pk": alices_case.household_id}
+            elif name == "cases:edit_member":
+                kwargs = {"pk": alices_case.applicant_id}
             elif name.startswith("cases:"):
                 kwargs = {"pk": alices_case.pk}
             else:
@@ -81,6 +87,7 @@ def test_every_url_with_an_object_refuses_those_outside_its_scope(
                     "cases:answer_notice",
                     "cases:materials",
                     "cases:attach",
+                    "cases:consent",
                 }
                 else client.get(url)
             )

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
     from onedoor.cases.models import Case, Referral
+    from onedoor.households.models import Household
 
 # Keys whose values never go into the audit trail in clear.
 SECRET_KEYS = {"id_number", "password"}
@@ -41,6 +42,7 @@ def build_action(
     actor: AbstractBaseUser | None,
     case: Case | None = None,
     referral: Referral | None = None,
+    household: Household | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
@@ -57,6 +59,7 @@ def build_action(
         action=action,
         case=case,
         referral=referral,
+        household=household,
         before=_masked(before),
         after=_masked(after),
         data=_masked(data),
@@ -78,6 +81,7 @@ def log_action(
     actor: AbstractBaseUser | None,
     case: Case | None = None,
     referral: Referral | None = None,
+    household: Household | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
@@ -88,6 +92,7 @@ def log_action(
         actor=actor,
         case=case,
         referral=referral,
+        household=household,
         before=before,
         after=after,
         data=data,

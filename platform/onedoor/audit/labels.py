@@ -13,6 +13,12 @@ ACTION_LABELS = {
     "case.referred": pgettext_lazy("audit action", "Items referred to agencies"),
     "case.notified": pgettext_lazy("audit action", "Applicant notified"),
     "case.closed": pgettext_lazy("audit action", "Case closed and filed"),
+    "case.consent_recorded": pgettext_lazy("audit action", "Consent to share information recorded"),
+    "household.updated": pgettext_lazy(
+        "audit action", "Household income and circumstances updated"
+    ),
+    "household.member_updated": pgettext_lazy("audit action", "Household member updated"),
+    "household.member_added": pgettext_lazy("audit action", "Household member added"),
     "case.step_overdue": pgettext_lazy("audit action", "Window step overdue"),
     "task.completed": pgettext_lazy("audit action", "Step completed"),
     "referral.signed": pgettext_lazy("audit action", "Signed for"),

@@ -42,6 +42,15 @@ class AuditEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="audit_events",
     )
+    # A change to a household's registration (its members, income, circumstances), which
+    # belongs to no one case: the household's page lists these.
+    household = models.ForeignKey(
+        "households.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)

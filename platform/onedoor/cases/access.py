@@ -23,6 +23,7 @@ from notifications.models import Notification
 
 from onedoor.audit.models import AuditEvent, AuditEventQuerySet
 from onedoor.directory.models import Division, Staff
+from onedoor.households.models import Household, HouseholdQuerySet, Member
 from workflows.models import HumanTask, Incident, ProcessInstance
 
 from .models import SUBJECT_CASE, Case, Referral, ReferralQuerySet, SupervisionNotice
@@ -43,6 +44,9 @@ LANE_ROLES = {
 # Who may open each page that is not about one object. The navigation (home's context
 # processor) is built from these same sets, so a link shows exactly when its page opens.
 INTAKE_ROLES = frozenset({Role.WINDOW, Role.VILLAGE_ASSISTANT})
+# The household registry (find a household, its history, apply again, update it): those who
+# register households, each within their scope (a township's window, a village's assistant).
+HOUSEHOLD_ROLES = INTAKE_ROLES
 INBOX_ROLES = frozenset({Role.AGENCY_OFFICER})
 BOARD_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR})
 FIGURES_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR})
@@ -269,6 +273,65 @@ def intake_scope(user: Any) -> IntakeScope:
 
 
 # Objects, checked against the user's scope (404 outside it).
+
+
+def visible_households(user: Any) -> HouseholdQuerySet:
+    """The households a user may find and open: a window's township, an assistant's village."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in HOUSEHOLD_ROLES:
+        return Household.objects.none()
+    if staff.role == Role.VILLAGE_ASSISTANT:
+        return Household.objects.filter(village=staff.division)
+    # The township's villages by id (a small list), so a township's households are read from
+    # their village index rather than by joining every household to its village.
+    villages = list(Division.objects.filter(parent=staff.division).values_list("pk", flat=True))
+    return Household.objects.filter(village__in=villages)
+
+
+@dataclass(frozen=True)
+class HouseholdRights:
+    """What the user may do with a household of the registry."""
+
+    see_personal_data: bool  # full ID numbers and income, else masked
+    change: bool  # update its members, income and circumstances
+    apply: bool  # register a new application for it
+
+
+def access_household(user: Any, pk: int) -> tuple[Household, HouseholdRights]:
+    household = visible_households(user).select_related("village__parent").filter(pk=pk).first()
+    if household is None:
+        raise Http404("household not found")
+    return household, HouseholdRights(
+        see_personal_data=may_see_personal_data(user),
+        change=has_role(user, HOUSEHOLD_ROLES),
+        apply=has_role(user, INTAKE_ROLES),
+    )
+
+
+def get_member_for_user(user: Any, pk: int) -> Member:
+    """A member of a household the user may open (404 otherwise)."""
+    member = (
+        Member.objects.filter(household__in=visible_households(user))
+        .select_related("household__village__parent")
+        .filter(pk=pk)
+        .first()
+    )
+    if member is None:
+        raise Http404("member not found")
+    return member
+
+
+def can_record_consent(user: Any, case: Case) -> bool:
+    """Record the applicant's consent to share information, given after registration: the
+    window (or the village assistant who filed it) of a case they can see, while it is open
+    and not yet referred (once referred, the consent it needed is on record)."""
+    return (
+        has_role(user, INTAKE_ROLES)
+        and Case.objects.visible_to(user).filter(pk=case.pk).exists()
+        and case.is_open
+        and not case.consent_to_share
+        and not case.referrals.exists()
+    )
 
 
 def get_case_for_user(user: Any, pk: int) -> Case:

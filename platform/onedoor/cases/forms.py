@@ -77,6 +77,7 @@ class MemberForm(forms.Form):
     work_capacity = forms.ChoiceField(label=_("Work capacity"), choices=Member.WorkCapacity.choices)
     disability = forms.ChoiceField(label=_("Disability grade"), choices=Member.Disability.choices)
     serious_illness = forms.BooleanField(label=_("Serious or major illness"), required=False)
+    in_school = forms.BooleanField(label=_("Student"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -133,10 +134,13 @@ class SplitForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agencies = _agencies(case.township.parent)
-        for case_item in case.items.select_related("item"):
+        for case_item in case.items.select_related("item").prefetch_related("members"):
             default = agencies.filter(kind=case_item.item.agency_kind).first()
+            names = case_item.member_names
             self.fields[f"item_{case_item.item_id}"] = IdChoiceField(
-                label=case_item.item.name,
+                label=_("%(item)s (for %(names)s)") % {"item": case_item.item.name, "names": names}
+                if names
+                else case_item.item.name,
                 queryset=agencies,
                 initial=default,
                 required=False,

@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery, Valu
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from onedoor.catalogue.models import Item
@@ -95,7 +95,15 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return cases
 
 
+class ConsentMethod(models.TextChoices):
+    AT_INTAKE = "intake", _("Agreed at registration")
+    SIGNED_FORM = "signed_form", _("Signed consent form")
+    ON_BEHALF = "on_behalf", _("Given on the applicant's behalf")
+
+
 class Case(models.Model):
+    ConsentMethod = ConsentMethod
+
     class Channel(models.TextChoices):
         WALK_IN = "walk_in", _("At the window")
         ON_BEHALF = "on_behalf", _("Through the village (community) assistant")
@@ -117,6 +125,16 @@ class Case(models.Model):
         _("Consents to sharing information with the agencies"), default=False
     )
     consent_at = models.DateTimeField(null=True, blank=True)
+    # How consent was given (at intake, or recorded later: a signed form, or on the
+    # applicant's behalf), by whom, and who recorded it when it came after registration.
+    consent_method = models.CharField(
+        _("How consent was given"), max_length=20, choices=ConsentMethod.choices, blank=True
+    )
+    consent_given_by = models.CharField(_("Consent given by"), max_length=50, blank=True)
+    consent_note = models.TextField(_("Consent note"), blank=True)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     process = models.OneToOneField(
         ProcessInstance, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -161,12 +179,31 @@ class CaseItem(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    # The members the item is for (none: the household as a whole).
+    members = models.ManyToManyField(
+        "households.Member",
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("item for members", "For"),
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "item"], name="case_item_unique")]
 
     def __str__(self) -> str:
         return str(self.item)
+
+    @classmethod
+    def names_for(cls, case_id: int) -> dict[int, str]:
+        """Whom each requested item of a case is for, by item id (names, joined): one query
+        for the items and one for their members."""
+        rows = cls.objects.filter(case_id=case_id).prefetch_related("members")
+        return {row.item_id: row.member_names for row in rows}
+
+    @property
+    def member_names(self) -> str:
+        """Whom the item is for, for pages and slips (members prefetched by the caller)."""
+        return pgettext("list separator", ", ").join(m.name for m in self.members.all())
 
 
 class ReferralQuerySet(models.QuerySet["Referral"]):

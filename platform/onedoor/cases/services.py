@@ -6,12 +6,14 @@ exactly one audit event; notifications follow from the audit event on commit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from onedoor.audit.actions import log_action
 from onedoor.catalogue.models import Item
@@ -19,6 +21,7 @@ from onedoor.deadlines.workdays import working_days_between
 from onedoor.directory.models import Agency, Division
 from onedoor.households.idnumber import normalize
 from onedoor.households.models import Household, Member
+from onedoor.households.plausibility import implausible
 from workflows import engine
 from workflows.models import HumanTask, ProcessInstance
 
@@ -41,6 +44,15 @@ class ActionError(Exception):
     """Input the action cannot accept; the message is shown to the user as it is."""
 
 
+class AlreadyRegistered(ActionError):
+    """A member's ID number is already registered with a household of this township: the
+    application is made from that household (its page offers "apply again")."""
+
+    def __init__(self, message: str, household: Household) -> None:
+        super().__init__(message)
+        self.household = household
+
+
 @dataclass(frozen=True)
 class MemberData:
     name: str
@@ -50,6 +62,7 @@ class MemberData:
     work_capacity: str = Member.WorkCapacity.FULL
     disability: str = Member.Disability.NONE
     serious_illness: bool = False
+    in_school: bool = False
 
 
 def register_application(
@@ -66,10 +79,20 @@ def register_application(
     classification: str = Household.Classification.NONE,
     monthly_income_fen: int = 0,
     household: Household | None = None,
+    applicant: Member | None = None,
+    item_members: Mapping[int, Sequence[str]] | None = None,
 ) -> Case:
-    """一表登记: register the household (or reuse it) and the application, start its process."""
+    """一表登记: register the household (or reuse it) and the application, start its process.
+
+    `item_members` names, by ID number, the members each item (by its pk) is for; an item
+    left out is pre-filled from the catalogue (`Item.serves`). `applicant` (a member of the
+    reused household) defaults to the head of household."""
     if not items:
         raise ActionError(_("Choose at least one assistance item"))
+    if household is None:
+        problems = implausible(members)
+        if problems:
+            raise ActionError(pgettext("error separator", "; ").join(problems))
     if village.parent_id != township.pk:
         raise ActionError(_("The village (community) chosen is not in this township (street)"))
     try:
@@ -82,12 +105,14 @@ def register_application(
                 first = duplicates.select_related("household__village").first()
                 if first is not None:
                     if first.household.village.parent_id == township.pk:
-                        raise ActionError(
+                        raise AlreadyRegistered(
                             _(
-                                "ID number %(id)s is already registered in %(household)s; "
-                                "register the application from that household"
+                                "ID number %(id)s is already registered in %(household)s: "
+                                "open the household and apply again from it, with nothing "
+                                "to type twice"
                             )
-                            % {"id": first.masked_id_number, "household": first.household}
+                            % {"id": first.masked_id_number, "household": first.household},
+                            first.household,
                         )
                     # Another township's (or county's) household is not this window's to see:
                     # say where to turn, not whose it is.
@@ -111,7 +136,10 @@ def register_application(
                 Member.objects.bulk_create(
                     [Member(household=household, **asdict(m)) for m in members]
                 )
-            applicant = household.head
+            if applicant is None:
+                applicant = household.head
+            elif applicant.household_id != household.pk:
+                raise ActionError(_("The applicant must be a member of the household"))
             assert applicant is not None
             now = timezone.now()
             case = Case.objects.create(
@@ -125,7 +153,10 @@ def register_application(
                 consent_to_share=consent,
                 consent_at=now if consent else None,
             )
-            CaseItem.objects.bulk_create([CaseItem(case=case, item=item) for item in items])
+            case_items = CaseItem.objects.bulk_create(
+                [CaseItem(case=case, item=item) for item in items]
+            )
+            _name_members(case_items, list(household.members.all()), item_members or {})
             instance = engine.start_process(
                 PROCESS_ID,
                 subject_type=SUBJECT_CASE,
@@ -160,6 +191,26 @@ def register_application(
             )
         ) from exc
     return case
+
+
+def _name_members(
+    case_items: list[CaseItem], members: list[Member], chosen: Mapping[int, Sequence[str]]
+) -> None:
+    """Each item's members: those chosen by ID number, else whom the catalogue says it serves."""
+    by_number = {m.id_number: m for m in members}
+    through = CaseItem.members.through
+    rows = []
+    for case_item in case_items:
+        if case_item.item_id in chosen:
+            numbers = [normalize(n) for n in chosen[case_item.item_id]]
+            unknown = [n for n in numbers if n not in by_number]
+            if unknown:
+                raise ActionError(_("An item can only be for members of the household"))
+            named = [by_number[n] for n in numbers]
+        else:
+            named = case_item.item.members_served(members)
+        rows += [through(caseitem_id=case_item.pk, member_id=m.pk) for m in named]
+    through.objects.bulk_create(rows)
 
 
 def lock_process(instance_id: int | None) -> None:
@@ -210,8 +261,9 @@ def refer_case(task: HumanTask, *, actor: Any, choices: list[tuple[Item, Agency]
     if not case.consent_to_share:
         raise ActionError(
             _(
-                "The applicant has not agreed to share information with the agencies, "
-                "so the case cannot be referred"
+                "The applicant has not yet agreed to share information with the agencies, "
+                "so the case cannot be referred: record the consent on the case page "
+                "(“Record consent”) once it is given, then refer the case"
             )
         )
     if not choices:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_agency, views_materials, views_papers, views_process
+from . import views, views_agency, views_materials, views_papers, views_process, views_registry
 
 app_name = "cases"
 urlpatterns = [
@@ -25,6 +25,13 @@ urlpatterns = [
         views_process.case_process_diagram,
         name="process_diagram",
     ),
+    path("cases/<int:pk>/consent/", views_registry.record_consent, name="consent"),
+    path("households/", views_registry.household_list, name="households"),
+    path("households/<int:pk>/", views_registry.household_detail, name="household"),
+    path("households/<int:pk>/apply/", views_registry.apply_again, name="apply_again"),
+    path("households/<int:pk>/edit/", views_registry.edit_household, name="edit_household"),
+    path("households/<int:pk>/members/new/", views_registry.add_member, name="add_member"),
+    path("members/<int:pk>/edit/", views_registry.edit_member, name="edit_member"),
     path("tasks/<uuid:task_id>/", views.perform_task, name="task"),
     path("inbox/", views_agency.inbox, name="inbox"),
     path("referrals/<int:pk>/", views_agency.referral_detail, name="referral"),

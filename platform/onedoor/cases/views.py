@@ -34,6 +34,7 @@ from .access import (
     INTAKE_ROLES,
     access_case,
     can_act,
+    can_record_consent,
     get_case_for_user,
     get_referral_for_user,
     get_task_for_user,
@@ -42,6 +43,7 @@ from .access import (
     require_role,
     staff_of,
     visible_case_items,
+    visible_households,
     visible_materials,
 )
 from .forms import (
@@ -53,7 +55,8 @@ from .forms import (
     confirmation_of,
     form_for,
 )
-from .models import Case
+from .forms_registry import ConsentForm
+from .models import Case, CaseItem
 from .progress import progress
 
 
@@ -115,6 +118,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def intake(request: HttpRequest) -> HttpResponse:
     scope = intake_scope(request.user)
     township = scope.township
+    existing = None
     form = IntakeForm(request.POST or None, township=township)
     members = MemberFormSet(request.POST or None, prefix="m")
     if scope.village is not None:
@@ -129,6 +133,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 township=township,
                 village=data["village"],
                 members=[services.MemberData(**m) for m in members.cleaned_data if m],
+                item_members=_items_named(request, members, data["items"]),
                 items=list(data["items"]),
                 channel=data["channel"],
                 statement=data["statement"],
@@ -137,6 +142,11 @@ def intake(request: HttpRequest) -> HttpResponse:
                 classification=data["classification"],
                 monthly_income_fen=fen_from_yuan(data["monthly_income_yuan"]),
             )
+        except services.AlreadyRegistered as exc:
+            form.add_error(None, str(exc))
+            # The household's page, where the application is made again (if the user may
+            # open it: a village assistant sees their own village's households only).
+            existing = visible_households(request.user).filter(pk=exc.household.pk).first()
         except services.ActionError as exc:
             form.add_error(None, str(exc))
         else:
@@ -149,12 +159,39 @@ def intake(request: HttpRequest) -> HttpResponse:
         "cases/intake.html",
         {
             "form": form,
+            "chosen": _items_chosen(request),
+            "existing": existing,
             "members": members,
             "items": TimeLimitRule.objects.prime(
                 Item.objects.filter(is_active=True), "handle", timezone.localdate()
             ),
         },
     )
+
+
+def _items_chosen(request: HttpRequest) -> dict[str, list[str]]:
+    """The member rows ticked for each item, by item id, as the intake form sent them."""
+    if request.method != "POST" or not request.POST.get("members_named"):
+        return {}
+    return {
+        key.removeprefix("for_"): request.POST.getlist(key)[:100]
+        for key in request.POST
+        if key.startswith("for_") and key.removeprefix("for_").isdigit()
+    }
+
+
+def _items_named(request: HttpRequest, members: Any, items: Any) -> dict[int, list[str]] | None:
+    """Whom each item is for, by ID number, from the member rows ticked at intake; None when
+    the page sent no choice (no script), so the catalogue's defaults apply."""
+    if not request.POST.get("members_named"):
+        return None
+    numbers = {
+        str(i): f.cleaned_data["id_number"] for i, f in enumerate(members.forms) if f.cleaned_data
+    }
+    return {
+        item.pk: [numbers[row] for row in request.POST.getlist(f"for_{item.pk}") if row in numbers]
+        for item in items
+    }
 
 
 @login_required
@@ -170,11 +207,17 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for task in open_tasks
         if can_act(request.user, task)
     ]
+    referrals = list(view.referrals)
+    for_whom = CaseItem.names_for(case.pk)
+    for referral in referrals:
+        referral.for_names = for_whom.get(referral.item_id, "")  # type: ignore[attr-defined]
     context = {
         "case": case,
+        "consent_form": ConsentForm(case=case) if can_record_consent(request.user, case) else None,
+        "household_link": visible_households(request.user).filter(pk=case.household_id).exists(),
         "members": case.household.members.all(),
         "show_personal": view.see_personal_data,
-        "referrals": view.referrals,
+        "referrals": referrals,
         "actionable": actionable,
         "progress": progress(view.steps, view.referrals),
         "timeline": records.read(view.timeline),
@@ -257,7 +300,12 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 def referral_slip(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_referral_for_user(request.user, pk)
     TimeLimitRule.objects.prime([referral.item], "handle", timezone.localdate())
-    return render(request, "cases/slip.html", {"referral": referral, "case": referral.case})
+    context = {
+        "referral": referral,
+        "case": referral.case,
+        "for_names": CaseItem.names_for(referral.case_id).get(referral.item_id, ""),
+    }
+    return render(request, "cases/slip.html", context)
 
 
 def _with_limits(case_items: Any) -> list[Any]:

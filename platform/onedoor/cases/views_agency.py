@@ -31,7 +31,7 @@ from .access import (
     visible_materials,
 )
 from .forms import SupervisionAnswerForm, SupervisionForm, form_for
-from .models import INBOX_VIEWS, Referral
+from .models import INBOX_VIEWS, CaseItem, Referral
 
 DUE_SOON = timedelta(days=2)
 
@@ -87,6 +87,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "materials": visible_materials(
                 request.user, referral.case, materials.checklist(referral.case)
             ),
+            "for_names": CaseItem.names_for(referral.case_id).get(referral.item_id, ""),
             "show_personal": rights.see_personal_data,
             "supervision_form": SupervisionForm(
                 initial={"notices_seen": referral.supervision_notices.count()}

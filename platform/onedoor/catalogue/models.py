@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models
@@ -10,6 +11,14 @@ from onedoor.directory.models import Agency
 
 class Item(models.Model):
     """An assistance item and the agency kind responsible for it."""
+
+    class Serves(models.TextChoices):
+        """Whom an item is for: the intake pre-fills the members it names."""
+
+        HOUSEHOLD = "", _("The household as a whole")
+        STUDENT = "student", _("Students")
+        DISABLED = "disabled", _("Members with a disability")
+        SICK = "sick", _("Members with a serious illness")
 
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(_("Item name"), max_length=100)
@@ -25,6 +34,9 @@ class Item(models.Model):
         default=False,
         help_text=_("Granting this item pays an amount of money, which the agency must report"),
     )
+    serves = models.CharField(
+        _("Serves"), max_length=20, choices=Serves.choices, default="", blank=True
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -32,6 +44,16 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def members_served(self, members: Iterable[Any]) -> list[Any]:
+        """The members this item is for, by the catalogue's `serves` (none: the household)."""
+        wanted: dict[str, Callable[[Any], bool]] = {
+            self.Serves.STUDENT: lambda m: bool(m.in_school),
+            self.Serves.DISABLED: lambda m: m.disability not in ("", "none"),
+            self.Serves.SICK: lambda m: bool(m.serious_illness),
+        }
+        test = wanted.get(self.serves)
+        return [m for m in members if test(m)] if test else []
 
     # Time limits are rules with sources and effective dates (deadlines.TimeLimitRule, an app
     # above this one). A page that shows items' limits looks them up first, for all its items

@@ -56,6 +56,7 @@ ITEMS: list[dict] = [
         agency_kind="medical",
         handle_days=10,
         limit_source=COUNTY_PRACTICE,
+        serves="sick",
         materials=[*ID_AND_HOUSEHOLD, "住院或门诊费用票据", "医保结算单"],
     ),
     dict(
@@ -66,6 +67,7 @@ ITEMS: list[dict] = [
         agency_kind="education",
         handle_days=10,
         limit_source=COUNTY_PRACTICE,
+        serves="student",
         materials=[*ID_AND_HOUSEHOLD, "在园证明"],
     ),
     dict(
@@ -76,6 +78,7 @@ ITEMS: list[dict] = [
         agency_kind="education",
         handle_days=10,
         limit_source=COUNTY_PRACTICE,
+        serves="student",
         materials=[*ID_AND_HOUSEHOLD, "在校证明"],
     ),
     dict(
@@ -86,6 +89,7 @@ ITEMS: list[dict] = [
         agency_kind="education",
         handle_days=10,
         limit_source=COUNTY_PRACTICE,
+        serves="student",
         materials=[*ID_AND_HOUSEHOLD, "在校证明"],
     ),
     dict(
@@ -96,6 +100,7 @@ ITEMS: list[dict] = [
         agency_kind="education",
         handle_days=10,
         limit_source=COUNTY_PRACTICE,
+        serves="student",
         materials=[*ID_AND_HOUSEHOLD, "在校证明"],
     ),
     dict(
@@ -106,6 +111,7 @@ ITEMS: list[dict] = [
         agency_kind="education",
         handle_days=10,
         limit_source=COUNTY_PRACTICE,
+        serves="student",
         materials=[*ID_AND_HOUSEHOLD, "录取通知书或在校证明"],
     ),
     dict(
@@ -164,6 +170,7 @@ ITEMS: list[dict] = [
         agency_kind="disabled",
         handle_days=15,
         limit_source=COUNTY_PRACTICE,
+        serves="disabled",
         materials=[*ID_AND_HOUSEHOLD, "残疾人证"],
     ),
     dict(

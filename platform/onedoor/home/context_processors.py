@@ -40,6 +40,7 @@ def _roles(roles: frozenset[Staff.Role]) -> Callable[[Any], bool]:
 # the page's view applies, so the bar links exactly the pages that open for the user.
 NAVIGATION: list[tuple[str, Any, Callable[[Any], bool]]] = [
     ("cases:intake", _("Register application"), _roles(access.INTAKE_ROLES)),
+    ("cases:households", _("Household registry"), _roles(access.HOUSEHOLD_ROLES)),
     ("cases:inbox", _("Inbox"), _roles(access.INBOX_ROLES)),
     ("cases:board", _("Supervision board"), _roles(access.BOARD_ROLES)),
     ("supervision:figures", _("Supervision figures"), _roles(access.FIGURES_ROLES)),

@@ -5,7 +5,7 @@ overdue notices are real outcomes of the process, fired by the sweeper."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import time_machine
@@ -99,10 +99,72 @@ def seed_people(county: Division) -> dict[str, Any]:
     return people
 
 
-def _id_number(rng: random.Random, n: int) -> str:
-    born = datetime(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 60))  # noqa: DTZ001
-    first17 = f"130302{born:%Y%m%d}{n:03d}"
+def _id_number(born: date, seq: int) -> str:
+    first17 = f"130302{born:%Y%m%d}{seq % 1000:03d}"
     return first17 + check_character(first17)
+
+
+def _born(rng: random.Random, first_year: int, last_year: int) -> date:
+    start = date(first_year, 1, 1)
+    return start + timedelta(days=rng.randrange(0, (date(last_year, 12, 31) - start).days))
+
+
+def demo_members(rng: random.Random, n: int, today: date) -> list[services.MemberData]:
+    """A plausible household: a head of 35 to 70, often a spouse of about the same age,
+    children born when the head was 20 to 38 (students among them at school age), sometimes
+    a parent of the head 20 to 35 years older. Each member's ID number is unique (`n`)."""
+    head_born = _born(rng, today.year - 70, today.year - 35)
+    seq = iter(range(n * 6, n * 6 + 6))
+    name = lambda: rng.choice(SURNAMES) + rng.choice(GIVEN)  # noqa: E731
+
+    def age(born: date) -> int:
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    members = [
+        services.MemberData(
+            name=name(),
+            id_number=_id_number(head_born, next(seq)),
+            relation="head",
+            phone=f"138{rng.randrange(10**7, 10**8)}",
+            serious_illness=rng.random() < 0.3,
+        )
+    ]
+    if rng.random() < 0.7:
+        spouse_born = _born(rng, head_born.year - 5, min(head_born.year + 5, today.year - 22))
+        members.append(
+            services.MemberData(
+                name=name(),
+                id_number=_id_number(spouse_born, next(seq)),
+                relation="spouse",
+                disability=rng.choice(["none"] * 6 + ["2", "3"]),
+            )
+        )
+    for _child in range(rng.choice([1, 1, 2, 2, 3])):
+        first, last = head_born.year + 20, min(head_born.year + 38, today.year - 1)
+        child_born = _born(rng, first, last)
+        child_age = age(child_born)
+        members.append(
+            services.MemberData(
+                name=name(),
+                id_number=_id_number(child_born, next(seq)),
+                relation="child",
+                work_capacity="none" if child_age < 16 else "full",
+                in_school=3 <= child_age <= 22 and rng.random() < 0.9,
+                disability=rng.choice(["none"] * 9 + ["1"]),
+            )
+        )
+    if rng.random() < 0.25 and head_born.year - 35 >= 1925:
+        parent_born = _born(rng, head_born.year - 35, head_born.year - 20)
+        members.append(
+            services.MemberData(
+                name=name(),
+                id_number=_id_number(parent_born, next(seq)),
+                relation="parent",
+                work_capacity="none",
+                serious_illness=rng.random() < 0.5,
+            )
+        )
+    return members
 
 
 def _task(case: Case, bpmn_id: str) -> HumanTask:
@@ -160,23 +222,7 @@ def seed_cases(people: dict[str, Any], rng: random.Random) -> int:
                 actor=window if n % 7 else (people["village"] if t_index == 0 else window),
                 township=township,
                 village=village,
-                members=[]
-                if reuse
-                else [
-                    services.MemberData(
-                        name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                        id_number=_id_number(rng, n),
-                        relation="head",
-                        phone=f"138{rng.randrange(10**7, 10**8)}",
-                        serious_illness=rng.random() < 0.3,
-                    ),
-                    services.MemberData(
-                        name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                        id_number=_id_number(rng, n + 500),
-                        relation="child",
-                        work_capacity="none",
-                    ),
-                ],
+                members=[] if reuse else demo_members(rng, n, timezone.localdate()),
                 household=reuse,
                 items=picked,
                 channel=rng.choice([c for c, _ in Case.Channel.choices]),
@@ -188,7 +234,8 @@ def seed_cases(people: dict[str, Any], rng: random.Random) -> int:
                         "失业后家庭无收入",
                     ]
                 ),
-                consent=True,
+                # One case waits at 分办转办 for the applicant's consent, to be recorded late.
+                consent=n != SCENARIOS.index(("split", 2)),
             )
             households.append(case.household)
             _advance(case, scenario, window, people, clock)

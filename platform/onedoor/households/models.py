@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext, pgettext_lazy
@@ -10,6 +12,42 @@ from django.utils.translation import gettext_lazy as _
 from onedoor.directory.models import Division
 
 from .idnumber import mask, normalize, validate_id_number
+
+# What may be part of an ID number (digits, the check character X).
+ID_PART = re.compile(r"^[\dX]+$")
+# At most this many households found through their members (a surname alone may match many).
+SEARCH_LIMIT = 1000
+
+
+class HouseholdQuerySet(models.QuerySet["Household"]):
+    def search(self, text: str, *, full_numbers: bool) -> HouseholdQuerySet:
+        """Households with a member whose name, phone or ID number matches, or whose address
+        (or village) does. `full_numbers`: any part of an ID number matches; otherwise only
+        its last digits (what a user who sees masked numbers can know)."""
+        text = text.strip()
+        if not text:
+            return self.none()
+        number = normalize(text)
+        member = models.Q(name__icontains=text) | models.Q(phone__contains=text)
+        if ID_PART.match(number) and len(number) >= 4:
+            member |= (
+                models.Q(id_number__contains=number)
+                if full_numbers
+                else models.Q(id_number__endswith=number)
+            )
+        # The matching members of these households first, in a statement of their own: read
+        # through the households' village index and the members' household index. Inside the
+        # OR below (as EXISTS or IN) it is planned as one pass over the whole members table.
+        matching = set(
+            Member.objects.filter(member, household__in=self.values("pk"))
+            .order_by()
+            .values_list("household_id", flat=True)[:SEARCH_LIMIT]
+        )
+        return self.filter(
+            models.Q(address__icontains=text)
+            | models.Q(village__name__icontains=text)
+            | models.Q(pk__in=matching)
+        )
 
 
 class Household(models.Model):
@@ -40,8 +78,15 @@ class Household(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = HouseholdQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The registry's page of a village's (or a township's villages') households,
+            # newest first, read in order from the index.
+            models.Index(fields=["village", "-created_at"], name="household_village_created_idx"),
+        ]
 
     def __str__(self) -> str:
         head = self.head
@@ -100,6 +145,8 @@ class Member(models.Model):
         _("Disability grade"), max_length=5, choices=Disability.choices, default=Disability.NONE
     )
     serious_illness = models.BooleanField(_("Has a serious or major illness"), default=False)
+    # Items for students (education aid) are pre-filled for the members marked here.
+    in_school = models.BooleanField(_("Student (in school or kindergarten)"), default=False)
 
     class Meta:
         ordering = ["household", "id"]

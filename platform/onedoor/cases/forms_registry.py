@@ -1,0 +1,120 @@
+"""Forms of the household registry (search, update, apply again) and of late consent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from onedoor.catalogue.models import Item
+from onedoor.households.models import Household, Member
+from onedoor.inputs import (
+    INCOME_MAX_YUAN,
+    NOTE_MAX,
+    STATEMENT_MAX,
+    BoundedDateField,
+    IdChoiceField,
+    IdMultipleChoiceField,
+    yuan_field,
+)
+
+from .consent import LATE_METHODS
+from .forms import MemberForm
+from .models import Case, ConsentMethod
+
+
+class HouseholdSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, ID number, phone or address"), max_length=50, required=False)
+
+
+class HouseholdForm(forms.Form):
+    address = forms.CharField(label=_("Street address"), required=False, max_length=200)
+    classification = forms.ChoiceField(
+        label=_("Household classification"), choices=Household.Classification.choices
+    )
+    monthly_income_yuan = yuan_field(_("Monthly household income (yuan)"), maximum=INCOME_MAX_YUAN)
+    # What the page showed (registry.fingerprint): a colleague's change in between is kept.
+    seen = forms.CharField(max_length=40, widget=forms.HiddenInput)
+
+
+class MemberEditForm(MemberForm):
+    seen = forms.CharField(max_length=40, widget=forms.HiddenInput, required=False)
+
+
+class ApplyAgainForm(forms.Form):
+    """A new application of a registered household: nothing about the household retyped."""
+
+    applicant = IdChoiceField(label=_("Applicant"), queryset=Member.objects.none())
+    channel = forms.ChoiceField(label=_("Application channel"), choices=Case.Channel.choices)
+    statement = forms.CharField(
+        label=_("Difficulties"),
+        max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    items = IdMultipleChoiceField(
+        label=_("Items applied for"),
+        queryset=Item.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "The applicant agrees to share the household's information with the agencies concerned"
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, household: Household, items: list[Item], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = list(household.members.all())
+        queryset = Member.objects.filter(household=household)
+        applicant: Any = self.fields["applicant"]
+        applicant.queryset = queryset
+        applicant.initial = household.head
+        # Whom each item is for, pre-filled from the catalogue (Item.serves).
+        self.item_rows = []
+        for item in items:
+            name = f"for_{item.pk}"
+            self.fields[name] = IdMultipleChoiceField(
+                label=pgettext_lazy("item for members", "For"),
+                queryset=queryset,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                initial=[m.pk for m in item.members_served(members)],
+            )
+            self.item_rows.append((item, name))
+
+    def item_members(self) -> dict[int, list[str]]:
+        """The chosen items' members by ID number (none chosen: the household as a whole)."""
+        return {
+            item.pk: [m.id_number for m in self.cleaned_data.get(f"for_{item.pk}") or []]
+            for item in self.cleaned_data["items"]
+        }
+
+
+class ConsentForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("How consent was given"),
+        choices=[(m.value, m.label) for m in LATE_METHODS],
+        widget=forms.RadioSelect,
+        initial=ConsentMethod.SIGNED_FORM,
+    )
+    given_by = forms.CharField(label=_("Consent given by"), max_length=50)
+    given_on = BoundedDateField(
+        label=_("Date consent was given"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(
+        label=_("Note (required when given on the applicant's behalf)"),
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["given_on"].initial = timezone.localdate()
+        if case is not None:
+            self.fields["given_by"].initial = case.applicant.name
