@@ -106,7 +106,7 @@ def test_the_board_in_both_languages(late_referral: Referral, dave: Any) -> None
         assert text in english
     assert "督办看板" not in english and "待审批的延期申请" not in english
     # The hidden remarks the 督办 button sends follow the coordinator's language too.
-    assert "This item is past its time limit." in english
+    assert "working days past its time limit" in english
 
 
 def test_a_refusal_notice_for_the_applicant_is_chinese_even_from_an_english_session(

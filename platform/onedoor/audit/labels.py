@@ -33,6 +33,9 @@ ACTION_LABELS = {
     "referral.supervised": pgettext_lazy(
         "audit action", "Supervised by the joint-conference office"
     ),
+    "referral.supervised_leader": pgettext_lazy(
+        "audit action", "Level-2 supervision by the joint-conference office"
+    ),
     "referral.supervision_answered": pgettext_lazy("audit action", "Supervision answered"),
     "referral.extension_requested": pgettext_lazy("audit action", "Extension requested"),
     "referral.extension_approved": pgettext_lazy("audit action", "Extension approved"),

@@ -518,9 +518,15 @@ def complete_generic_task(task: HumanTask, *, actor: Any, approved: bool, note: 
 
 
 def issue_supervision_notice(
-    referral: Referral, *, actor: Any, text: str, notices_seen: int | None = None
+    referral: Referral,
+    *,
+    actor: Any,
+    text: str,
+    level: int = 1,
+    notices_seen: int | None = None,
 ) -> SupervisionNotice:
-    """督办: the coordinator chases the agency about an open referral.
+    """督办: the coordinator chases the agency about an open referral, at level 1 (the
+    agency) or 2 (its leader in charge too); never below where the process has escalated it.
 
     `notices_seen` is how many 督办 the referral had when the coordinator's page was drawn:
     if there are more now (the same form sent twice, a colleague's, the process's own), the
@@ -543,8 +549,10 @@ def issue_supervision_notice(
                 )
                 % {"at": f"{timezone.localtime(latest.issued_at):%Y-%m-%d %H:%M}" if latest else ""}
             )
-        # A coordinator's own 督办 stands at the level the process has escalated it to.
-        level = max(1, referral.escalation_level)
+        if level not in (1, 2):
+            raise ActionError(_("Choose level 1 or level 2"))
+        # A coordinator's own 督办 stands at least at the level the process has escalated it to.
+        level = max(level, referral.escalation_level)
         notice = SupervisionNotice.objects.create(
             referral=referral,
             level=level,
@@ -554,7 +562,7 @@ def issue_supervision_notice(
             issued_by=actor,
         )
         log_action(
-            "referral.supervised",
+            "referral.supervised" if level == 1 else "referral.supervised_leader",
             actor=actor,
             referral=referral,
             data={"level": level, "text": text.strip()},

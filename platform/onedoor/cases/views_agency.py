@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onedoor.directory.models import Agency, Division
 from onedoor.lib.redirects import safe_next
 
-from . import clock, materials, records, services
+from . import clock, materials, records, services, supervision
 from .access import (
     BOARD_ROLES,
     INBOX_ROLES,
@@ -90,9 +90,13 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "for_names": CaseItem.names_for(referral.case_id).get(referral.item_id, ""),
             "show_personal": rights.see_personal_data,
             "supervision_form": SupervisionForm(
-                initial={"notices_seen": referral.supervision_notices.count()}
+                lowest=supervision.lowest_level(referral),
+                initial={
+                    "notices_seen": referral.supervision_notices.count(),
+                    "text": supervision.drafted_remarks(referral, now),
+                },
             )
-            if rights.supervise
+            if rights.supervise and referral.is_open
             else None,
             "events": records.read(
                 referral.audit_events.select_related("actor__staff").order_by("at", "pk")
@@ -138,10 +142,15 @@ def board(request: HttpRequest) -> HttpResponse:
             or township
         )
     overdue = (
-        overdue.select_related("case", "township", "agency", "item")
+        overdue.select_related("case", "township__parent", "agency", "item")
         .with_notice_counts()
         .order_by("due_at", "pk")
     )
+    overdue_page = Paginator(overdue, BOARD_PAGE).get_page(request.GET.get("page"))
+    # One click on the board sends the 督办 the referral page would draft, at its level.
+    rows = [
+        (r, supervision.drafted_remarks(r, now), supervision.lowest_level(r)) for r in overdue_page
+    ]
     extensions = (
         in_county.awaiting_extension_decision()
         .select_related("case", "agency", "item")
@@ -155,13 +164,13 @@ def board(request: HttpRequest) -> HttpResponse:
         {
             "by_agency": in_county.by_agency(now),
             "by_township": in_county.by_township(now),
-            "overdue": Paginator(overdue, BOARD_PAGE).get_page(request.GET.get("page")),
+            "overdue": overdue_page,
+            "overdue_rows": rows,
             "narrowed": narrowed,
             "extensions": extensions,
             "broken": broken,
             "now": now,
             "can_supervise": can_supervise(request.user),
-            "form": SupervisionForm(),
         },
     )
 
@@ -174,23 +183,34 @@ def board(request: HttpRequest) -> HttpResponse:
 )
 def supervise(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_referral_for_user(request.user, pk)
-    form = SupervisionForm(request.POST)
+    form = SupervisionForm(request.POST, lowest=supervision.lowest_level(referral))
     if form.is_valid():
         try:
-            services.issue_supervision_notice(
+            notice = services.issue_supervision_notice(
                 referral,
                 actor=request.user,
                 text=form.cleaned_data["text"],
+                level=form.cleaned_data["level"],
                 notices_seen=form.cleaned_data["notices_seen"],
             )
         except services.ActionError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(
-                request, _("Supervision notice sent to %(agency)s") % {"agency": referral.agency}
-            )
+            if notice.level == 2:
+                sent = _("Level-2 supervision notice sent to %(agency)s and its leader in charge")
+            else:
+                sent = _("Supervision notice sent to %(agency)s")
+            messages.success(request, sent % {"agency": referral.agency})
     elif "text" in form.errors:
         messages.error(request, " ".join([_("Supervision remarks:"), *form.errors["text"]]))
+    elif "level" in form.errors:
+        messages.error(
+            request,
+            _(
+                "This item has been escalated to level 2 since your page was shown; "
+                "reload it and send the notice at level 2"
+            ),
+        )
     else:
         messages.error(request, _("The page was out of date; reload it and try again"))
     return redirect(safe_next(request, request.POST.get("next"), "cases:board"))

@@ -91,6 +91,10 @@ RULES: dict[str, Notifies] = {
     "referral.supervised": Notifies(
         gettext_noop("Supervision notice received"), (Audience.AGENCY,)
     ),
+    # The leader in charge is an officer of the agency: one notification each.
+    "referral.supervised_leader": Notifies(
+        gettext_noop("Level-2 supervision notice received"), (Audience.AGENCY,)
+    ),
     "referral.feedback": Notifies(gettext_noop("Agency sent feedback"), (Audience.WINDOW,)),
     # The joint conference (onedoor.meetings): a case flagged difficult reaches the office; a
     # decision that moves a referral reaches its agency and the window. The meeting's own cycle
