@@ -57,6 +57,7 @@ PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "administration:staff_new": ({}, {"adam"}, 403),
     "administration:agencies": ({}, {"adam"}, 403),
     "administration:divisions": ({}, {"adam"}, 403),
+    "administration:items": ({}, {"adam"}, 403),
 }
 # Pages about one object, checked in scope here and outside it in test_views.py; POST-only
 # actions; and Django's own views.
@@ -107,6 +108,8 @@ ELSEWHERE = {
     "administration:staff",
     "administration:staff_active",
     "administration:staff_password",
+    # Read by every county's administrator, changed by superusers: tests/administration.
+    "administration:item",
     "administration:agency",
     "administration:rename_division",
     # POST-only: in scope and outside it below (an incident of another county is not found).

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Division, Staff
 from onedoor.inputs import IdChoiceField
 
@@ -108,3 +109,33 @@ class DivisionForm(forms.Form):
 
 class RenameForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class ItemForm(forms.Form):
+    name = forms.CharField(label=_("Item name"), max_length=100)
+    category = forms.CharField(label=_("Category"), max_length=50)
+    materials = forms.CharField(
+        label=_("Materials needed"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One per line, as the window's checklist shows them"),
+    )
+    pays_money = forms.BooleanField(
+        label=_("Pays money"),
+        required=False,
+        help_text=_("Granting this item pays an amount of money, which the agency must report"),
+    )
+    serves = forms.ChoiceField(label=_("Serves"), choices=Item.Serves.choices, required=False)
+    is_active = forms.BooleanField(
+        label=_("In use"),
+        required=False,
+        help_text=_("Out of use: new applications cannot ask for it; open referrals go on"),
+    )
+
+    def clean_materials(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["materials"].splitlines()]
+        materials = [line for line in lines if line]
+        if any(len(line) > 200 for line in materials):
+            raise forms.ValidationError(_("A material's name is at most 200 characters"))
+        return materials

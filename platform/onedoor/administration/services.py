@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from onedoor.audit.actions import log_action
+from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Division, Staff
 
 Role = Staff.Role
@@ -320,3 +321,40 @@ def rename_division(division: Division, *, actor: Any, name: str) -> Division:
             data={"division": division.code},
         )
     return division
+
+
+ITEM_FIELDS = ("name", "category", "materials", "pays_money", "serves", "is_active")
+
+
+def update_item(item: Item, *, actor: Any, **fields: Any) -> Item:
+    """An item of the catalogue: its name and category, the materials an application needs,
+    whether granting it pays money, whom it serves, whether new applications may ask for it
+    (open referrals of an item taken out of use go on as they are)."""
+    values = {
+        "name": str(fields.get("name", "")).strip(),
+        "category": str(fields.get("category", "")).strip(),
+        "materials": [str(m).strip() for m in fields.get("materials", []) if str(m).strip()],
+        "pays_money": bool(fields.get("pays_money")),
+        "serves": str(fields.get("serves", "")),
+        "is_active": bool(fields.get("is_active")),
+    }
+    if not values["name"] or not values["category"]:
+        raise AdminError(_("Please give the item's name and category"))
+    if values["serves"] not in Item.Serves.values:
+        raise AdminError(_("Choose whom the item serves"))
+    with transaction.atomic(durable=True):
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        before = {name: getattr(item, name) for name in ITEM_FIELDS}
+        if before == values:
+            return item
+        for name, value in values.items():
+            setattr(item, name, value)
+        item.save()
+        log_action(
+            "item.changed",
+            actor=actor,
+            before=before,
+            after=values,
+            data={"item": item.code},
+        )
+    return item

@@ -15,5 +15,7 @@ urlpatterns = [
     path("manage/agencies/", views.agencies, name="agencies"),
     path("manage/agencies/<int:pk>/", views.agency_detail, name="agency"),
     path("manage/divisions/", views.divisions, name="divisions"),
+    path("manage/items/", views.items, name="items"),
+    path("manage/items/<int:pk>/", views.item_detail, name="item"),
     path("manage/divisions/<int:pk>/rename/", views.rename_division, name="rename_division"),
 ]

@@ -10,21 +10,26 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onedoor.cases.access import administered_county, in_county
+from onedoor.cases.access import administered_county, in_county, may_edit_catalogue
+from onedoor.catalogue.models import Item
+from onedoor.deadlines.models import TimeLimitRule
 from onedoor.directory.models import Agency, Division, Staff
 
 from . import services
 from .forms import (
     AgencyForm,
     DivisionForm,
+    ItemForm,
     NewAgencyForm,
     NewStaffForm,
     PasswordForm,
@@ -327,3 +332,48 @@ def rename_division(request: HttpRequest, pk: int) -> HttpResponse:
         _("Renamed"),
     )
     return redirect("administration:divisions")
+
+
+@login_required
+@require_GET
+def items(request: HttpRequest) -> HttpResponse:
+    """The catalogue as every county applies it: items, their agency, materials and limits."""
+    county = administered_county(request.user)
+    rows = list(Item.objects.order_by("-is_active", "category", "code"))
+    today = timezone.localdate()
+    for step in ("sign", "handle"):
+        TimeLimitRule.objects.prime(rows, step, today)
+    return render(
+        request,
+        "administration/items.html",
+        {"county": county, "rows": rows, "may_edit": may_edit_catalogue(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    county = administered_county(request.user)
+    item = Item.objects.filter(pk=pk).first()
+    if item is None:
+        raise Http404("no such item")
+    may_edit = may_edit_catalogue(request.user)
+    if request.method == "POST" and not may_edit:
+        raise PermissionDenied(_("The item catalogue is changed by the platform's administrators"))
+    initial = {name: getattr(item, name) for name in services.ITEM_FIELDS}
+    initial["materials"] = "\n".join(item.materials)
+    form = ItemForm(request.POST or None, initial=initial)
+    if request.method == "POST" and _apply(
+        request,
+        form,
+        lambda data: services.update_item(item, actor=request.user, **data),
+        _("Changes to %(item)s saved") % {"item": item.name},
+    ):
+        return redirect("administration:items")
+    TimeLimitRule.objects.prime([item], "sign", timezone.localdate())
+    TimeLimitRule.objects.prime([item], "handle", timezone.localdate())
+    return render(
+        request,
+        "administration/item_form.html",
+        {"county": county, "item": item, "form": form if may_edit else None},
+    )

@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "staff.password_reset": pgettext_lazy("audit action", "Password reset"),
     "agency.created": pgettext_lazy("audit action", "Agency added"),
     "agency.changed": pgettext_lazy("audit action", "Agency details changed"),
+    "item.changed": pgettext_lazy("audit action", "Catalogue item changed"),
     "division.created": pgettext_lazy("audit action", "Township or village added"),
     "division.renamed": pgettext_lazy("audit action", "Township or village renamed"),
     "process.incident_opened": pgettext_lazy(

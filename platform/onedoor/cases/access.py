@@ -222,6 +222,12 @@ def administered_county(user: Any) -> Division:
     return staff.county
 
 
+def may_edit_catalogue(user: Any) -> bool:
+    """The item catalogue (救助事项清单) is the province's, shared by every county: the
+    platform's administrators (superusers) change it; county administrators read it."""
+    return bool(getattr(user, "is_superuser", False))
+
+
 def in_county(county: Division) -> Q:
     """Staff rows whose scope lies in `county` (the county itself, a township, a village)."""
     return Q(division=county) | Q(division__parent=county) | Q(division__parent__parent=county)
