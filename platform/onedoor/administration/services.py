@@ -200,6 +200,9 @@ def reset_password(staff: Staff, *, actor: Any, password: str) -> None:
     except ValidationError as exc:
         raise AdminError(" ".join(exc.messages)) from exc
     with transaction.atomic(durable=True):
+        user = type(user).objects.select_for_update().get(pk=user.pk)
+        if user.check_password(password):
+            return  # the same form sent twice: the password is already this one
         user.set_password(password)
         user.save(update_fields=["password"])
         log_action(
