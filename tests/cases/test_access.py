@@ -47,6 +47,9 @@ PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "supervision:figures": ({}, {"dave", "erin"}, 403),
     "supervision:export": ({"table": "agency"}, {"dave", "erin"}, 403),
     "supervision:audit": ({}, {"dave", "erin", "adam"}, 403),
+    "supervision:processes": ({}, {"dave", "adam"}, 403),
+    "supervision:process_load": ({"process_id": "one_door"}, {"dave", "adam"}, 403),
+    "supervision:process_tasks": ({"process_id": "one_door"}, {"dave", "adam"}, 403),
     "supervision:audit_export": ({}, {"dave", "erin", "adam"}, 403),
     "home:index": ({}, {"adam"}, 403),
     "notify:list": ({}, ALL, 403),
@@ -109,6 +112,8 @@ ELSEWHERE = {
     "administration:staff_password",
     "administration:agency",
     "administration:rename_division",
+    # A deployed version's BPMN document: tests/supervision/test_process_load.py.
+    "supervision:definition_diagram",
     # POST-only: in scope and outside it below (an incident of another county is not found).
     "home:retry_incident",
     "home:start",
@@ -123,6 +128,7 @@ NAV_PAGES = [
     "cases:inbox",
     "cases:board",
     "supervision:figures",
+    "supervision:processes",
     "cases:list",
     "supervision:audit",
     "meetings:index",
