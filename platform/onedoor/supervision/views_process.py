@@ -3,8 +3,6 @@ of those tasks, for the county's coordinators and administrators (supervision.pi
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -66,8 +64,8 @@ def processes(request: HttpRequest) -> HttpResponse:
     tasks = HumanTask.objects.filter(state=HumanTask.State.OPEN)
     if county is not None:
         tasks = tasks.filter(candidate_group__in=scope_groups(county))
-    totals = {
-        row["process_id"]: row
+    totals: dict[str, dict[str, int]] = {
+        row["process_id"]: {"open": row["open"], "overdue": row["overdue"]}
         for row in tasks.order_by()
         .values("process_id")
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
@@ -78,14 +76,9 @@ def processes(request: HttpRequest) -> HttpResponse:
     ):
         latest.setdefault(definition.process_id, definition)
     rows = [
-        {"definition": d, "open": totals.get(pid, {}).get("open", 0), **_overdue(totals, pid)}
-        for pid, d in latest.items()
+        {"definition": d, **totals.get(pid, {"open": 0, "overdue": 0})} for pid, d in latest.items()
     ]
     return render(request, "supervision/processes.html", {"rows": rows, "county": county})
-
-
-def _overdue(totals: dict[str, Any], process_id: str) -> dict[str, int]:
-    return {"overdue": totals.get(process_id, {}).get("overdue", 0)}
 
 
 @login_required
