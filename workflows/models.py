@@ -27,6 +27,10 @@ class ProcessDefinition(models.Model):
     source = models.TextField()
     dependencies = models.JSONField(default=dict, blank=True)
     deployed_at = models.DateTimeField(auto_now_add=True)
+    # Who deployed it from a page (blank: from the command line, deploy_processes).
+    deployed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -68,6 +68,7 @@ ACTION_LABELS = {
         "audit action", "Automatic step failed repeatedly: incident opened"
     ),
     "process.incident_retried": pgettext_lazy("audit action", "Incident retried"),
+    "process.deployed": pgettext_lazy("audit action", "Process version deployed"),
 }
 
 

@@ -142,6 +142,12 @@ def engine_scope(user: Any) -> EngineScope:
     return EngineScope(county=staff.county)
 
 
+def may_deploy_processes(user: Any) -> bool:
+    """Upload a new version of a process: it changes the path of every county's new cases,
+    so the platform's administrators (superusers) only."""
+    return bool(user.is_authenticated and user.is_superuser)
+
+
 def may_see_process_load(user: Any) -> bool:
     """Where cases pile up on a process's diagram: a county's coordinators and administrators
     (their county), and the platform's administrators (superusers: every county)."""

@@ -15,6 +15,7 @@ from django.db import transaction
 from onedoor.audit.actions import log_action
 from onedoor.cases.models import SUBJECT_CASE, Case
 from workflows import incidents
+from workflows.definitions import DeployResult, deploy_documents
 from workflows.models import Incident, ProcessInstance
 from workflows.timers import sweep_instance
 
@@ -78,3 +79,28 @@ def retry_incident(incident: Incident, *, actor: Any) -> RetryOutcome:
     sweep_instance(retried.instance_id)
     retried.refresh_from_db()
     return RetryOutcome(incident=retried)
+
+
+def deploy_uploaded(
+    filename: str, content: bytes, *, actor: Any, replace: bool = False
+) -> list[DeployResult]:
+    """Deploy an uploaded BPMN file as deploy_processes does (workflows.definitions, the same
+    checks), each new version audited with its file and content hash. A second submit of
+    the same file stores nothing and audits nothing (its versions come back unchanged)."""
+    with transaction.atomic():
+        results = deploy_documents([(filename, content)], {}, replace=replace, actor=actor)
+        for result in results:
+            if not result.created:
+                continue
+            d = result.definition
+            log_action(
+                "process.deployed",
+                actor=actor,
+                data={
+                    "process": d.process_id,
+                    "version": d.version,
+                    "file": d.filename,
+                    "hash": d.content_hash,
+                },
+            )
+    return results
