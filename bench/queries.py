@@ -11,8 +11,8 @@ holds cases (DATABASE_URL pointing at one seeded before) it measures those.
    of the township with most cases, that county's coordinator): agency inbox, case list
    (default and each filter: stage, item, agency, overdue), the coordinator's overdue board,
    the county administrator's engine overview (/engine/), where cases pile up on the one-door
-   diagram (the county, one township, one agency, a step's overdue tasks), and the supervision figures for a
-   year (page and `figures.compute` alone). p50/p95 ms over
+   diagram (the county, one township, one agency, a step's overdue tasks), and the
+   supervision figures for a year (page and `figures.compute` alone). p50/p95 ms over
    R runs after warm-up; `--explain` prints EXPLAIN ANALYZE of each SQL statement slower than
    5 ms in those pages.
 2. Sweep: D instances with due timers are cloned in, then fired by the real sweeper
