@@ -52,6 +52,9 @@ PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "supervision:process_tasks": ({"process_id": "one_door"}, {"dave", "adam"}, 403),
     "supervision:audit_export": ({}, {"dave", "erin", "adam"}, 403),
     "home:index": ({}, {"adam"}, 403),
+    "home:process_versions": ({"process_id": "one_door"}, {"adam"}, 403),
+    # A deploy changes every county's path: the platform's administrators (superusers) only.
+    "home:process_upload": ({}, set(), 403),
     "notify:list": ({}, ALL, 403),
     "notify:bell": ({}, ALL, 403),
     "meetings:index": ({}, {"dave", "erin", "adam"}, 404),
@@ -112,6 +115,9 @@ ELSEWHERE = {
     "administration:staff_password",
     "administration:agency",
     "administration:rename_division",
+    # Two versions compared (with its query), and the diagram of a version:
+    # tests/administration/test_process_versions.py.
+    "home:process_diff",
     # A deployed version's BPMN document: tests/supervision/test_process_load.py.
     "supervision:definition_diagram",
     # POST-only: in scope and outside it below (an incident of another county is not found).
