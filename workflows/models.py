@@ -160,6 +160,7 @@ class ProcessEvent(models.Model):
         FAILED = "failed", _("Failed")
         INCIDENT = "incident", _("Incident opened")
         RETRIED = "retried", _("Retried by an administrator")
+        MIGRATED = "migrated", _("Moved to another version")
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
