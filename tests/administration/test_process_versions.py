@@ -19,7 +19,7 @@ from onedoor.audit.models import AuditEvent
 from onedoor.directory.models import Division, Staff
 from tests.cases.conftest import _staff
 from tests.conftest import TEST_BPMN
-from workflows.models import ProcessDefinition
+from workflows.models import ProcessDefinition, ProcessInstance
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +126,48 @@ def test_only_the_platforms_administrators_upload(adam: Any, dave: Any) -> None:
         assert client_for(user).get("/engine/processes/upload/").status_code == 403
         assert _upload(client_for(user)).status_code == 403
     assert client_for(dave).get("/engine/processes/one_door/diff/?from=1&to=1").status_code == 403
+
+
+def test_running_cases_are_checked_moved_audited_and_take_the_new_step(
+    root: Any, adam: Any, alice: Any
+) -> None:
+    """Two cases wait for review on the deployed version; the platform's administrator
+    deploys the 科长复核 variant, dry-runs, moves one: it takes the new step, the other stays."""
+    from onedoor.cases import services as case_services
+    from tests.cases.conftest import register, task_of
+
+    first = register(alice, "yiliao", seq=1)
+    second = register(alice, "yiliao", seq=2)
+    old = ProcessDefinition.objects.filter(process_id="one_door").latest("version")
+    client = client_for(root)
+    client.post(
+        "/engine/processes/upload/",
+        {
+            "confirm": "1",
+            "filename": "one_door.bpmn",
+            "content": base64.b64encode(VARIANT).decode(),
+        },
+    )
+    new = ProcessDefinition.objects.filter(process_id="one_door").latest("version")
+    url = f"/engine/processes/one_door/migrate/?from={old.version}"
+    dry = client.get(url)
+    assert dry.status_code == 200
+    assert dry.context["movable"] == 2 and dry.context["total"] == 2
+    assert ProcessInstance.objects.filter(definition=new).count() == 0
+    assert client_for(adam).get(url).status_code == 403
+    first.process.refresh_from_db()
+    done = client.post(url, {"from": old.version, "instance": [first.process.pk]}, follow=True)
+    assert done.status_code == 200
+    assert ProcessInstance.objects.get(pk=first.process.pk).definition_id == new.pk
+    assert ProcessInstance.objects.get(pk=second.process.pk).definition_id == old.pk
+    [event] = AuditEvent.objects.filter(action="process.migrated")
+    assert event.case_id == first.pk
+    # The moved case takes the new path after acceptance.
+    case_services.review_application(
+        task_of(first, "review_application"), actor=alice, accepted=True
+    )
+    assert task_of(first, "section_review").name == "科长复核"
+    # Sent again: the case is on the new version already, so it stays and says so.
+    again = client.post(url, {"from": old.version, "instance": [first.process.pk]}, follow=True)
+    assert AuditEvent.objects.filter(action="process.migrated").count() == 1
+    assert again.status_code == 200

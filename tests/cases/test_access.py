@@ -118,6 +118,7 @@ ELSEWHERE = {
     # Two versions compared (with its query), and the diagram of a version:
     # tests/administration/test_process_versions.py.
     "home:process_diff",
+    "home:process_migrate",
     # A deployed version's BPMN document: tests/supervision/test_process_load.py.
     "supervision:definition_diagram",
     # POST-only: in scope and outside it below (an incident of another county is not found).

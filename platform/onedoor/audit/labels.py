@@ -69,6 +69,7 @@ ACTION_LABELS = {
     ),
     "process.incident_retried": pgettext_lazy("audit action", "Incident retried"),
     "process.deployed": pgettext_lazy("audit action", "Process version deployed"),
+    "process.migrated": pgettext_lazy("audit action", "Moved to a new process version"),
 }
 
 

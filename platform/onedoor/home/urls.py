@@ -16,6 +16,11 @@ urlpatterns = [
         name="process_versions",
     ),
     path(
+        "engine/processes/<str:process_id>/migrate/",
+        views_versions.process_migrate,
+        name="process_migrate",
+    ),
+    path(
         "engine/processes/<str:process_id>/diff/", views_versions.process_diff, name="process_diff"
     ),
 ]

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,10 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from onedoor.cases.access import engine_scope, may_deploy_processes, require_engine_admin
 from workflows.definitions import DefinitionError, Preview, preview_documents
 from workflows.documents import MAX_FILE_BYTES
+from workflows.migration import check_instance
 from workflows.models import ProcessDefinition, ProcessInstance
 from workflows.versions import diff_parsed, diff_versions
 
 from . import services
+from .views import subject_link
 
 
 def _versions(process_id: str) -> list[ProcessDefinition]:
@@ -229,3 +232,69 @@ def _confirm(request: HttpRequest) -> HttpResponse:
                 % {"process": d.name or d.process_id, "version": d.version},
             )
     return redirect("home:process_versions", process_id=results[0].definition.process_id)
+
+
+# The dry run reads and moves each instance in memory (~10-30 ms each): a page shows the
+# longest-running ones first, this many at a time.
+DRY_RUN_LIMIT = 100
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def process_migrate(request: HttpRequest, process_id: str) -> HttpResponse:
+    """Running instances of an older version: the dry run (can each move to the newest
+    version, and why not), and the chosen ones moved (services.migrate_instances)."""
+    _require_deployer(request)
+    versions = _versions(process_id)
+    target = versions[0]
+    source = _version(process_id, request.GET.get("from") or request.POST.get("from"))
+    if source is None or source.pk == target.pk:
+        messages.error(request, _("Choose an older version whose running cases are to move."))
+        return redirect("home:process_versions", process_id=process_id)
+    running = (
+        engine_scope(request.user)
+        .instances()
+        .filter(definition=source, state=ProcessInstance.State.RUNNING)
+    )
+    if request.method == "POST":
+        chosen = [int(v) for v in request.POST.getlist("instance") if v.isdigit() and len(v) < 12]
+        allowed = set(running.filter(pk__in=chosen).values_list("pk", flat=True))
+        outcomes = services.migrate_instances(
+            [pk for pk in chosen if pk in allowed], target, actor=request.user
+        )
+        moved = sum(1 for o in outcomes if o.moved)
+        if moved:
+            messages.success(
+                request,
+                _("%(count)s running cases moved to version %(version)s.")
+                % {"count": moved, "version": target.version},
+            )
+        for outcome in outcomes:
+            if not outcome.moved:
+                messages.error(
+                    request,
+                    _("Instance %(id)s stays on its version: %(reasons)s")
+                    % {"id": outcome.instance_id, "reasons": "；".join(outcome.reasons)},
+                )
+        if not outcomes:
+            messages.error(request, _("No running case was chosen."))
+        return redirect(
+            f"{reverse('home:process_migrate', args=[process_id])}?from={source.version}"
+        )
+    total = running.count()
+    instances = list(
+        running.select_related("definition").order_by("created_at", "pk")[:DRY_RUN_LIMIT]
+    )
+    checks = [check_instance(instance, target) for instance in instances]
+    return render(
+        request,
+        "home/process_migrate.html",
+        {
+            "process_id": process_id,
+            "source": source,
+            "target": target,
+            "total": total,
+            "rows": [{"check": c, "link": subject_link(c.instance)} for c in checks],
+            "movable": sum(1 for c in checks if c.can_move),
+        },
+    )
