@@ -10,8 +10,9 @@ holds cases (DATABASE_URL pointing at one seeded before) it measures those.
    persona of each kind (the agency officer with the most open referrals, the window clerk
    of the township with most cases, that county's coordinator): agency inbox, case list
    (default and each filter: stage, item, agency, overdue), the coordinator's overdue board,
-   the county administrator's engine overview (/engine/), and the supervision figures for a
-   year (page and `figures.compute` alone). p50/p95 ms over
+   the county administrator's engine overview (/engine/), where cases pile up on the one-door
+   diagram (the county, one township, one agency, a step's overdue tasks), and the
+   supervision figures for a year (page and `figures.compute` alone). p50/p95 ms over
    R runs after warm-up; `--explain` prints EXPLAIN ANALYZE of each SQL statement slower than
    5 ms in those pages.
 2. Sweep: D instances with due timers are cloned in, then fired by the real sweeper
@@ -189,6 +190,25 @@ def bench_pages(repeat: int, explain: bool) -> list[dict]:
         ("case list, page 20", "window", "/cases/?page=20", 50),
         ("overdue board (coordinator)", "coordinator", "/board/", 150),
         ("engine overview (county administrator)", "admin", "/engine/", 150),
+        ("where cases pile up, one-door (coordinator)", "coordinator", "/processes/one_door/", 300),
+        (
+            "where cases pile up, one township (coordinator)",
+            "coordinator",
+            f"/processes/one_door/?township={who['township'].code}",
+            300,
+        ),
+        (
+            "where cases pile up, one agency (administrator)",
+            "admin",
+            f"/processes/one_door/?agency={who['county'].code}-medical",
+            300,
+        ),
+        (
+            "open tasks of a step, overdue (coordinator)",
+            "coordinator",
+            "/processes/one_door/tasks/?step=handle_referral&overdue=1",
+            300,
+        ),
         ("audit log, newest (coordinator)", "coordinator", "/audit/", 200),
         ("audit log, one action (coordinator)", "coordinator", "/audit/?action=case.referred", 200),
     ]

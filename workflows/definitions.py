@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -220,6 +221,9 @@ def validate_document(
     return document_text(content, root), processes
 
 
+Checked = list[tuple[str, bytes, str, list[tuple[str, str]]]]
+
+
 def content_hash(content: bytes, dmn: dict[str, str]) -> str:
     digest = hashlib.sha256(content)
     for name in sorted(dmn):
@@ -257,13 +261,12 @@ def deploy_files(paths: list[Path], *, replace: bool = False) -> list[DeployResu
     return deploy_documents(documents, dmn, replace=replace)
 
 
-def deploy_documents(
+def check_documents(
     documents: list[tuple[str, bytes]],
     dmn: dict[str, str] | dict[str, bytes],
-    *,
-    replace: bool = False,
-) -> list[DeployResult]:
-    """deploy_files for documents in memory: (file name, content) pairs and DMN by name."""
+) -> tuple[Checked, dict[str, str]]:
+    """Every check deploy_documents makes before it stores anything: (file name, content,
+    text for storage, executable processes) per BPMN document, and the DMN as stored."""
     if dmn and not documents:
         names = ", ".join(sorted(dmn))
         raise DefinitionError(
@@ -281,6 +284,19 @@ def deploy_documents(
         for name, content in documents
     ]
     _check_ids_unique_across_files(checked)
+    return checked, stored_dmn
+
+
+def deploy_documents(
+    documents: list[tuple[str, bytes]],
+    dmn: dict[str, str] | dict[str, bytes],
+    *,
+    replace: bool = False,
+    actor: Any = None,
+) -> list[DeployResult]:
+    """deploy_files for documents in memory: (file name, content) pairs and DMN by name.
+    `actor`, a user, is recorded as who deployed the new versions."""
+    checked, stored_dmn = check_documents(documents, dmn)
     results: list[DeployResult] = []
     with transaction.atomic():
         for filename, content, text, processes in checked:
@@ -288,13 +304,17 @@ def deploy_documents(
             for process_id, name in processes:
                 results.append(
                     _store_version(
-                        process_id, name, filename, text, stored_dmn, digest, replace=replace
+                        process_id,
+                        name,
+                        filename,
+                        text,
+                        stored_dmn,
+                        digest,
+                        replace=replace,
+                        actor=actor,
                     )
                 )
     return results
-
-
-Checked = list[tuple[str, bytes, str, list[tuple[str, str]]]]
 
 
 def _check_ids_unique_across_files(checked: Checked) -> None:
@@ -319,6 +339,7 @@ def _store_version(
     digest: str,
     *,
     replace: bool,
+    actor: Any = None,
 ) -> DeployResult:
     # Serialise concurrent deploys of one process id on its newest row.
     latest = (
@@ -329,6 +350,23 @@ def _store_version(
     )
     if latest is not None and latest.content_hash == digest:
         return DeployResult(latest, created=False)
+    _check_owner(latest, process_id, filename, replace=replace)
+    definition = ProcessDefinition.objects.create(
+        process_id=process_id,
+        name=name,
+        version=(latest.version + 1) if latest else 1,
+        content_hash=digest,
+        filename=filename,
+        source=text,
+        dependencies=dmn,
+        deployed_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    return DeployResult(definition, created=True)
+
+
+def _check_owner(
+    latest: ProcessDefinition | None, process_id: str, filename: str, *, replace: bool
+) -> None:
     if latest is not None and latest.filename != filename and not replace:
         # Another file owns this id: a new version from it would send new cases down an
         # unrelated process. The administrator says so when it is meant (--replace).
@@ -340,16 +378,51 @@ def _store_version(
             )
             % {"id": process_id, "other": latest.filename, "version": latest.version},
         )
-    definition = ProcessDefinition.objects.create(
-        process_id=process_id,
-        name=name,
-        version=(latest.version + 1) if latest else 1,
-        content_hash=digest,
-        filename=filename,
-        source=text,
-        dependencies=dmn,
-    )
-    return DeployResult(definition, created=True)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A version a deploy would store (unsaved), the newest stored one it would follow (None
+    for a new process), and the parsed specs, for the difference shown before confirming."""
+
+    definition: ProcessDefinition
+    latest: ProcessDefinition | None
+    parsed: ParsedDefinition
+
+    @property
+    def unchanged(self) -> bool:
+        return self.latest is not None and self.latest.content_hash == self.definition.content_hash
+
+
+def preview_documents(
+    documents: list[tuple[str, bytes]],
+    dmn: dict[str, str] | dict[str, bytes],
+    *,
+    replace: bool = False,
+) -> list[Preview]:
+    """What deploy_documents would store, checked the same way (check_documents and the
+    ownership rule), stored nowhere."""
+    checked, stored_dmn = check_documents(documents, dmn)
+    previews = []
+    for filename, content, text, processes in checked:
+        digest = content_hash(content, stored_dmn)
+        for process_id, name in processes:
+            latest = (
+                ProcessDefinition.objects.filter(process_id=process_id).order_by("-version").first()
+            )
+            if latest is None or latest.content_hash != digest:
+                _check_owner(latest, process_id, filename, replace=replace)
+            definition = ProcessDefinition(
+                process_id=process_id,
+                name=name,
+                version=(latest.version + 1) if latest else 1,
+                content_hash=digest,
+                filename=filename,
+                source=text,
+                dependencies=stored_dmn,
+            )
+            previews.append(Preview(definition, latest, parse_definition(definition)))
+    return previews
 
 
 def latest_definition(process_id: str) -> ProcessDefinition:

@@ -27,6 +27,10 @@ class ProcessDefinition(models.Model):
     source = models.TextField()
     dependencies = models.JSONField(default=dict, blank=True)
     deployed_at = models.DateTimeField(auto_now_add=True)
+    # Who deployed it from a page (blank: from the command line, deploy_processes).
+    deployed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -156,6 +160,7 @@ class ProcessEvent(models.Model):
         FAILED = "failed", _("Failed")
         INCIDENT = "incident", _("Incident opened")
         RETRIED = "retried", _("Retried by an administrator")
+        MIGRATED = "migrated", _("Moved to another version")
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -47,8 +47,14 @@ PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "supervision:figures": ({}, {"dave", "erin"}, 403),
     "supervision:export": ({"table": "agency"}, {"dave", "erin"}, 403),
     "supervision:audit": ({}, {"dave", "erin", "adam"}, 403),
+    "supervision:processes": ({}, {"dave", "adam"}, 403),
+    "supervision:process_load": ({"process_id": "one_door"}, {"dave", "adam"}, 403),
+    "supervision:process_tasks": ({"process_id": "one_door"}, {"dave", "adam"}, 403),
     "supervision:audit_export": ({}, {"dave", "erin", "adam"}, 403),
     "home:index": ({}, {"adam"}, 403),
+    "home:process_versions": ({"process_id": "one_door"}, {"adam"}, 403),
+    # A deploy changes every county's path: the platform's administrators (superusers) only.
+    "home:process_upload": ({}, set(), 403),
     "notify:list": ({}, ALL, 403),
     "notify:bell": ({}, ALL, 403),
     "meetings:index": ({}, {"dave", "erin", "adam"}, 404),
@@ -112,6 +118,12 @@ ELSEWHERE = {
     "administration:item",
     "administration:agency",
     "administration:rename_division",
+    # Two versions compared (with its query), and the diagram of a version:
+    # tests/administration/test_process_versions.py.
+    "home:process_diff",
+    "home:process_migrate",
+    # A deployed version's BPMN document: tests/supervision/test_process_load.py.
+    "supervision:definition_diagram",
     # POST-only: in scope and outside it below (an incident of another county is not found).
     "home:retry_incident",
     "home:start",
@@ -126,6 +138,7 @@ NAV_PAGES = [
     "cases:inbox",
     "cases:board",
     "supervision:figures",
+    "supervision:processes",
     "cases:list",
     "supervision:audit",
     "meetings:index",

@@ -220,3 +220,23 @@ def test_the_household_registry_reads_a_townships_households_through_indexes(
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET enable_seqscan")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/processes/one_door/",
+        "/processes/one_door/?township={township}",
+        "/processes/one_door/?agency={county}-medical",
+        "/processes/one_door/tasks/?step=handle_referral&overdue=1",
+        "/processes/",
+    ],
+)
+def test_where_cases_pile_up_reads_a_countys_open_tasks_through_indexes(
+    scale_data: dict[str, Any], query: str
+) -> None:
+    """A county's open tasks by their candidate groups (the county, its townships and
+    agencies) from the open-task index; a township's through its cases' index."""
+    township = busiest_township()
+    url = query.format(township=township.code, county=township.county.code)
+    assert_indexed(page_statements(f"coordinator-{township.county.code}", url))

@@ -72,6 +72,8 @@ ACTION_LABELS = {
         "audit action", "Automatic step failed repeatedly: incident opened"
     ),
     "process.incident_retried": pgettext_lazy("audit action", "Incident retried"),
+    "process.deployed": pgettext_lazy("audit action", "Process version deployed"),
+    "process.migrated": pgettext_lazy("audit action", "Moved to a new process version"),
 }
 
 

@@ -56,6 +56,9 @@ SUPERVISE_ROLES = frozenset({Role.COORDINATOR})
 # check the platform as a whole read them in the audit log; a county's coordinator does not.
 SETTINGS_AUDIT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 ENGINE_ROLES = frozenset({Role.ADMINISTRATOR})
+# Where a county's cases wait, step by step on the process diagram: those who unblock them
+# (the joint-conference office) and those who change the process (the system administrators).
+PROCESS_LOAD_ROLES = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
 # The county's own administration pages: staff accounts, agencies, divisions.
 ADMINISTRATION_ROLES = frozenset({Role.ADMINISTRATOR})
 # Roles that answer for time limits and must hear when the official calendar runs out.
@@ -137,6 +140,31 @@ def engine_scope(user: Any) -> EngineScope:
     staff = staff_of(user)
     assert staff is not None  # may_see_engine: an administrator's role
     return EngineScope(county=staff.county)
+
+
+def may_deploy_processes(user: Any) -> bool:
+    """Upload a new version of a process: it changes the path of every county's new cases,
+    so the platform's administrators (superusers) only."""
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+def may_see_process_load(user: Any) -> bool:
+    """Where cases pile up on a process's diagram: a county's coordinators and administrators
+    (their county), and the platform's administrators (superusers: every county)."""
+    return bool(user.is_authenticated and user.is_superuser) or has_role(user, PROCESS_LOAD_ROLES)
+
+
+def process_load_county(user: Any) -> Division | None:
+    """The county whose waiting work the user may see on a process diagram (None: all)."""
+    if not may_see_process_load(user):
+        raise PermissionDenied(
+            _("Only the joint-conference office and system administrators can see this page")
+        )
+    if user.is_superuser:
+        return None
+    staff = staff_of(user)
+    assert staff is not None  # may_see_process_load: a role of PROCESS_LOAD_ROLES
+    return staff.county
 
 
 def get_incident_for_user(user: Any, pk: int) -> Incident:

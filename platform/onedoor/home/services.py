@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from onedoor.audit.actions import log_action
 from onedoor.cases.models import SUBJECT_CASE, Case
-from workflows import incidents
-from workflows.models import Incident, ProcessInstance
+from workflows import incidents, migration
+from workflows.definitions import DeployResult, deploy_documents
+from workflows.models import Incident, ProcessDefinition, ProcessInstance
 from workflows.timers import sweep_instance
 
 
@@ -78,3 +80,73 @@ def retry_incident(incident: Incident, *, actor: Any) -> RetryOutcome:
     sweep_instance(retried.instance_id)
     retried.refresh_from_db()
     return RetryOutcome(incident=retried)
+
+
+def deploy_uploaded(
+    filename: str, content: bytes, *, actor: Any, replace: bool = False
+) -> list[DeployResult]:
+    """Deploy an uploaded BPMN file as deploy_processes does (workflows.definitions, the same
+    checks), each new version audited with its file and content hash. A second submit of
+    the same file stores nothing and audits nothing (its versions come back unchanged)."""
+    with transaction.atomic():
+        results = deploy_documents([(filename, content)], {}, replace=replace, actor=actor)
+        for result in results:
+            if not result.created:
+                continue
+            d = result.definition
+            log_action(
+                "process.deployed",
+                actor=actor,
+                data={
+                    "process": d.process_id,
+                    "version": d.version,
+                    "file": d.filename,
+                    "hash": d.content_hash,
+                },
+            )
+    return results
+
+
+# Instances moved per batch; each in its own transaction, so one that cannot move (or a
+# colleague's step under its lock) holds up only itself.
+MIGRATION_BATCH = 20
+
+
+@dataclass(frozen=True)
+class MigrationOutcome:
+    instance_id: int
+    moved: bool
+    reasons: list[str]
+
+
+def migrate_instances(
+    instance_ids: list[int], target: ProcessDefinition, *, actor: Any
+) -> list[MigrationOutcome]:
+    """Move the chosen running instances to `target`, batch by batch, each in its own
+    transaction under its row lock (workflows.migration), audited on its case's timeline.
+    An instance that cannot move stays on its version and says why."""
+    outcomes: list[MigrationOutcome] = []
+    for start in range(0, len(instance_ids), MIGRATION_BATCH):
+        for pk in instance_ids[start : start + MIGRATION_BATCH]:
+            try:
+                with transaction.atomic():
+                    check = migration.migrate_instance(pk, target, actor=actor)
+                    instance = check.instance
+                    log_action(
+                        "process.migrated",
+                        actor=actor,
+                        case=_case_of(instance),
+                        data={
+                            "instance": instance.pk,
+                            "process": target.process_id,
+                            "to": target.version,
+                            "waiting": check.waiting_after,
+                        },
+                    )
+            except migration.CannotMigrate as exc:
+                outcomes.append(MigrationOutcome(pk, False, exc.check.reasons))
+            except ProcessInstance.DoesNotExist:
+                outcomes.append(MigrationOutcome(pk, False, [_("no such process instance")]))
+            else:
+                outcomes.append(MigrationOutcome(pk, True, []))
+    return outcomes

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onedoor.cases.access import (
     engine_scope,
     get_incident_for_user,
+    may_deploy_processes,
     may_see_engine,
     require_engine_admin,
     staff_of,
@@ -102,6 +103,7 @@ def index(request: HttpRequest) -> HttpResponse:
         .select_related("definition")[:200],
         "lanes": lanes,
         "now": now,
+        "may_deploy": may_deploy_processes(request.user),
     }
     return render(request, "home/index.html", context)
 

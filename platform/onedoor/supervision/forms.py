@@ -56,3 +56,35 @@ class PeriodForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data["start"], self.cleaned_data["end"]
         return preset_period("year", self.today)
+
+
+class ProcessLoadForm(forms.Form):
+    """Where cases pile up, narrowed: a township, an agency, the days the tasks opened on."""
+
+    township = forms.ChoiceField(label=_("Township"), required=False)
+    agency = forms.ChoiceField(label=_("Agency"), required=False)
+    start = BoundedDateField(
+        label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = BoundedDateField(
+        label=_("Opened until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        townships: list[tuple[str, str]],
+        agencies: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        every = [("", _("All"))]
+        self.fields["township"].choices = every + townships  # type: ignore[attr-defined]
+        self.fields["agency"].choices = every + agencies  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start date must not be after the end date."))
+        return data

@@ -1,0 +1,67 @@
+/* A process version's diagram, and the difference between two versions
+ * (templates/home/process_versions.html, _diff.html).
+ *
+ * The server computes the difference (workflows/versions.py) and hands over, per diagram,
+ * element id -> "added" | "removed" | "changed" as JSON; this script draws the version's BPMN
+ * document (from its URL, or inline for an upload not yet deployed) in bpmn-js's
+ * NavigatedViewer and marks those elements with a colour and a sign.
+ */
+(function () {
+  "use strict";
+
+  var SIGNS = { added: "+", removed: "\u2212", changed: "~" };
+
+  function mark(viewer, marks) {
+    var canvas = viewer.get("canvas");
+    var overlays = viewer.get("overlays");
+    var registry = viewer.get("elementRegistry");
+    Object.keys(marks || {}).forEach(function (id) {
+      var element = registry.get(id);
+      if (!element) return;
+      var kind = marks[id];
+      canvas.addMarker(id, "od-" + kind);
+      if (element.waypoints) return; // a flow: coloured only
+      var badge = document.createElement("span");
+      badge.className = "od-badge od-" + kind;
+      badge.textContent = SIGNS[kind] || "?";
+      overlays.add(id, "od-diff", { position: { top: -10, right: 10 }, html: badge });
+    });
+  }
+
+  function source(root) {
+    var inline = root.getAttribute("data-source-id");
+    if (inline) return Promise.resolve(JSON.parse(document.getElementById(inline).textContent));
+    return fetch(root.getAttribute("data-diagram-url"), { credentials: "same-origin" }).then(
+      function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      }
+    );
+  }
+
+  function init(root) {
+    if (root.hasAttribute("data-process-started")) return;
+    root.setAttribute("data-process-started", "");
+    var container = root.querySelector("[data-process-canvas]");
+    var marksNode = document.getElementById(root.getAttribute("data-marks-id"));
+    if (!container || !window.BpmnJS) return;
+    var marks = marksNode ? JSON.parse(marksNode.textContent) : {};
+    source(root)
+      .then(function (xml) {
+        var viewer = new window.BpmnJS({ container: container });
+        return viewer.importXML(xml).then(function () {
+          mark(viewer, marks);
+          viewer.get("canvas").zoom("fit-viewport");
+          root.setAttribute("data-process-ready", "");
+        });
+      })
+      .catch(function (error) {
+        root.setAttribute("data-process-failed", String(error));
+        container.textContent = container.getAttribute("data-failed");
+      });
+  }
+
+  function initAll() { document.querySelectorAll("[data-diff-diagram]").forEach(init); }
+  document.addEventListener("DOMContentLoaded", initAll);
+  if (document.readyState !== "loading") initAll();
+})();
