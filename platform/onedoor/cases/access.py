@@ -56,6 +56,10 @@ SUPERVISE_ROLES = frozenset({Role.COORDINATOR})
 # check the platform as a whole read them in the audit log; a county's coordinator does not.
 SETTINGS_AUDIT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 ENGINE_ROLES = frozenset({Role.ADMINISTRATOR})
+# The search box in the header: everyone who works cases (each within their scope below).
+SEARCH_ROLES = frozenset(
+    {Role.WINDOW, Role.VILLAGE_ASSISTANT, Role.AGENCY_OFFICER, Role.COORDINATOR, Role.SUPERVISOR}
+)
 # The county's own administration pages: staff accounts, agencies, divisions.
 ADMINISTRATION_ROLES = frozenset({Role.ADMINISTRATOR})
 # Roles that answer for time limits and must hear when the official calendar runs out.
@@ -286,6 +290,24 @@ def visible_households(user: Any) -> HouseholdQuerySet:
     # their village index rather than by joining every household to its village.
     villages = list(Division.objects.filter(parent=staff.division).values_list("pk", flat=True))
     return Household.objects.filter(village__in=villages)
+
+
+def search_villages(user: Any) -> list[int]:
+    """The villages whose households a user's search may reach at most: their village, their
+    township's villages, or their county's. Which of those households and cases they may
+    open is then decided by `visible_households` and `Case.objects.visible_to` (an agency
+    sees only the cases referred to it)."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in SEARCH_ROLES:
+        return []
+    if staff.role == Role.VILLAGE_ASSISTANT:
+        return [staff.division_id]
+    if staff.role == Role.WINDOW:
+        township = Q(parent=staff.division)
+    else:
+        township = Q(parent__parent=staff.county)
+    villages = Division.objects.filter(township, level=Division.Level.VILLAGE)
+    return list(villages.values_list("pk", flat=True))
 
 
 @dataclass(frozen=True)
