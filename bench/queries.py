@@ -9,7 +9,8 @@ holds cases (DATABASE_URL pointing at one seeded before) it measures those.
 1. Pages: the real views rendered through Django's test Client, logged in as the busiest
    persona of each kind (the agency officer with the most open referrals, the window clerk
    of the township with most cases, that county's coordinator): agency inbox, case list
-   (default and each filter: stage, item, agency, overdue), the coordinator's overdue board,
+   (default and each filter: stage, item, agency, overdue), the header's search (by ID digits,
+   name, phone, reference), the coordinator's overdue board,
    the county administrator's engine overview (/engine/), where cases pile up on the one-door
    diagram (the county, one township, one agency, a step's overdue tasks), and the
    supervision figures for a year (page and `figures.compute` alone). p50/p95 ms over
@@ -226,6 +227,29 @@ def bench_pages(repeat: int, explain: bool) -> list[dict]:
                 100,
             ),
         ]
+    # The header's search, as the county's coordinator (the widest scope): an ID number's
+    # last four and six digits, a name, a phone's last eight digits and a reference.
+    searched = Case.objects.filter(township=who["township"]).select_related("applicant").first()
+    if searched is not None:
+        applicant = searched.applicant
+        for label, text in [
+            ("by last 4 ID digits", applicant.id_number[-4:]),
+            ("by last 6 ID digits", applicant.id_number[-6:]),
+            ("by name", applicant.name),
+            ("by phone", (applicant.phone or applicant.id_number)[-8:]),
+            ("by reference", searched.reference),
+        ]:
+            pages.append(
+                (f"search {label} (coordinator)", "coordinator", f"/search/?q={text}", 100)
+            )
+        pages.append(
+            (
+                "search by last 4 ID digits (window)",
+                "window",
+                f"/search/?q={applicant.id_number[-4:]}",
+                100,
+            )
+        )
     year_start = date(timezone.localdate().year - 1, timezone.localdate().month, 1)
     year_end = year_start.replace(year=year_start.year + 1) - timedelta(days=1)
     if supervision_figures is not None:

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Trigram and expression indexes with operator classes (the search's migrations).
+    "django.contrib.postgres",
     "django_htmx",
     "template_partials",
     "notifications",

@@ -99,10 +99,19 @@ def test_an_automatic_supervision_notice_is_written_in_chinese(late_referral: Re
 
 def test_the_board_in_both_languages(late_referral: Referral, dave: Any) -> None:
     chinese = client_for(dave).get("/board/").content.decode()
-    for text in ("督办看板", "按部门", "在办", "逾期事项", "一级", "待审批的延期申请"):
+    for text in ("督办看板", "按部门", "在办", "逾期事项", "一级督办", "待审批的延期申请"):
         assert text in chinese
+    # Lateness in working days, never in calendar units (“逾期1 月”, “逾期49 分钟”).
+    assert "逾期" in chinese and "个工作日" in chinese
+    assert "分钟" not in chinese and "小时" not in chinese
     english = client_for(dave).get("/board/", headers=ENGLISH).content.decode()
-    for text in ("Supervision board", "By agency", "Overdue referrals", "Level 1", ">Supervise<"):
+    for text in (
+        "Supervision board",
+        "By agency",
+        "Overdue referrals",
+        "Level-1 supervision",
+        ">Supervise<",
+    ):
         assert text in english
     assert "督办看板" not in english and "待审批的延期申请" not in english
     # The hidden remarks the 督办 button sends follow the coordinator's language too.

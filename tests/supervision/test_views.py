@@ -139,6 +139,10 @@ def test_the_overdue_and_slow_lists_download(scenario: None, erin: Any) -> None:
         ("县医疗保障局", "2026-09-30 17:00", 4),
         ("县教育局", "2026-10-09 17:00", 2),
     ]
+    # The level in words, as on every page (none raised in this scenario: the cell is empty).
+    assert header[-1] == "督办级别" and all(
+        r[-1] in (None, "", "一级督办", "二级督办") for r in rows
+    )
     _header, *slow = sheet_rows(client.get("/supervision/export/slow.xlsx"))
     assert [r[0] for r in slow] == ["县医疗保障局"]
     assert client.get("/supervision/export/secrets.xlsx").status_code == 404

@@ -59,6 +59,10 @@ ENGINE_ROLES = frozenset({Role.ADMINISTRATOR})
 # Where a county's cases wait, step by step on the process diagram: those who unblock them
 # (the joint-conference office) and those who change the process (the system administrators).
 PROCESS_LOAD_ROLES = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
+# The search box in the header: everyone who works cases (each within their scope below).
+SEARCH_ROLES = frozenset(
+    {Role.WINDOW, Role.VILLAGE_ASSISTANT, Role.AGENCY_OFFICER, Role.COORDINATOR, Role.SUPERVISOR}
+)
 # The county's own administration pages: staff accounts, agencies, divisions.
 ADMINISTRATION_ROLES = frozenset({Role.ADMINISTRATOR})
 # Roles that answer for time limits and must hear when the official calendar runs out.
@@ -320,6 +324,24 @@ def visible_households(user: Any) -> HouseholdQuerySet:
     # their village index rather than by joining every household to its village.
     villages = list(Division.objects.filter(parent=staff.division).values_list("pk", flat=True))
     return Household.objects.filter(village__in=villages)
+
+
+def search_villages(user: Any) -> list[int]:
+    """The villages whose households a user's search may reach at most: their village, their
+    township's villages, or their county's. Which of those households and cases they may
+    open is then decided by `visible_households` and `Case.objects.visible_to` (an agency
+    sees only the cases referred to it)."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in SEARCH_ROLES:
+        return []
+    if staff.role == Role.VILLAGE_ASSISTANT:
+        return [staff.division_id]
+    if staff.role == Role.WINDOW:
+        township = Q(parent=staff.division)
+    else:
+        township = Q(parent__parent=staff.county)
+    villages = Division.objects.filter(township, level=Division.Level.VILLAGE)
+    return list(villages.values_list("pk", flat=True))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from onedoor.deadlines.words import supervision_level
 from onedoor.directory.models import Agency, Division, Staff
 from workflows.models import HumanTask
 
@@ -146,9 +147,7 @@ def _task_step(task: HumanTask, referral: Referral | None, names: _Names, now: d
         line += " " + _("(overdue)")
     if referral is not None and referral.escalation_level > 0 and state == "overdue":
         state = "escalated"
-        line += " " + _("(supervision notice, level %(level)s)") % {
-            "level": referral.escalation_level
-        }
+        line += " " + _("(%(level)s)") % {"level": supervision_level(referral.escalation_level)}
     return Step(task.bpmn_id, name, state, [line], task.created_at)
 
 

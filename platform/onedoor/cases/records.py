@@ -20,6 +20,7 @@ from django.utils.translation import ngettext, pgettext
 from onedoor.audit.models import AuditEvent
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.models import TimeLimitRule
+from onedoor.deadlines.words import supervision_level
 from onedoor.directory.models import Agency, Staff
 from onedoor.lib.money import format_yuan
 
@@ -115,7 +116,8 @@ def _day(value: object) -> str:
 
 
 def _level(value: object) -> str:
-    return _("Level-2 supervision") if value == 2 else _("Level-1 supervision")
+    """An event's 督办 level in words (levels below 2 were always told as level 1 here)."""
+    return supervision_level(2 if value == 2 else 1)
 
 
 def _outcome(value: object) -> str:

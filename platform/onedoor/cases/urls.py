@@ -2,11 +2,20 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_agency, views_materials, views_papers, views_process, views_registry
+from . import (
+    views,
+    views_agency,
+    views_materials,
+    views_papers,
+    views_process,
+    views_registry,
+    views_search,
+)
 
 app_name = "cases"
 urlpatterns = [
     path("cases/", views.case_list, name="list"),
+    path("search/", views_search.search_page, name="search"),
     path("cases/new/", views.intake, name="intake"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/receipt/", views.receipt, name="receipt"),

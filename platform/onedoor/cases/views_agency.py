@@ -64,6 +64,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "show": show,
             "now": now,
             "agency": staff.agency,
+            "county_code": staff.county.code,  # lateness on the county's calendar
         },
     )
 
@@ -111,6 +112,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # The form marks its task late; the page compares no dates itself.
             "task_overdue": task is not None and task.due_at is not None and task.due_at < now,
             "now": now,
+            "county_code": referral.case.township.county.code,
         },
     )
 
@@ -122,6 +124,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     gettext_lazy("The supervision board is for the joint-conference office and supervisors only"),
 )
 def board(request: HttpRequest) -> HttpResponse:
+    staff = staff_of(request.user)
+    assert staff is not None  # @require_role
     now = timezone.now()
     # A coordinator's and supervisor's scope is their county: its open referrals are read
     # by township from their partial index (Referral.township), never through the cases.
@@ -170,6 +174,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "extensions": extensions,
             "broken": broken,
             "now": now,
+            "county_code": staff.county.code,
             "can_supervise": can_supervise(request.user),
         },
     )

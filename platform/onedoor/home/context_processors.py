@@ -72,8 +72,12 @@ def navigation(user: Any) -> list[NavEntry]:
 def staff(request: HttpRequest) -> dict[str, Any]:
     """The signed-in user's staff row (shown by name) and the navigation they may use."""
     if not hasattr(request, "user"):
-        return {"staff": None, "nav": []}
-    return {"staff": access.staff_of(request.user), "nav": navigation(request.user)}
+        return {"staff": None, "nav": [], "may_search": False}
+    return {
+        "staff": access.staff_of(request.user),
+        "nav": navigation(request.user),
+        "may_search": access.has_role(request.user, access.SEARCH_ROLES),
+    }
 
 
 def calendar_gaps(request: HttpRequest) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from onedoor.deadlines.words import supervision_level
+
 from .figures import Figures, Row
 
 Column = tuple[str | Promise, Callable[[Any], Any], str]  # heading, value, number format
@@ -45,7 +47,7 @@ OVERDUE_COLUMNS: list[Column] = [
     (gettext_lazy("Step"), lambda o: o.step, "@"),
     (gettext_lazy("Due"), lambda o: timezone.localtime(o.due_at).strftime("%Y-%m-%d %H:%M"), "@"),
     (gettext_lazy("Working days overdue"), lambda o: o.days_overdue, "0"),
-    (gettext_lazy("Supervision level"), lambda o: o.escalation_level, "0"),
+    (gettext_lazy("Supervision level"), lambda o: supervision_level(o.escalation_level), "@"),
 ]
 
 # table name in the URL -> (sheet title, first column heading)
