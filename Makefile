@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install browser gettext messages lint typecheck pytest bench bench-instructions bench-queries clean vendor
+.PHONY: demo test install browser gettext messages lint typecheck pytest bench bench-instructions bench-queries bench-load clean vendor
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (found %s)" % sys.version.split()[0])'
@@ -119,3 +119,10 @@ vendor:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# Pages over HTTP as the Procfile deploys them (gunicorn), worked by simulated staff logging in
+# through /login/ (bench/load.py; docs/benchmarks.md). LOAD_ARGS="--users 50 --think 5" etc.
+LOAD_CASES ?= 20000
+LOAD_ARGS ?=
+bench-load: install
+	bash .ci/with-postgres $(PY) -m bench.load --cases $(LOAD_CASES) $(LOAD_ARGS)

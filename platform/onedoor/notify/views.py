@@ -6,12 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from notifications.models import Notification
 
 from onedoor.cases.access import get_notification_for_user
 from onedoor.lib.redirects import safe_next
+
+from .context_processors import unread_count
 
 
 @login_required
@@ -26,8 +29,10 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def bell(request: HttpRequest) -> HttpResponse:
-    count = Notification.objects.filter(recipient=request.user, unread=True).count()
-    return render(request, "base.html#bell", {"unread_count": count})
+    # The partial alone, without the page frame's context processors (navigation, role,
+    # calendar): the poll costs the session, the user and one count.
+    html = get_template("base.html#bell").render({"unread_count": unread_count(request.user)})
+    return HttpResponse(html)
 
 
 @login_required

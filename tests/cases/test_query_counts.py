@@ -1,0 +1,185 @@
+"""Each page reads the database a small, fixed number of times, however many rows it shows.
+
+A page whose statements grow with its rows (a query per row inside a template, an N+1 in a
+loop) is what made a page cost 25-30 ms of CPU (issue 17; bench/load.py measures it). Each
+test reads a page over a small and a larger set of rows and asserts the same count, under a
+ceiling that says what the page needs (session, user with staff and scope, the page's own).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from onedoor.cases import services
+from onedoor.cases.models import Case, Referral
+
+from .conftest import refer_all, register, task_of
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = datetime.combine(date(2026, 11, 2), time(10), SHANGHAI)  # a Monday
+LATER = START + timedelta(days=30)  # every referral made on START is overdue by then
+ITEMS = ("yiliao", "edu_compulsory", "housing_subsidy", "legal_aid")
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+SEEN: list[list[str]] = []  # the statements of each measured request, for the failure message
+
+
+def statements(client: Client, url: str, data: dict[str, Any] | None = None, **extra: Any) -> int:
+    """The statements of one request; a GET is made once before, so that what a process
+    reads once and keeps (the calendar, the time-limit rules) is not counted."""
+    if data is None:
+        client.get(url, **extra)
+    with CaptureQueriesContext(connection) as captured:
+        if data is None:
+            response = client.get(url, **extra)
+            assert response.status_code == 200, (url, response.status_code)
+        else:
+            response = client.post(url, data)
+            assert response.status_code in {200, 302}, (url, response.status_code)
+    SEEN.append([q["sql"][:160] for q in captured.captured_queries])
+    return len(captured)
+
+
+def listing() -> str:
+    return "\n".join(f"--- request {i}:\n" + "\n".join(q) for i, q in enumerate(SEEN[-2:]))
+
+
+def add_cases(alice: Any, first_seq: int, n: int, items: tuple[str, ...] = ITEMS[:2]) -> list[Case]:
+    cases = []
+    with time_machine.travel(START, tick=False):
+        for seq in range(first_seq, first_seq + n):
+            case = register(alice, *items, seq=seq)
+            refer_all(case, alice)
+            cases.append(case)
+    return cases
+
+
+def notices(referral: Referral, dave: Any, n: int) -> None:
+    with time_machine.travel(START + timedelta(days=20), tick=False):
+        for i in range(n):
+            services.issue_supervision_notice(
+                referral, actor=dave, text=f"请尽快签收（{i + 1}）", notices_seen=i
+            )
+
+
+@pytest.fixture
+def two_cases(alice: Any) -> list[Case]:
+    return add_cases(alice, 1, 2)
+
+
+def same_for_more_rows(measure: Any, grow: Any, ceiling: int) -> int:
+    """The page's statements before and after `grow()` adds rows: equal, at most `ceiling`."""
+    with time_machine.travel(LATER, tick=False):
+        few = measure()
+    grow()
+    with time_machine.travel(LATER, tick=False):
+        many = measure()
+    assert many == few, (
+        f"{few} statements with few rows, {many} with more: a query per row\n{listing()}"
+    )
+    assert many <= ceiling, f"{many} statements (at most {ceiling})\n{listing()}"
+    return many
+
+
+def test_the_inbox_reads_a_fixed_number_of_statements(two_cases, alice, bob, dave) -> None:
+    client = client_for(bob)
+
+    def grow() -> None:
+        more = add_cases(alice, 10, 3)
+        notices(Referral.objects.get(case=more[0], agency__kind="medical"), dave, 2)
+
+    same_for_more_rows(lambda: statements(client, "/inbox/"), grow, ceiling=8)
+
+
+def test_the_case_list_reads_a_fixed_number_of_statements(two_cases, alice) -> None:
+    client = client_for(alice)
+    same_for_more_rows(
+        lambda: statements(client, "/cases/"), lambda: add_cases(alice, 10, 3, ITEMS), ceiling=9
+    )
+
+
+def test_the_board_reads_a_fixed_number_of_statements(two_cases, alice, dave) -> None:
+    client = client_for(dave)
+
+    def grow() -> None:
+        more = add_cases(alice, 10, 3, ITEMS)
+        notices(Referral.objects.filter(case=more[0]).first(), dave, 2)
+
+    same_for_more_rows(lambda: statements(client, "/board/"), grow, ceiling=14)
+
+
+def test_the_referral_page_reads_a_fixed_number_of_statements(alice, bob, dave) -> None:
+    [small] = add_cases(alice, 1, 1, ITEMS[:1])
+    [large] = add_cases(alice, 2, 1, ITEMS)
+    plain = Referral.objects.get(case=small)
+    busy = Referral.objects.get(case=large, agency__kind="medical")
+    notices(busy, dave, 3)
+    client = client_for(bob)
+    with time_machine.travel(LATER, tick=False):
+        few = statements(client, f"/referrals/{plain.pk}/")
+        many = statements(client, f"/referrals/{busy.pk}/")
+    assert many == few, f"{few} statements for a quiet referral, {many} for a busy one\n{listing()}"
+    assert many <= 20, listing()
+
+
+def test_the_case_page_reads_a_fixed_number_of_statements(alice, dave) -> None:
+    [small] = add_cases(alice, 1, 1, ITEMS[:1])
+    [large] = add_cases(alice, 2, 1, ITEMS)
+    notices(Referral.objects.filter(case=large).first(), dave, 2)
+    client = client_for(alice)
+    with time_machine.travel(LATER, tick=False):
+        few = statements(client, f"/cases/{small.pk}/")
+        many = statements(client, f"/cases/{large.pk}/")
+    assert many == few, (
+        f"{few} statements for a case of one item, {many} for {len(ITEMS)}\n{listing()}"
+    )
+    assert many <= 25, listing()
+
+
+def test_the_bell_is_one_count(two_cases, bob) -> None:
+    client = client_for(bob)
+    same_for_more_rows(
+        lambda: statements(client, "/notifications/bell/", HTTP_HX_REQUEST="true"),
+        lambda: None,
+        ceiling=3,
+    )
+
+
+def test_signing_for_a_referral_reads_a_fixed_number_of_statements(alice, bob) -> None:
+    [first] = add_cases(alice, 1, 1, ITEMS[:1])  # what a process reads once is read here
+    [small] = add_cases(alice, 2, 1, ITEMS[:1])
+    [large] = add_cases(alice, 3, 1, ITEMS)
+    client = client_for(bob)
+    counts = []
+    for case in (first, small, large):
+        task = task_of(case, "sign_for_referral", "130302-medical")
+        referral = Referral.objects.get(case=case, agency__kind="medical")
+        with time_machine.travel(START + timedelta(days=1), tick=False):
+            client.get(f"/referrals/{referral.pk}/")  # the page the form is sent from
+        with time_machine.travel(START + timedelta(days=1), tick=False):
+            counts.append(
+                statements(
+                    client,
+                    f"/tasks/{task.task_id}/",
+                    {f"t{task.pk}-decision": "sign", "next": f"/cases/{case.pk}/"},
+                )
+            )
+        task.refresh_from_db()
+        assert task.state == task.State.COMPLETED
+    assert counts[1] == counts[2], f"{counts[1:]}: signing costs more on a larger case"
+    assert counts[2] <= 40, listing()
