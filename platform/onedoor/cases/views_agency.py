@@ -31,6 +31,7 @@ from .access import (
     visible_materials,
 )
 from .forms import SupervisionAnswerForm, SupervisionForm, form_for
+from .inbox_sections import sections_for
 from .models import INBOX_VIEWS, CaseItem, Referral
 
 DUE_SOON = timedelta(days=2)
@@ -64,6 +65,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "show": show,
             "now": now,
             "agency": staff.agency,
+            # Work other apps give the unit (the joint conference's follow-ups).
+            "sections": sections_for(request.user, now),
         },
     )
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Staff
+from onedoor.inputs import BoundedDateField
 
 from .models import Attendance, Conference, Decision, Meeting
 
@@ -148,3 +149,26 @@ class FlagForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         label=_("Why the joint conference should study it"),
     )
+
+
+class DecisionSuperviseForm(forms.Form):
+    text = forms.CharField(
+        max_length=2000,
+        label=_("Supervision remarks"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        initial=_(
+            "This decision of the joint conference is past its deadline. "
+            "Please carry it out within 5 working days and report back."
+        ),
+    )
+    # How many 督办 the decision had when the page was drawn (a double submit sends none).
+    notices_seen = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
+
+
+class DecisionAnswerForm(forms.Form):
+    """督办回复 of the lead unit, as on a referral."""
+
+    answer = forms.CharField(
+        max_length=2000, label=_("Reason for the delay"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    promised_date = BoundedDateField(label=_("Promised completion date"), widget=DateInput)

@@ -16,6 +16,12 @@ MEETING_LABELS = {
     ),
     "meeting.decision_overdue": pgettext_lazy("audit action", "Joint conference decision overdue"),
     "meeting.decision_done": pgettext_lazy("audit action", "Joint conference decision carried out"),
+    "meeting.decision_supervised": pgettext_lazy(
+        "audit action", "Supervision notice on a joint conference decision"
+    ),
+    "meeting.decision_supervision_answered": pgettext_lazy(
+        "audit action", "Supervision of a decision answered"
+    ),
     "conference.changed": pgettext_lazy("audit action", "Joint conference settings changed"),
     "conference.unit_changed": pgettext_lazy("audit action", "Member unit changed"),
     "conference.plenary_due": pgettext_lazy("audit action", "Reminder: no plenary for six months"),

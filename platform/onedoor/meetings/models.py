@@ -348,3 +348,39 @@ class Decision(models.Model):
         return (
             self.done_at is None and self.due_on is not None and self.due_on < timezone.localdate()
         )
+
+
+class DecisionNotice(models.Model):
+    """督办 of a decision past its deadline: the office chases the lead unit, like a referral.
+
+    The first notice is level 1; one issued while an earlier one stands is level 2 (the
+    convenor hears of it too). The unit answers with a reason and a promised date.
+    """
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="notices")
+    level = models.PositiveSmallIntegerField(default=1)
+    text = models.TextField(_("Supervision remarks"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(_("Reason for the delay"), blank=True)
+    promised_date = models.DateField(_("Promised completion date"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return gettext("Supervision of %(decision)s") % {"decision": self.decision}
+
+    @property
+    def promise_broken(self) -> bool:
+        return (
+            self.promised_date is not None
+            and self.promised_date < timezone.localdate()
+            and self.decision.done_at is None
+        )

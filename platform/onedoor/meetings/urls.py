@@ -21,6 +21,17 @@ urlpatterns = [
     path(
         "meetings/decisions/<int:pk>/remove/", views_agenda.remove_decision, name="remove_decision"
     ),
+    path("meetings/decisions/<int:pk>/", views_followups.decision_detail, name="decision"),
+    path(
+        "meetings/decisions/<int:pk>/supervise/",
+        views_followups.supervise_decision,
+        name="supervise_decision",
+    ),
+    path(
+        "meetings/notices/<int:pk>/answer/",
+        views_followups.answer_decision_notice,
+        name="answer_decision_notice",
+    ),
     path(
         "meetings/decisions/<int:pk>/done/",
         views_followups.complete_decision,
