@@ -107,6 +107,8 @@ def _urls(meeting: Meeting) -> list[tuple[str, str]]:
             "supervise_decision",
         }:
             kwargs = {"pk": decision.pk}
+        elif pattern.name == "answer_proposal":
+            kwargs = {"pk": 1}
         elif pattern.name == "answer_decision_notice":
             notice = DecisionNotice.objects.filter(decision=decision).first()
             kwargs = {"pk": notice.pk if notice else 1}
@@ -121,6 +123,7 @@ def _urls(meeting: Meeting) -> list[tuple[str, str]]:
             "topic",
             "flag",
             "decision",
+            "proposals",
         }
         found.append(("get" if pattern.name in get_views else "post", reverse(name, kwargs=kwargs)))
     return found
@@ -133,7 +136,14 @@ def test_every_url_refuses_those_outside_the_conference(
     change nothing; a window clerk has no conference pages at all."""
     urls = _urls(issued)
     assert len(urls) == len(urlpatterns)
-    own = {"/meetings/", "/meetings/members/", "/meetings/follow-ups/", "/meetings/plan/"}
+    own = {
+        "/meetings/",
+        "/meetings/members/",
+        "/meetings/follow-ups/",
+        "/meetings/plan/",
+        "/meetings/proposals/",
+        "/meetings/proposals/new/",
+    }
     for outsider in (walter, zoe):
         client = client_for(outsider)
         for method, url in urls:

@@ -172,3 +172,41 @@ class DecisionAnswerForm(forms.Form):
         max_length=2000, label=_("Reason for the delay"), widget=forms.Textarea(attrs={"rows": 2})
     )
     promised_date = BoundedDateField(label=_("Promised completion date"), widget=DateInput)
+
+
+class ProposalForm(forms.Form):
+    """A member unit's proposed topic (成员单位提出议题)."""
+
+    kind = forms.ChoiceField(
+        choices=[
+            ("policy", _("Policy question")),
+            ("case", _("A case")),
+        ],
+        widget=forms.RadioSelect,
+        label=_("Kind of topic"),
+        initial="policy",
+    )
+    title = forms.CharField(max_length=200, label=_("Topic"))
+    reason = forms.CharField(
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Why the joint conference should discuss it"),
+    )
+    case_reference = forms.CharField(
+        max_length=40, required=False, label=_("Case reference (for a case)")
+    )
+
+
+class ProposalAnswerForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        choices=[("1", _("Accept as a candidate topic")), ("0", _("Decline"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        label=_("Answer"),
+    )
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label=_("Reason (required to decline)"),
+    )

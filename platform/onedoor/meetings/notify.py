@@ -6,7 +6,7 @@ are the meeting's own: who hears of what follows from their part in the conferen
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -21,7 +21,7 @@ from onedoor.directory.models import Staff
 from .models import Meeting, MemberUnit, Topic
 
 if TYPE_CHECKING:
-    from .models import Decision, DecisionNotice
+    from .models import Decision, DecisionNotice, TopicProposal
 
 # action -> (message, who: "office" | "convenor" | "concerned" | "members" | "leads").
 RULES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -65,8 +65,9 @@ def _recipients(role: str, meeting: Meeting) -> set[int]:
     return set(units.values_list("liaison_id", flat=True))
 
 
-def _send(verb: str, users: set[int], meeting: Meeting, actor_id: int | None, url: str) -> None:
-    meeting_type = ContentType.objects.get_for_model(Meeting)
+def _send(verb: str, users: set[int], meeting: Any, actor_id: int | None, url: str) -> None:
+    """Notify `users` of an event about `meeting` (or another row of the conference)."""
+    meeting_type = ContentType.objects.get_for_model(type(meeting))
     user_type = ContentType.objects.get_for_model(get_user_model())
     now = timezone.now()
     Notification.objects.bulk_create(
@@ -190,5 +191,42 @@ def plenary_due(meeting: Meeting) -> None:
     def send() -> None:
         users = _recipients("office", meeting) | _recipients("convenor", meeting)
         _send(PLENARY_DUE, users, meeting, None, reverse("meetings:index"))
+
+    transaction.on_commit(send, robust=True)
+
+
+PROPOSED = gettext_noop("A member unit proposed a topic for the joint conference")
+PROPOSAL_ACCEPTED = gettext_noop("Your proposed topic was accepted as a candidate")
+PROPOSAL_DECLINED = gettext_noop("Your proposed topic was declined")
+
+
+def _office_of(conference: Any) -> set[int]:
+    return set(
+        Staff.objects.filter(role=Staff.Role.COORDINATOR, division=conference.county).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def proposal_made(proposal: TopicProposal) -> None:
+    def send() -> None:
+        users = _office_of(proposal.conference)
+        _send(PROPOSED, users, proposal, proposal.proposed_by_id, reverse("meetings:proposals"))
+
+    transaction.on_commit(send, robust=True)
+
+
+def proposal_answered(proposal: TopicProposal) -> None:
+    """The unit hears the answer: the officer who proposed it and the unit's liaison."""
+
+    def send() -> None:
+        users = {proposal.proposed_by_id}
+        users |= set(
+            MemberUnit.objects.filter(
+                agency_id=proposal.agency_id, liaison__isnull=False
+            ).values_list("liaison_id", flat=True)
+        )
+        verb = PROPOSAL_ACCEPTED if proposal.state == "accepted" else PROPOSAL_DECLINED
+        _send(verb, users, proposal, proposal.answered_by_id, reverse("meetings:proposals"))
 
     transaction.on_commit(send, robust=True)

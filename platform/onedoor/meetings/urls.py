@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_agenda, views_followups
+from . import views, views_agenda, views_followups, views_proposals
 
 app_name = "meetings"
 urlpatterns = [
@@ -10,6 +10,13 @@ urlpatterns = [
     path("meetings/members/", views.members, name="members"),
     path("meetings/plan/", views.plan, name="plan"),
     path("meetings/follow-ups/", views_followups.follow_ups, name="follow_ups"),
+    path("meetings/proposals/", views_proposals.proposal_list, name="proposals"),
+    path("meetings/proposals/new/", views_proposals.propose, name="propose"),
+    path(
+        "meetings/proposals/<int:pk>/answer/",
+        views_proposals.answer_proposal,
+        name="answer_proposal",
+    ),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/topics/", views_agenda.add_topic, name="add_topic"),
     path("meetings/<int:pk>/topics/free/", views_agenda.add_free_topic, name="add_free_topic"),
