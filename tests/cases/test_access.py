@@ -105,6 +105,8 @@ ELSEWHERE = {
     "meetings:proposals",
     "meetings:propose",
     "meetings:answer_proposal",
+    "meetings:dossier",
+    "meetings:decisions_export",
     "meetings:task",
     "meetings:flag",
     "notify:mark_read",

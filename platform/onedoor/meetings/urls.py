@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_agenda, views_followups, views_proposals
+from . import views, views_agenda, views_followups, views_papers, views_proposals
 
 app_name = "meetings"
 urlpatterns = [
@@ -22,7 +22,13 @@ urlpatterns = [
     path("meetings/<int:pk>/topics/free/", views_agenda.add_free_topic, name="add_free_topic"),
     path("meetings/<int:pk>/attendance/", views_agenda.attendance, name="attendance"),
     path("meetings/<int:pk>/<str:name>.<str:fmt>", views.document, name="document"),
+    path("meetings/decisions.xlsx", views_papers.decisions_export, name="decisions_export"),
     path("meetings/topics/<int:pk>/", views.topic_detail, name="topic"),
+    path(
+        "meetings/topics/<int:pk>/dossier.<str:fmt>",
+        views_papers.dossier_document,
+        name="dossier",
+    ),
     path("meetings/topics/<int:pk>/decisions/", views_agenda.add_decision, name="add_decision"),
     path("meetings/topics/<int:pk>/<str:change>/", views_agenda.change_topic, name="change_topic"),
     path(
