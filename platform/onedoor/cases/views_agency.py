@@ -31,8 +31,8 @@ from .access import (
     visible_materials,
 )
 from .forms import SupervisionAnswerForm, SupervisionForm, form_for
-from .inbox_sections import sections_for
 from .models import INBOX_VIEWS, CaseItem, Referral
+from .panels import BOARD, INBOX, panels_for
 
 DUE_SOON = timedelta(days=2)
 
@@ -66,7 +66,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "now": now,
             "agency": staff.agency,
             # Work other apps give the unit (the joint conference's follow-ups).
-            "sections": sections_for(request.user, now),
+            "sections": panels_for(INBOX, request.user, now),
         },
     )
 
@@ -165,6 +165,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "now": now,
             "can_supervise": can_supervise(request.user),
             "form": SupervisionForm(),
+            # The joint conference's figures (registered by meetings).
+            "panels": panels_for(BOARD, request.user, now),
         },
     )
 

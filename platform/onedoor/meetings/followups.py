@@ -1,5 +1,5 @@
 """Follow-ups of decisions, worked from the lead unit's inbox like referrals: the list the
-inbox shows (registered with cases.inbox_sections), 督办 of an overdue decision and the
+inbox shows (registered with cases.panels), 督办 of an overdue decision and the
 unit's answer with a promised date."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onedoor.audit.actions import log_action
-from onedoor.cases.inbox_sections import InboxSection, register_inbox_section
+from onedoor.cases.panels import INBOX, Panel, register_panel
 from onedoor.cases.services import ActionError
 from onedoor.deadlines.workdays import working_days_between
 
@@ -55,13 +55,13 @@ def open_follow_ups(unit: Any, conference: Any, today: date | None = None) -> li
     return [FollowUp(d, days_overdue(d, today), d.unanswered) for d in rows]
 
 
-def inbox_section(user: Any, now: datetime) -> InboxSection | None:
+def inbox_section(user: Any, now: datetime) -> Panel | None:
     """The unit's open follow-ups, beside its referrals in /inbox/."""
     rights = rights_of(user)
     if rights is None or rights.unit is None:
         return None
     rows = open_follow_ups(rights.unit, rights.conference, timezone.localdate(now))
-    return InboxSection(
+    return Panel(
         title=_("Joint conference decisions to carry out"),
         template="meetings/_inbox_followups.html",
         rows=rows,
@@ -71,7 +71,7 @@ def inbox_section(user: Any, now: datetime) -> InboxSection | None:
 
 
 def register() -> None:
-    register_inbox_section("meetings.follow_ups", inbox_section)
+    register_panel(INBOX, "meetings.follow_ups", inbox_section)
 
 
 def supervise_decision(
