@@ -4,8 +4,8 @@ The office (coordinator) builds the agenda from a long-overdue case, the medical
 liaison officer sends a written position, the convenor approves, the meeting is held with
 attendance and a decision naming civil affairs responsible, the convenor issues the minutes
 (the .docx is opened with python-docx), and civil affairs finds the stuck referral in its
-inbox and the follow-up on its list, and reports it carried out. Screenshots: meeting-agenda,
-meeting-minutes, meeting-follow-ups.
+inbox and the follow-up beside it, and reports it carried out on the follow-up page.
+Screenshots: meeting-agenda, meeting-minutes, meeting-follow-ups (the inbox).
 """
 
 from __future__ import annotations
@@ -198,10 +198,27 @@ def test_a_meeting_cycle_moves_a_stuck_case(
     log_in(page, "officer-civil", PASSWORD)
     page.goto("/inbox/")
     expect(page.get_by_role("main")).to_contain_text(case.reference)
-    page.goto("/meetings/follow-ups/")
-    expect(page.get_by_role("main")).to_contain_text("由县民政局牵头办理该户医疗救助")
+    # The follow-up is in the same inbox, beside the referrals, with its due date.
+    decision = Decision.objects.get()
+    followups = page.locator("section.inbox-section")
+    expect(followups).to_contain_text("待落实的联席会议议定事项")
+    expect(followups).to_contain_text(f"{decision.due_on:%Y-%m-%d}")
     screenshot("meeting-follow-ups")
+    followups.get_by_role("link", name=re.compile("由县民政局牵头办理该户医疗救助")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("议定事项督办落实")
     page.get_by_label("落实情况").fill("已签收并启动医疗救助")
     page.get_by_role("button", name="报告已落实").click()
     expect(page.get_by_role("status")).to_contain_text("已报告落实")
-    assert Decision.objects.get().done_at is not None
+    expect(page.locator("#decision-state")).to_contain_text("已签收并启动医疗救助")
+    assert not HumanTask.objects.filter(
+        instance_id=decision.process_id, bpmn_id="carry_out", state=HumanTask.State.OPEN
+    ).exists()
+    # 7. The stuck case moves on: civil affairs signs for the referral the meeting gave it.
+    page.goto("/inbox/")
+    page.get_by_role("link", name=case.reference).first.click()
+    sign = page.get_by_role("form", name="签收", exact=True)
+    sign.get_by_role("radio", name="签收", exact=True).check()
+    sign.get_by_role("button", name="提交：签收").click()
+    expect(page.get_by_role("status")).to_contain_text("已签收")
+    referral.refresh_from_db()
+    assert referral.signed_at is not None and referral.step != "签收"

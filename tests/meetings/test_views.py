@@ -16,7 +16,7 @@ from notifications.models import Notification
 from onedoor.cases.models import Case, Referral
 from onedoor.directory.models import Agency, Division, Staff
 from onedoor.meetings import agenda, decisions, services
-from onedoor.meetings.models import Decision, DifficultFlag, Meeting, Topic
+from onedoor.meetings.models import Decision, DecisionNotice, DifficultFlag, Meeting, Topic
 from onedoor.meetings.services import open_task
 from onedoor.meetings.urls import urlpatterns
 from tests.cases.conftest import refer_all, register
@@ -100,11 +100,35 @@ def _urls(meeting: Meeting) -> list[tuple[str, str]]:
             kwargs = {"pk": topic.pk, "change": "remove"}
         elif pattern.name in {"topic", "add_decision"}:
             kwargs = {"pk": topic.pk}
-        elif pattern.name in {"remove_decision", "complete_decision"}:
+        elif pattern.name in {
+            "remove_decision",
+            "complete_decision",
+            "decision",
+            "supervise_decision",
+        }:
             kwargs = {"pk": decision.pk}
+        elif pattern.name == "dossier":
+            kwargs = {"pk": topic.pk, "fmt": "docx"}
+        elif pattern.name == "answer_proposal":
+            kwargs = {"pk": 1}
+        elif pattern.name == "answer_decision_notice":
+            notice = DecisionNotice.objects.filter(decision=decision).first()
+            kwargs = {"pk": notice.pk if notice else 1}
         elif "pk" in converters:
             kwargs = {"pk": meeting.pk}
-        get_views = {"index", "members", "follow_ups", "meeting", "document", "topic", "flag"}
+        get_views = {
+            "index",
+            "members",
+            "follow_ups",
+            "meeting",
+            "document",
+            "topic",
+            "flag",
+            "decision",
+            "proposals",
+            "dossier",
+            "decisions_export",
+        }
         found.append(("get" if pattern.name in get_views else "post", reverse(name, kwargs=kwargs)))
     return found
 
@@ -116,12 +140,22 @@ def test_every_url_refuses_those_outside_the_conference(
     change nothing; a window clerk has no conference pages at all."""
     urls = _urls(issued)
     assert len(urls) == len(urlpatterns)
-    own = {"/meetings/", "/meetings/members/", "/meetings/follow-ups/", "/meetings/plan/"}
+    own = {
+        "/meetings/",
+        "/meetings/members/",
+        "/meetings/follow-ups/",
+        "/meetings/plan/",
+        "/meetings/proposals/",
+        "/meetings/proposals/new/",
+        "/meetings/decisions.xlsx",  # an empty workbook: tests/meetings/test_papers.py
+    }
     for outsider in (walter, zoe):
         client = client_for(outsider)
         for method, url in urls:
             response = getattr(client, method)(url, {})
             if outsider == zoe and url in own:
+                if url.endswith(".xlsx"):
+                    continue
                 # Zoe's own county's pages: nothing of this county on them.
                 assert issued.place not in response.content.decode()
                 assert "大病救助" not in response.content.decode()

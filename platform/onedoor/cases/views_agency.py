@@ -32,6 +32,7 @@ from .access import (
 )
 from .forms import SupervisionAnswerForm, SupervisionForm, form_for
 from .models import INBOX_VIEWS, CaseItem, Referral
+from .panels import BOARD, INBOX, panels_for
 
 DUE_SOON = timedelta(days=2)
 
@@ -65,6 +66,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "now": now,
             "agency": staff.agency,
             "county_code": staff.county.code,  # lateness on the county's calendar
+            # Work other apps give the unit (the joint conference's follow-ups).
+            "sections": panels_for(INBOX, request.user, now),
         },
     )
 
@@ -176,6 +179,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "now": now,
             "county_code": staff.county.code,
             "can_supervise": can_supervise(request.user),
+            # The joint conference's figures (registered by meetings).
+            "panels": panels_for(BOARD, request.user, now),
         },
     )
 

@@ -32,6 +32,7 @@ from .models import (
     Meeting,
     MemberUnit,
     Topic,
+    TopicProposal,
 )
 
 # The plenary watch process (meetings.services.WATCH_PROCESS) is about a meeting too.
@@ -126,6 +127,23 @@ def rights_of(user: Any) -> Rights | None:
         if member or convenor:
             return Rights(conference, convenor=convenor, unit=staff.agency if member else None)
     return None
+
+
+def liaison_unit(user: Any, rights: Rights) -> MemberUnit | None:
+    """The member unit whose liaison officer (联络员) the user is, if any."""
+    if rights.unit is None:
+        return None
+    return MemberUnit.objects.filter(
+        conference=rights.conference, agency=rights.unit, liaison=user, active=True
+    ).first()
+
+
+def proposals_for(rights: Rights) -> Any:
+    """Topic proposals: all of the county's for those who see all, else the unit's own."""
+    proposals = TopicProposal.objects.filter(conference=rights.conference)
+    if rights.sees_all:
+        return proposals
+    return proposals.filter(agency=rights.unit)
 
 
 def require_rights(user: Any) -> Rights:

@@ -170,6 +170,96 @@ def _minutes(meeting: Meeting, rights: Rights, topics: list[Topic]) -> Document:
     return doc
 
 
+def dossier_document(topic: Topic, rights: Rights) -> Document:
+    """A topic's dossier as a paper: what the rules found, the case (ID numbers masked), the
+    agencies and their clocks, the 督办 history, the timeline, the written positions."""
+    from . import dossier
+
+    with translation.override(settings.LANGUAGE_CODE):
+        found = dossier.build(topic, rights)
+        sep = pgettext("list separator", ", ")
+        colon = pgettext("label separator", ": ")
+        doc = Document(title=_("Dossier: %(topic)s") % {"topic": topic.title})
+        doc.facts = [(_("Meeting"), str(topic.meeting))]
+        doc.sections.append((_("Why proposed"), _numbered(list(topic.reasons)) or ["—"]))
+        case = topic.case
+        if case is not None:
+            doc.facts += [
+                (_("Reference"), case.reference),
+                (_("Township (street)"), str(case.township)),
+                (_("Applicant"), case.applicant.name),
+                (_("Classification"), case.household.get_classification_display()),
+            ]
+            doc.sections.append((_("Difficulties"), [case.statement or "—"]))
+            doc.sections.append(
+                (
+                    _("Household members"),
+                    [
+                        sep.join(
+                            [
+                                m.name,
+                                m.get_relation_display(),
+                                m.masked_id_number,
+                                m.get_work_capacity_display(),
+                                m.get_disability_display(),
+                            ]
+                        )
+                        for m in found.members
+                    ],
+                )
+            )
+            lines = []
+            for r in found.referrals:
+                due = f"{timezone.localtime(r.due_at):%Y-%m-%d}" if r.due_at else "—"
+                late = found.days_overdue.get(r.pk)
+                lines.append(
+                    _(
+                        "%(item)s at %(agency)s: %(step)s, due %(due)s%(late)s; returned "
+                        "%(returns)s, transferred %(transfers)s"
+                    )
+                    % {
+                        "item": r.item,
+                        "agency": r.agency,
+                        "step": r.step or r.get_outcome_display(),
+                        "due": due,
+                        "late": (_(", %(n)s working days overdue") % {"n": late}) if late else "",
+                        "returns": r.returns,
+                        "transfers": r.transfers,
+                    }
+                )
+            doc.sections.append((_("Agencies involved"), lines or ["—"]))
+            doc.sections.append(
+                (
+                    _("Supervision notices"),
+                    [
+                        f"{timezone.localtime(n.issued_at):%Y-%m-%d} {n.referral.agency}{colon}"
+                        + (_("Level-2 supervision") if n.level == 2 else _("Level-1 supervision"))
+                        + (f"{colon}{n.answer} ({n.promised_date})" if n.answered_at else "")
+                        for n in found.notices
+                    ]
+                    or [_("none")],
+                )
+            )
+            doc.sections.append(
+                (
+                    _("History"),
+                    [
+                        f"{r.at:%Y-%m-%d %H:%M} {r.who} {r.label}"
+                        + (f"{colon}{r.sentence}" if r.details else "")
+                        for r in found.timeline
+                    ],
+                )
+            )
+        doc.sections.append(
+            (
+                _("Written positions"),
+                [f"{p.agency}{colon}{p.text}" for p in found.positions] or [_("none")],
+            )
+        )
+        doc.footer = _("Joint-conference office, %(date)s") % {"date": _date(timezone.localdate())}
+    return doc
+
+
 def to_docx(doc: Document) -> bytes:
     """The document as a Word file, in the usual layout: centred title, the facts, numbered
     sections, the copy-to line at the foot."""

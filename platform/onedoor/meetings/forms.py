@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Staff
+from onedoor.inputs import BoundedDateField
 
 from .models import Attendance, Conference, Decision, Meeting
 
@@ -147,4 +148,65 @@ class FlagForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label=_("Why the joint conference should study it"),
+    )
+
+
+class DecisionSuperviseForm(forms.Form):
+    text = forms.CharField(
+        max_length=2000,
+        label=_("Supervision remarks"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        initial=_(
+            "This decision of the joint conference is past its deadline. "
+            "Please carry it out within 5 working days and report back."
+        ),
+    )
+    # How many 督办 the decision had when the page was drawn (a double submit sends none).
+    notices_seen = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
+
+
+class DecisionAnswerForm(forms.Form):
+    """督办回复 of the lead unit, as on a referral."""
+
+    answer = forms.CharField(
+        max_length=2000, label=_("Reason for the delay"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    promised_date = BoundedDateField(label=_("Promised completion date"), widget=DateInput)
+
+
+class ProposalForm(forms.Form):
+    """A member unit's proposed topic (成员单位提出议题)."""
+
+    kind = forms.ChoiceField(
+        choices=[
+            ("policy", _("Policy question")),
+            ("case", _("A case")),
+        ],
+        widget=forms.RadioSelect,
+        label=_("Kind of topic"),
+        initial="policy",
+    )
+    title = forms.CharField(max_length=200, label=_("Topic"))
+    reason = forms.CharField(
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Why the joint conference should discuss it"),
+    )
+    case_reference = forms.CharField(
+        max_length=40, required=False, label=_("Case reference (for a case)")
+    )
+
+
+class ProposalAnswerForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        choices=[("1", _("Accept as a candidate topic")), ("0", _("Decline"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        label=_("Answer"),
+    )
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label=_("Reason (required to decline)"),
     )

@@ -16,6 +16,15 @@ MEETING_LABELS = {
     ),
     "meeting.decision_overdue": pgettext_lazy("audit action", "Joint conference decision overdue"),
     "meeting.decision_done": pgettext_lazy("audit action", "Joint conference decision carried out"),
+    "meeting.decision_supervised": pgettext_lazy(
+        "audit action", "Supervision notice on a joint conference decision"
+    ),
+    "meeting.decision_supervision_answered": pgettext_lazy(
+        "audit action", "Supervision of a decision answered"
+    ),
+    "meeting.topic_proposed": pgettext_lazy("audit action", "Topic proposed by a member unit"),
+    "meeting.proposal_accepted": pgettext_lazy("audit action", "Proposed topic accepted"),
+    "meeting.proposal_declined": pgettext_lazy("audit action", "Proposed topic declined"),
     "conference.changed": pgettext_lazy("audit action", "Joint conference settings changed"),
     "conference.unit_changed": pgettext_lazy("audit action", "Member unit changed"),
     "conference.plenary_due": pgettext_lazy("audit action", "Reminder: no plenary for six months"),

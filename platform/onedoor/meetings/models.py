@@ -180,6 +180,7 @@ class Topic(models.Model):
         SLOW_UNIT = "slow_unit", _("Unit below the on-time rate")
         DECISION_OVERDUE = "decision", _("Earlier decision not carried out")
         FREE = "free", _("Proposed by the office")
+        PROPOSED = "proposed", _("Proposed by a member unit")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="topics")
     order = models.PositiveSmallIntegerField(default=0)
@@ -348,3 +349,92 @@ class Decision(models.Model):
         return (
             self.done_at is None and self.due_on is not None and self.due_on < timezone.localdate()
         )
+
+
+class DecisionNotice(models.Model):
+    """督办 of a decision past its deadline: the office chases the lead unit, like a referral.
+
+    The first notice is level 1; one issued while an earlier one stands is level 2 (the
+    convenor hears of it too). The unit answers with a reason and a promised date.
+    """
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="notices")
+    level = models.PositiveSmallIntegerField(default=1)
+    text = models.TextField(_("Supervision remarks"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(_("Reason for the delay"), blank=True)
+    promised_date = models.DateField(_("Promised completion date"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return gettext("Supervision of %(decision)s") % {"decision": self.decision}
+
+    @property
+    def promise_broken(self) -> bool:
+        return (
+            self.promised_date is not None
+            and self.promised_date < timezone.localdate()
+            and self.decision.done_at is None
+        )
+
+
+class TopicProposal(models.Model):
+    """A free topic a member unit's liaison officer proposes for the next meeting.
+
+    The office accepts it onto the candidates (rule "proposed by a member unit", key
+    `proposal:<id>`) or declines it with a reason; once on an agenda it is no candidate.
+    """
+
+    class Kind(models.TextChoices):
+        POLICY = "policy", _("Policy question")
+        CASE = "case", _("A case")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for the office")
+        ACCEPTED = "accepted", _("Accepted as a candidate topic")
+        DECLINED = "declined", _("Declined")
+
+    conference = models.ForeignKey(Conference, on_delete=models.PROTECT, related_name="proposals")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("Kind of topic"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("Topic"), max_length=200)
+    reason = models.TextField(_("Why the joint conference should discuss it"))
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    answer = models.TextField(_("The office's answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["conference", "proposed_at"],
+                name="proposal_accepted_idx",
+                condition=Q(state="accepted"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def key(self) -> str:
+        return f"proposal:{self.pk}"

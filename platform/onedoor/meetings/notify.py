@@ -6,7 +6,7 @@ are the meeting's own: who hears of what follows from their part in the conferen
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -21,7 +21,7 @@ from onedoor.directory.models import Staff
 from .models import Meeting, MemberUnit, Topic
 
 if TYPE_CHECKING:
-    from .models import Decision
+    from .models import Decision, DecisionNotice, TopicProposal
 
 # action -> (message, who: "office" | "convenor" | "concerned" | "members" | "leads").
 RULES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -65,8 +65,9 @@ def _recipients(role: str, meeting: Meeting) -> set[int]:
     return set(units.values_list("liaison_id", flat=True))
 
 
-def _send(verb: str, users: set[int], meeting: Meeting, actor_id: int | None, url: str) -> None:
-    meeting_type = ContentType.objects.get_for_model(Meeting)
+def _send(verb: str, users: set[int], meeting: Any, actor_id: int | None, url: str) -> None:
+    """Notify `users` of an event about `meeting` (or another row of the conference)."""
+    meeting_type = ContentType.objects.get_for_model(type(meeting))
     user_type = ContentType.objects.get_for_model(get_user_model())
     now = timezone.now()
     Notification.objects.bulk_create(
@@ -112,7 +113,7 @@ def decision_done(decision: Decision) -> None:
             _recipients("office", meeting),
             meeting,
             decision.done_by_id,
-            reverse("meetings:follow_ups"),
+            reverse("meetings:decision", args=[decision.pk]),
         )
 
     transaction.on_commit(send, robust=True)
@@ -122,21 +123,65 @@ REMINDER = gettext_noop("Joint conference decision due soon (reminder)")
 OVERDUE = gettext_noop("Joint conference decision overdue")
 
 
-def followup(decision: Decision, verb: str, *, office: bool) -> None:
-    """A decision's reminder or overdue notice: to the lead unit's officers (and the office)."""
+def _lead_officers(decision: Decision) -> set[int]:
+    return set(
+        Staff.objects.filter(
+            role=Staff.Role.AGENCY_OFFICER, agency_id=decision.lead_id
+        ).values_list("user_id", flat=True)
+    )
+
+
+def followup(
+    decision: Decision,
+    verb: str,
+    *,
+    office: bool,
+    convenor: bool = False,
+    unit: bool = True,
+    actor_id: int | None = None,
+) -> None:
+    """A decision's reminder, overdue notice or 督办: to the lead unit's officers (and the
+    office, the convenor), linking to the follow-up page."""
     meeting = decision.meeting
 
     def send() -> None:
-        users = set(
-            Staff.objects.filter(
-                role=Staff.Role.AGENCY_OFFICER, agency_id=decision.lead_id
-            ).values_list("user_id", flat=True)
-        )
+        users = _lead_officers(decision) if unit else set()
         if office:
             users |= _recipients("office", meeting)
-        _send(verb, users, meeting, None, reverse("meetings:follow_ups"))
+        if convenor:
+            users |= _recipients("convenor", meeting)
+        _send(verb, users, meeting, actor_id, reverse("meetings:decision", args=[decision.pk]))
 
     transaction.on_commit(send, robust=True)
+
+
+DECISION_SUPERVISED = gettext_noop("Supervision notice on a joint conference decision")
+DECISION_SUPERVISED_AGAIN = gettext_noop(
+    "Level-2 supervision notice on a joint conference decision"
+)
+DECISION_NOTICE_ANSWERED = gettext_noop("Supervision of a decision answered")
+
+
+def decision_supervised(notice: DecisionNotice) -> None:
+    """督办 to the lead unit; a level-2 one to the convenor as well."""
+    verb = DECISION_SUPERVISED if notice.level < 2 else DECISION_SUPERVISED_AGAIN
+    followup(
+        notice.decision,
+        verb,
+        office=False,
+        convenor=notice.level >= 2,
+        actor_id=notice.issued_by_id,
+    )
+
+
+def decision_notice_answered(notice: DecisionNotice) -> None:
+    followup(
+        notice.decision,
+        DECISION_NOTICE_ANSWERED,
+        office=True,
+        unit=False,
+        actor_id=notice.answered_by_id,
+    )
 
 
 PLENARY_DUE = gettext_noop("No plenary meeting for six months: plan the next one")
@@ -146,5 +191,42 @@ def plenary_due(meeting: Meeting) -> None:
     def send() -> None:
         users = _recipients("office", meeting) | _recipients("convenor", meeting)
         _send(PLENARY_DUE, users, meeting, None, reverse("meetings:index"))
+
+    transaction.on_commit(send, robust=True)
+
+
+PROPOSED = gettext_noop("A member unit proposed a topic for the joint conference")
+PROPOSAL_ACCEPTED = gettext_noop("Your proposed topic was accepted as a candidate")
+PROPOSAL_DECLINED = gettext_noop("Your proposed topic was declined")
+
+
+def _office_of(conference: Any) -> set[int]:
+    return set(
+        Staff.objects.filter(role=Staff.Role.COORDINATOR, division=conference.county).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def proposal_made(proposal: TopicProposal) -> None:
+    def send() -> None:
+        users = _office_of(proposal.conference)
+        _send(PROPOSED, users, proposal, proposal.proposed_by_id, reverse("meetings:proposals"))
+
+    transaction.on_commit(send, robust=True)
+
+
+def proposal_answered(proposal: TopicProposal) -> None:
+    """The unit hears the answer: the officer who proposed it and the unit's liaison."""
+
+    def send() -> None:
+        users = {proposal.proposed_by_id}
+        users |= set(
+            MemberUnit.objects.filter(
+                agency_id=proposal.agency_id, liaison__isnull=False
+            ).values_list("liaison_id", flat=True)
+        )
+        verb = PROPOSAL_ACCEPTED if proposal.state == "accepted" else PROPOSAL_DECLINED
+        _send(verb, users, proposal, proposal.answered_by_id, reverse("meetings:proposals"))
 
     transaction.on_commit(send, robust=True)

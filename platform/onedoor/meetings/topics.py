@@ -9,7 +9,8 @@ Candidates are computed on demand for one county, each from an indexed table:
 4. open referrals returned or transferred at least M times (the same open index);
 5. cases or referrals flagged difficult (提请联席会议研究) and not yet decided on;
 6. member units below the on-time rate over the last P days (the supervision figures);
-7. decisions of earlier meetings in force and past their deadline, not carried out.
+7. decisions of earlier meetings in force and past their deadline, not carried out;
+8. topics member units proposed and the office accepted, not yet on any agenda.
 
 A referral hit by several rules is one candidate with every reason. A candidate already on
 the agenda of a meeting whose minutes are not issued yet is left out (it is being dealt with).
@@ -29,7 +30,7 @@ from onedoor.cases.models import Case, Referral, SupervisionNotice
 from onedoor.deadlines.workdays import WorkingCalendar
 from onedoor.directory.models import Agency
 
-from .models import Conference, Decision, DifficultFlag, Topic
+from .models import Conference, Decision, DifficultFlag, Topic, TopicProposal
 
 
 @dataclass
@@ -221,6 +222,39 @@ def candidates(conference: Conference, *, now: datetime | None = None) -> list[C
             Topic.Source.DECISION_OVERDUE,
             _("Due on %(date)s, %(lead)s has not reported it carried out")
             % {"date": decision.due_on.isoformat(), "lead": decision.lead},
+        )
+
+    # 8. Proposed by a member unit and accepted by the office; discussed once.
+    discussed = set(
+        Topic.objects.filter(
+            meeting__conference=conference, key__startswith="proposal:"
+        ).values_list("key", flat=True)
+    )
+    proposals = TopicProposal.objects.filter(
+        conference=conference, state=TopicProposal.State.ACCEPTED
+    ).select_related("agency", "case", "proposed_by")
+    for proposal in proposals.order_by("proposed_at", "pk"):
+        if proposal.key in discussed:
+            continue
+        candidate = found.setdefault(
+            proposal.key,
+            Candidate(
+                key=proposal.key,
+                title=proposal.title,
+                case=proposal.case,
+                units={proposal.agency_id},
+            ),
+        )
+        if proposal.case_id is not None:
+            candidate.units |= set(
+                Referral.objects.filter(case_id=proposal.case_id).values_list(
+                    "agency_id", flat=True
+                )
+            )
+        candidate.add(
+            Topic.Source.PROPOSED,
+            _("Proposed by %(unit)s: %(reason)s")
+            % {"unit": proposal.agency, "reason": proposal.reason},
         )
 
     # Already on an agenda whose minutes are not issued yet: being dealt with.

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onedoor.cases.access import get_case_for_user, get_referral_for_user
+from onedoor.lib.redirects import safe_next
 
-from . import agenda, decisions
+from . import agenda, decisions, followups
 from .access import (
     decisions_for,
     get_decision_for_user,
@@ -21,10 +22,13 @@ from .access import (
     require_rights,
 )
 from .forms import (
+    DecisionAnswerForm,
+    DecisionSuperviseForm,
     DoneForm,
     FlagForm,
 )
-from .views import run_action, submit_form
+from .models import DecisionNotice
+from .views import require_office, run_action, submit_form
 
 
 @login_required
@@ -57,7 +61,7 @@ def complete_decision(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: decisions.complete_decision(decision, actor=request.user, note=data["note"]),
         _("Reported carried out"),
     )
-    return redirect("meetings:follow_ups")
+    return redirect(safe_next(request, request.POST.get("next"), "meetings:follow_ups"))
 
 
 @login_required
@@ -91,3 +95,66 @@ def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "meetings/flag.html",
         {"form": form, "case": case, "referral": referral, "back": back},
     )
+
+
+@login_required
+@require_GET
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The follow-up of one decision: its clock, its 督办 and their answers, what to do."""
+    decision, rights = get_decision_for_user(request.user, pk)
+    notices = list(decision.notices.select_related("issued_by", "answered_by"))
+    lead = rights.unit is not None and rights.unit.pk == decision.lead_id
+    open_notice = next((n for n in notices if n.answered_at is None), None)
+    return render(
+        request,
+        "meetings/decision.html",
+        {
+            "decision": decision,
+            "rights": rights,
+            "notices": notices,
+            "days_overdue": followups.days_overdue(decision),
+            "done_form": DoneForm() if rights.reports_done(decision) else None,
+            "supervise_form": DecisionSuperviseForm(initial={"notices_seen": len(notices)})
+            if rights.office and decision.is_overdue and decision.applied_at
+            else None,
+            "open_notice": open_notice,
+            "answer_form": DecisionAnswerForm() if lead and open_notice else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def supervise_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    decision, rights = get_decision_for_user(request.user, pk)
+    require_office(rights)
+    submit_form(
+        request,
+        DecisionSuperviseForm(request.POST),
+        lambda data: followups.supervise_decision(
+            decision, actor=request.user, text=data["text"], notices_seen=data["notices_seen"]
+        ),
+        _("Supervision notice sent to the lead unit"),
+    )
+    return redirect("meetings:decision", pk=decision.pk)
+
+
+@login_required
+@require_POST
+def answer_decision_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """督办回复 from the lead unit."""
+    notice = DecisionNotice.objects.filter(pk=pk).first()
+    if notice is None:
+        raise Http404("notice not found")
+    decision, rights = get_decision_for_user(request.user, notice.decision_id)
+    if rights.unit is None or rights.unit.pk != decision.lead_id:
+        raise PermissionDenied(_("Only the lead unit answers the supervision notice"))
+    submit_form(
+        request,
+        DecisionAnswerForm(request.POST),
+        lambda data: followups.answer_decision_notice(
+            notice, actor=request.user, answer=data["answer"], promised_date=data["promised_date"]
+        ),
+        _("Answer sent to the joint-conference office"),
+    )
+    return redirect("meetings:decision", pk=decision.pk)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from onedoor.cases import records
 from onedoor.cases.access import AUDIT_LOG_ROLES, FIGURES_ROLES, require_role
+from onedoor.cases.panels import FIGURES, panels_for
 
 from . import audit_log as auditlog
 from . import charts
@@ -42,6 +43,8 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "figures": figures,
+        # Figures of the apps above (the joint conference's), registered in cases.panels.
+        "panels": panels_for(FIGURES, request.user, timezone.now()),
         "presets": PRESET_CHOICES,
         "period_query": f"start={start.isoformat()}&end={end.isoformat()}",
         "charts": {

@@ -1,0 +1,164 @@
+"""Follow-ups worked from the lead unit's inbox like referrals: listed beside the referrals with
+their clock, chased with 督办 (levels, answers, promises), reported carried out there."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+import time_machine
+from notifications.models import Notification
+
+from onedoor.audit.models import AuditEvent
+from onedoor.cases.services import ActionError
+from onedoor.meetings import followups
+from onedoor.meetings.models import Decision, DecisionNotice, Meeting
+from tests.cases.test_views import client_for
+from workflows.models import HumanTask
+
+from .test_cycle import at
+from .test_views import issued
+
+__all__ = ["issued"]
+
+pytestmark = pytest.mark.django_db
+
+LATE = at(date(2026, 12, 21))  # the decision of `issued` is due 2026-12-15
+
+
+def _carry_out(decision: Decision) -> HumanTask:
+    return HumanTask.objects.get(instance_id=decision.process_id, bpmn_id="carry_out")
+
+
+def test_the_lead_units_inbox_lists_its_follow_ups_beside_its_referrals(
+    issued: Meeting, bob: Any, carol: Any
+) -> None:
+    decision = Decision.objects.get()
+    assert decision.due_on == date(2026, 12, 15)
+    with time_machine.travel(at(date(2026, 12, 10)), tick=False):
+        page = client_for(bob).get("/inbox/").content.decode()
+    assert "待落实的联席会议议定事项" in page
+    assert f"/meetings/decisions/{decision.pk}/" in page
+    assert "2026-12-15" in page
+    # Past the deadline: working days overdue on the county calendar (16th to 21st: 4).
+    with time_machine.travel(LATE, tick=False):
+        page = client_for(bob).get("/inbox/").content.decode()
+        assert followups.open_follow_ups(decision.lead, issued.conference)[0].days_overdue == 4
+    assert '<strong class="overdue">4</strong>' in page
+    # Carol's unit (education) leads nothing: no follow-up in her inbox, no follow-up page.
+    carols = client_for(carol)
+    assert f"/meetings/decisions/{decision.pk}/" not in carols.get("/inbox/").content.decode()
+    assert carols.get(f"/meetings/decisions/{decision.pk}/").status_code == 404
+
+
+def test_the_office_supervises_an_overdue_follow_up_in_two_levels(
+    issued: Meeting, dave: Any, bob: Any, frank: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    decision = Decision.objects.get()
+    # Not yet due: nothing to supervise.
+    with time_machine.travel(at(date(2026, 12, 10)), tick=False):
+        client_for(dave).post(
+            f"/meetings/decisions/{decision.pk}/supervise/", {"text": "x", "notices_seen": 0}
+        )
+    assert not DecisionNotice.objects.exists()
+    with time_machine.travel(LATE, tick=False):
+        office = client_for(dave)
+        page = office.get(f"/meetings/decisions/{decision.pk}/").content.decode()
+        assert "supervise/" in page
+        with capture(execute=True):
+            office.post(
+                f"/meetings/decisions/{decision.pk}/supervise/",
+                {"text": "请抓紧落实", "notices_seen": 0},
+            )
+        # The same form sent twice: the second sends nothing.
+        office.post(
+            f"/meetings/decisions/{decision.pk}/supervise/",
+            {"text": "请抓紧落实", "notices_seen": 0},
+        )
+        first = DecisionNotice.objects.get()
+        assert first.level == 1 and first.issued_by == dave
+        event = AuditEvent.objects.get(action="meeting.decision_supervised")
+        assert event.data["level"] == 1 and event.data["days_overdue"] == 4
+        assert Notification.objects.filter(
+            recipient=bob, target_object_id=str(issued.pk), verb__contains="Supervision notice"
+        ).exists()
+        assert not Notification.objects.filter(recipient=frank, verb__contains="Level-2").exists()
+        # A second 督办 while the first stands is level 2, and the convenor hears of it.
+        with capture(execute=True):
+            followups.supervise_decision(decision, actor=dave, text="再次督办", notices_seen=1)
+    second = DecisionNotice.objects.order_by("pk").last()
+    assert second is not None and second.level == 2
+    assert Notification.objects.filter(recipient=frank, verb__contains="Level-2").exists()
+
+
+def test_the_lead_unit_answers_and_then_carries_out_from_the_follow_up_page(
+    issued: Meeting, dave: Any, bob: Any, carol: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    decision = Decision.objects.get()
+    with time_machine.travel(LATE, tick=False):
+        notice = followups.supervise_decision(decision, actor=dave, text="请抓紧", notices_seen=0)
+        bobs = client_for(bob)
+        assert "1 件待回复" in bobs.get("/inbox/").content.decode()
+        # Carol is not the lead unit: she answers nothing.
+        assert (
+            client_for(carol)
+            .post(
+                f"/meetings/notices/{notice.pk}/answer/",
+                {"answer": "x", "promised_date": "2026-12-25"},
+            )
+            .status_code
+            == 404
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            bobs.post(
+                f"/meetings/notices/{notice.pk}/answer/",
+                {"answer": "等待财政资金", "promised_date": "2026-12-25"},
+            )
+        notice.refresh_from_db()
+        assert notice.answered_by == bob and notice.promised_date == date(2026, 12, 25)
+        assert Notification.objects.filter(recipient=dave, verb__contains="answered").exists()
+        with pytest.raises(ActionError):
+            followups.answer_decision_notice(
+                notice, actor=bob, answer="again", promised_date=date(2026, 12, 25)
+            )
+        assert _carry_out(decision).state == HumanTask.State.OPEN
+        response = bobs.post(
+            f"/meetings/decisions/{decision.pk}/done/",
+            {"note": "已完成政策衔接", "next": f"/meetings/decisions/{decision.pk}/"},
+        )
+        assert response["Location"] == f"/meetings/decisions/{decision.pk}/"
+        # The follow-up's process moved on, and the inbox no longer lists it.
+        assert _carry_out(decision).state == HumanTask.State.COMPLETED
+        assert f"/meetings/decisions/{decision.pk}/" not in bobs.get("/inbox/").content.decode()
+        # Carried out: no more 督办.
+        with pytest.raises(ActionError):
+            followups.supervise_decision(decision, actor=dave, text="x", notices_seen=1)
+
+
+def test_bad_input_on_the_follow_up_changes_nothing(issued: Meeting, dave: Any, bob: Any) -> None:
+    decision = Decision.objects.get()
+    with time_machine.travel(LATE, tick=False):
+        office = client_for(dave)
+        for data in ({}, {"text": "", "notices_seen": 0}, {"text": "x", "notices_seen": "abc"}):
+            assert (
+                office.post(f"/meetings/decisions/{decision.pk}/supervise/", data).status_code
+                == 302
+            )
+        assert not DecisionNotice.objects.exists()
+        # Bob is not the office: he issues no 督办.
+        response = client_for(bob).post(
+            f"/meetings/decisions/{decision.pk}/supervise/", {"text": "x", "notices_seen": 0}
+        )
+        assert response.status_code == 403
+        notice = followups.supervise_decision(decision, actor=dave, text="请抓紧", notices_seen=0)
+        for data in (
+            {},
+            {"answer": "x", "promised_date": "2026-12-01"},
+            {"answer": "", "promised_date": "x"},
+        ):
+            client_for(bob).post(f"/meetings/notices/{notice.pk}/answer/", data)
+        notice.refresh_from_db()
+        assert notice.answered_at is None
+        assert client_for(bob).post("/meetings/notices/999999/answer/", {}).status_code == 404
