@@ -55,7 +55,7 @@ def person(user: Any) -> str:
         return str(user.get_full_name() or user.get_username())
     return _("%(name)s (%(role)s)") % {
         "name": staff.display_name,
-        "role": staff.get_role_display(),
+        "role": staff.title,
     }
 
 

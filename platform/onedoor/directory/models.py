@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -123,8 +123,15 @@ class Staff(models.Model):
     def __str__(self) -> str:
         return gettext("%(name)s (%(role)s)") % {
             "name": self.display_name,
-            "role": self.get_role_display(),
+            "role": self.title,
         }
+
+    @property
+    def title(self) -> str:
+        """What the person is to others: the role, or for an agency's leader in charge that."""
+        if self.is_agency_leader:
+            return pgettext("staff title", "Leader in charge")
+        return str(self.get_role_display())
 
     @property
     def display_name(self) -> str:

@@ -53,7 +53,7 @@ def _people(user: Any) -> list[tuple[str, str]]:
     choices = []
     for s in people:
         where = s.agency.name if s.agency else s.division.name if s.division_id else ""
-        label = _("%(name)s (%(role)s)") % {"name": s.display_name, "role": s.get_role_display()}
+        label = _("%(name)s (%(role)s)") % {"name": s.display_name, "role": s.title}
         choices.append((str(s.user_id), f"{label} · {where}" if where else label))
     return choices
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from onedoor.home.demo import PASSWORD, seed_demo
+from onedoor.meetings.models import Conference
 
 
 class Command(BaseCommand):
@@ -16,7 +17,10 @@ class Command(BaseCommand):
         people, created = seed_demo()
         self.stdout.write(f"演示案件 {created} 件已登记" if created else "演示数据已存在")
         self.stdout.write(f"演示账号（密码均为 {PASSWORD}）：")
+        convenors = set(Conference.objects.values_list("convenor_id", flat=True))
         for user in people.values():
             staff = user.staff
             where = staff.agency or staff.division
-            self.stdout.write(f"  {user.username:20s} {staff.get_role_display()} · {where}")
+            title = "联席会议召集人" if user.pk in convenors else staff.title
+            name = user.get_full_name()
+            self.stdout.write(f"  {user.username:20s} {name} · {title} · {where}")
