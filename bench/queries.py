@@ -189,6 +189,8 @@ def bench_pages(repeat: int, explain: bool) -> list[dict]:
         ),
         ("case list, overdue", "window", "/cases/?overdue=1", 50),
         ("case list, page 20", "window", "/cases/?page=20", 50),
+        # The same rows as Excel, up to 20,000 of them with their referrals (streamed out).
+        ("case list as Excel (window)", "window", "/cases/export.xlsx", 5000),
         ("overdue board (coordinator)", "coordinator", "/board/", 150),
         ("engine overview (county administrator)", "admin", "/engine/", 150),
         ("where cases pile up, one-door (coordinator)", "coordinator", "/processes/one_door/", 300),

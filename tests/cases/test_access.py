@@ -40,6 +40,7 @@ WITH_ROLE = ALL - {"nora"}
 # (403), except where noted. A new URL fails the test until it is added here.
 PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "cases:list": ({}, WITH_ROLE, 403),
+    "cases:export": ({}, WITH_ROLE, 403),
     "cases:search": ({}, {"alice", "victor", "bob", "dave", "erin"}, 403),
     "cases:intake": ({}, {"alice", "victor"}, 403),
     "cases:households": ({}, {"alice", "victor"}, 403),

@@ -5,6 +5,7 @@ from django.urls import path
 from . import (
     views,
     views_agency,
+    views_export,
     views_materials,
     views_papers,
     views_process,
@@ -15,6 +16,7 @@ from . import (
 app_name = "cases"
 urlpatterns = [
     path("cases/", views.case_list, name="list"),
+    path("cases/export.xlsx", views_export.case_list_export, name="export"),
     path("search/", views_search.search_page, name="search"),
     path("cases/new/", views.intake, name="intake"),
     path("cases/<int:pk>/", views.case_detail, name="case"),

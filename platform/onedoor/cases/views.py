@@ -28,7 +28,7 @@ from onedoor.lib.redirects import safe_next
 from workflows.errors import EngineError
 from workflows.models import HumanTask
 
-from . import materials, records, services
+from . import listing, materials, records, services
 from .access import (
     EVERY_ROLE,
     INTAKE_ROLES,
@@ -83,19 +83,10 @@ NO_ROLE = gettext_lazy("Your account has no role yet; please contact the adminis
 def case_list(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     assert staff is not None  # @require_role
-    filters = {
-        "stage": request.GET.get("stage", ""),
-        "item": request.GET.get("item", ""),
-        "agency": request.GET.get("agency", ""),
-        "overdue": request.GET.get("overdue", ""),
-    }
-    cases = Case.objects.matching(
-        request.user,
-        stage=filters["stage"],
-        item=filters["item"],
-        agency=filters["agency"],
-        overdue=bool(filters["overdue"]),
-    ).select_related("household__village", "township", "applicant")
+    filters = listing.filters_of(request)
+    cases = listing.matching(request.user, filters).select_related(
+        "household__village", "township", "applicant"
+    )
     visible = Case.objects.visible_to(request.user)
     context = {
         "page": Paginator(cases.order_by("-created_at"), 30).get_page(request.GET.get("page")),
@@ -104,6 +95,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         # The county's member agencies: every case is referred within its county.
         "agencies": Agency.objects.filter(county=staff.county).order_by("code"),
         "filters": filters,
+        "export_query": listing.query_of(filters),
     }
     template = "cases/list.html#rows" if getattr(request, "htmx", False) else "cases/list.html"
     return render(request, template, context)
