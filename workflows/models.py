@@ -18,21 +18,30 @@ class ProcessDefinition(models.Model):
     the row they started on, new instances take the newest version of their process id.
     """
 
-    process_id = models.CharField(max_length=200)
-    name = models.CharField(max_length=200, blank=True)
-    version = models.PositiveIntegerField()
-    content_hash = models.CharField(max_length=64)
-    filename = models.CharField(max_length=300)
+    process_id = models.CharField(_("Process id"), max_length=200)
+    name = models.CharField(_("Name"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(
+        _("Version"),
+    )
+    content_hash = models.CharField(_("Content hash"), max_length=64)
+    filename = models.CharField(_("File"), max_length=300)
     # The BPMN document, and the DMN documents it was parsed with ({filename: xml}).
     source = models.TextField()
     dependencies = models.JSONField(default=dict, blank=True)
-    deployed_at = models.DateTimeField(auto_now_add=True)
+    deployed_at = models.DateTimeField(_("Deployed at"), auto_now_add=True)
     # Who deployed it from a page (blank: from the command line, deploy_processes).
     deployed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Deployed by"),
     )
 
     class Meta:
+        verbose_name = _("Process definition")
+        verbose_name_plural = _("Process definitions")
         constraints = [
             models.UniqueConstraint(
                 fields=["process_id", "version"], name="definition_version_unique"
@@ -54,28 +63,34 @@ class ProcessInstance(models.Model):
         RUNNING = "running", _("Running")
         COMPLETED = "completed", _("Completed")
 
-    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT)
-    subject_type = models.CharField(max_length=100)
-    subject_id = models.CharField(max_length=100)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, verbose_name=_("Process definition")
+    )
+    subject_type = models.CharField(_("Subject type"), max_length=100)
+    subject_id = models.CharField(_("Subject id"), max_length=100)
+    state = models.CharField(
+        _("State"), max_length=20, choices=State.choices, default=State.RUNNING
+    )
     # zlib-compressed output of BpmnWorkflowSerializer.serialize_json, the spec left out
     # (older rows: tasks in workflows.compact's form).
     serialized = models.BinaryField()
     serializer_version = models.CharField(max_length=20)
     # Bumped on every save, so the state cache never puts an older workflow over a newer one.
     revision = models.PositiveIntegerField(default=1)
-    next_timer_at = models.DateTimeField(null=True, blank=True)
-    failure_count = models.PositiveIntegerField(default=0)
+    next_timer_at = models.DateTimeField(_("Next timer at"), null=True, blank=True)
+    failure_count = models.PositiveIntegerField(_("Failures in a row"), default=0)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("Started at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(_("Completed at"), null=True, blank=True)
     # The top-level end event the process finished on (e.g. refused or closed).
     end_event = models.CharField(max_length=200, blank=True)
-    end_event_name = models.CharField(max_length=200, blank=True)
+    end_event_name = models.CharField(_("Ended at the event"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("Process instance")
+        verbose_name_plural = _("Process instances")
         indexes = [
             models.Index(fields=["subject_type", "subject_id"], name="instance_subject_idx"),
             # The timer sweep reads only instances with a waiting timer.
@@ -98,28 +113,39 @@ class HumanTask(models.Model):
         COMPLETED = "completed", pgettext_lazy("task state", "Done")
         CANCELLED = "cancelled", _("Cancelled")
 
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("Instance")
+    )
     task_id = models.UUIDField(unique=True)
-    process_id = models.CharField(max_length=200)
+    process_id = models.CharField(_("Process id"), max_length=200)
     subject_type = models.CharField(max_length=100)
     subject_id = models.CharField(max_length=100)
-    bpmn_id = models.CharField(max_length=200)
-    name = models.CharField(max_length=200, blank=True)
-    lane = models.CharField(max_length=100, blank=True)
+    bpmn_id = models.CharField(_("BPMN id"), max_length=200)
+    name = models.CharField(_("Step"), max_length=200, blank=True)
+    lane = models.CharField(_("Lane"), max_length=100, blank=True)
     # The BPMN id of the (multi-instance) subprocess the task runs in; blank at top level.
     scope = models.CharField(max_length=200, blank=True)
     scope_name = models.CharField(max_length=200, blank=True)
-    candidate_group = models.CharField(max_length=100, blank=True)
+    candidate_group = models.CharField(_("Candidate group"), max_length=100, blank=True)
     properties = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
-    created_at = models.DateTimeField()
-    due_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(_("State"), max_length=20, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(
+        _("Opened at"),
+    )
+    due_at = models.DateTimeField(_("Due"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("Completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Completed by"),
     )
 
     class Meta:
+        verbose_name = _("Task")
+        verbose_name_plural = _("Tasks")
         indexes = [
             # Inboxes: open tasks of a group (agency, township), by due date.
             models.Index(
@@ -162,19 +188,30 @@ class ProcessEvent(models.Model):
         RETRIED = "retried", _("Retried by an administrator")
         MIGRATED = "migrated", _("Moved to another version")
 
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    bpmn_id = models.CharField(max_length=200, blank=True)
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.PROTECT, related_name="events", verbose_name=_("Instance")
+    )
+    kind = models.CharField(_("Kind"), max_length=30, choices=Kind.choices)
+    bpmn_id = models.CharField(_("BPMN id"), max_length=200, blank=True)
     task_id = models.UUIDField(null=True, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("By"),
     )
     data = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField()
+    at = models.DateTimeField(
+        _("At"),
+    )
 
     objects = ProcessEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("Process event")
+        verbose_name_plural = _("Process events")
         indexes = [models.Index(fields=["instance", "at"], name="event_instance_at_idx")]
         ordering = ["at", "pk"]
 
@@ -205,16 +242,24 @@ class Incident(models.Model):
     instance = models.ForeignKey(
         ProcessInstance, on_delete=models.PROTECT, related_name="incidents"
     )
-    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    state = models.CharField(_("State"), max_length=20, choices=State.choices, default=State.OPEN)
     # The BPMN element that failed, when the error names one.
     bpmn_id = models.CharField(max_length=200, blank=True)
-    step_name = models.CharField(max_length=200, blank=True)
+    step_name = models.CharField(_("Step"), max_length=200, blank=True)
     # For the administrator, in the platform's language; and the error chain as raised.
-    message = models.TextField()
+    message = models.TextField(
+        _("Error"),
+    )
     detail = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField()
-    first_failed_at = models.DateTimeField()
-    last_failed_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(
+        _("Attempts"),
+    )
+    first_failed_at = models.DateTimeField(
+        _("First failed at"),
+    )
+    last_failed_at = models.DateTimeField(
+        _("Last failed at"),
+    )
     retried_at = models.DateTimeField(null=True, blank=True)
     retried_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -222,6 +267,8 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("Incident")
+        verbose_name_plural = _("Incidents")
         constraints = [
             models.UniqueConstraint(
                 fields=["instance"],
