@@ -21,11 +21,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from onedoor.cases.access import engine_scope, may_deploy_processes, require_engine_admin
-from workflows.definitions import DefinitionError, Preview, preview_documents
-from workflows.documents import MAX_FILE_BYTES
+from workflows.definitions import MAX_FILE_BYTES, DefinitionError, Preview, preview_documents
 from workflows.migration import check_instance
 from workflows.models import ProcessDefinition, ProcessInstance
-from workflows.versions import diff_parsed, diff_versions
+from workflows.versions import diff_versions, diff_with_upload
 
 from . import services
 from .views import subject_link
@@ -147,12 +146,7 @@ def _preview_context(previews: list[Preview]) -> list[dict[str, Any]]:
     for preview in previews:
         diff = None
         if preview.latest is not None and not preview.unchanged:
-            diff = diff_parsed(
-                preview.latest,
-                preview.definition,
-                _parsed(preview.latest),
-                preview.parsed,
-            )
+            diff = diff_with_upload(preview.latest, preview.definition, preview.parsed)
         shown.append(
             {
                 "preview": preview,
@@ -162,12 +156,6 @@ def _preview_context(previews: list[Preview]) -> list[dict[str, Any]]:
             }
         )
     return shown
-
-
-def _parsed(definition: ProcessDefinition) -> Any:
-    from workflows.runtime import spec_cache
-
-    return spec_cache.get(definition.pk, definition.content_hash)
 
 
 @login_required
