@@ -194,9 +194,11 @@ def migrate_instance(instance_id: int, target: ProcessDefinition, *, actor: Any)
             data={"from": old_version, "to": target.version},
             at=now,
         )
+        # Receivers of persist's signal see the version the instance now runs on; the row's
+        # definition is written beside the step (persist writes the state's fields only).
+        instance.definition = target
         persist(instance, Loaded(workflow, ready_before), step, now=now, events=[event])
         ProcessInstance.objects.filter(pk=instance.pk).update(definition=target)
-        instance.definition = target
         _rename_open_rows(instance, workflow)
     return check
 
