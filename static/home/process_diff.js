@@ -11,6 +11,21 @@
 
   var SIGNS = { added: "+", removed: "\u2212", changed: "~" };
 
+  function relabelLanes(viewer) {
+    // Lane names are the role keys the engine reads: shown in the reader's language.
+    var node = document.getElementById("process-lanes");
+    if (!node) return;
+    var lanes = JSON.parse(node.textContent);
+    var registry = viewer.get("elementRegistry");
+    registry.filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (lane) {
+      var label = lanes[lane.businessObject.name];
+      var text = label && registry.getGraphics(lane).querySelector("text");
+      if (!text) return;
+      var spans = text.querySelectorAll("tspan");
+      for (var i = 0; i < spans.length; i++) spans[i].textContent = i === 0 ? label : "";
+    });
+  }
+
   function mark(viewer, marks) {
     var canvas = viewer.get("canvas");
     var overlays = viewer.get("overlays");
@@ -73,6 +88,7 @@
       .then(function (xml) {
         var viewer = new window.BpmnJS({ container: container });
         return viewer.importXML(xml).then(function () {
+          relabelLanes(viewer);
           mark(viewer, marks);
           var canvas = viewer.get("canvas");
           canvas.zoom("fit-viewport");

@@ -112,6 +112,8 @@ def test_a_new_version_previewed_deployed_and_running_cases_moved(
     expect(page.locator(".diff-group")).to_contain_text(["科长复核"])
     expect(page.locator("[data-process-ready]")).to_have_count(2)
     expect(page.locator('.djs-element.od-added[data-element-id="section_review"]')).to_have_count(1)
+    # Lanes in Chinese, though the document names them by role key.
+    expect(page.locator('[data-element-id="lane_window"] text').first).to_have_text("窗口工作人员")
     screenshot("version-preview")
     page.get_by_role("button", name="部署此版本").click()
     expect(page.get_by_text("第 2 版已部署：新申请将按此版本办理。")).to_be_visible()
