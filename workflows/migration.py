@@ -44,6 +44,8 @@ class MigrationCheck:
     instance: ProcessInstance
     target: ProcessDefinition
     reasons: list[str] = field(default_factory=list)
+    # The version it ran on before the move (set by migrate_instance).
+    source_version: int | None = None
     changes: list[str] = field(default_factory=list)
     waiting_before: list[str] = field(default_factory=list)
     waiting_after: list[str] = field(default_factory=list)
@@ -184,7 +186,7 @@ def migrate_instance(instance_id: int, target: ProcessDefinition, *, actor: Any)
         top, subs = _diffs(workflow, parsed, check)
         if check.reasons:
             raise CannotMigrate(check)
-        old_version = instance.definition.version
+        old_version = check.source_version = instance.definition.version
         _apply(workflow, parsed, top, subs)
         step = advance(instance, workflow)
         check.waiting_after = _waiting(workflow)

@@ -163,6 +163,7 @@ def test_running_cases_are_checked_moved_audited_and_take_the_new_step(
     assert ProcessInstance.objects.get(pk=second_pk).definition_id == old.pk
     [event] = AuditEvent.objects.filter(action="process.migrated")
     assert event.case_id == first.pk
+    assert (event.data["from"], event.data["to"]) == (old.version, new.version)
     # The moved case takes the new path after acceptance.
     case_services.review_application(
         task_of(first, "review_application"), actor=alice, accepted=True
