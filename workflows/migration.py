@@ -86,11 +86,16 @@ def _diffs(
                 % {"name": subworkflow.spec.name}
             )
         parts.append((sub, subworkflow))
+    internal = False
     for diff, _wf in parts:
         if diff is None:
             continue
         for task in diff.removed:
-            if task.has_state(ACTIVE):
+            if not task.task_spec.bpmn_id:
+                # SpiffWorkflow's own joins and splits (no BPMN element): they block the
+                # move all the same, but say nothing to an administrator by their names.
+                internal = internal or task.has_state(DEFINITE)
+            elif task.has_state(ACTIVE):
                 check.reasons.append(
                     _("it waits at “%(step)s”, which the new version removes")
                     % {"step": _label(task)}
@@ -106,6 +111,8 @@ def _diffs(
                     _("“%(step)s”, where it waits, changes in the new version")
                     % {"step": _label(task)}
                 )
+    if internal and not check.reasons:
+        check.reasons.append(_("the flow around the steps it went through changed"))
     check.reasons[:] = sorted(set(check.reasons))
     check.changes[:] = sorted(set(check.changes))
     return top, subs
