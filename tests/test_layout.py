@@ -23,9 +23,11 @@ ENGINE_PUBLIC = {
     "workflows.errors",
     "workflows.handlers",
     "workflows.incidents",
+    "workflows.migration",
     "workflows.models",
     "workflows.signals",
     "workflows.timers",
+    "workflows.versions",
 }
 
 

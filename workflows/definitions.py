@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from . import handlers
 from .diagram import without_diagram
+from .documents import MAX_FILE_BYTES as MAX_FILE_BYTES  # an upload's limit is deploy's
 from .documents import (
     CallGraph,
     DocumentError,

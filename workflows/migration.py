@@ -44,6 +44,8 @@ class MigrationCheck:
     instance: ProcessInstance
     target: ProcessDefinition
     reasons: list[str] = field(default_factory=list)
+    # The version it ran on before the move (set by migrate_instance).
+    source_version: int | None = None
     changes: list[str] = field(default_factory=list)
     waiting_before: list[str] = field(default_factory=list)
     waiting_after: list[str] = field(default_factory=list)
@@ -84,11 +86,16 @@ def _diffs(
                 % {"name": subworkflow.spec.name}
             )
         parts.append((sub, subworkflow))
+    internal = False
     for diff, _wf in parts:
         if diff is None:
             continue
         for task in diff.removed:
-            if task.has_state(ACTIVE):
+            if not task.task_spec.bpmn_id:
+                # SpiffWorkflow's own joins and splits (no BPMN element): they block the
+                # move all the same, but say nothing to an administrator by their names.
+                internal = internal or task.has_state(DEFINITE)
+            elif task.has_state(ACTIVE):
                 check.reasons.append(
                     _("it waits at “%(step)s”, which the new version removes")
                     % {"step": _label(task)}
@@ -104,6 +111,8 @@ def _diffs(
                     _("“%(step)s”, where it waits, changes in the new version")
                     % {"step": _label(task)}
                 )
+    if internal and not check.reasons:
+        check.reasons.append(_("the flow around the steps it went through changed"))
     check.reasons[:] = sorted(set(check.reasons))
     check.changes[:] = sorted(set(check.changes))
     return top, subs
@@ -184,7 +193,7 @@ def migrate_instance(instance_id: int, target: ProcessDefinition, *, actor: Any)
         top, subs = _diffs(workflow, parsed, check)
         if check.reasons:
             raise CannotMigrate(check)
-        old_version = instance.definition.version
+        old_version = check.source_version = instance.definition.version
         _apply(workflow, parsed, top, subs)
         step = advance(instance, workflow)
         check.waiting_after = _waiting(workflow)
@@ -194,9 +203,11 @@ def migrate_instance(instance_id: int, target: ProcessDefinition, *, actor: Any)
             data={"from": old_version, "to": target.version},
             at=now,
         )
+        # Receivers of persist's signal see the version the instance now runs on; the row's
+        # definition is written beside the step (persist writes the state's fields only).
+        instance.definition = target
         persist(instance, Loaded(workflow, ready_before), step, now=now, events=[event])
         ProcessInstance.objects.filter(pk=instance.pk).update(definition=target)
-        instance.definition = target
         _rename_open_rows(instance, workflow)
     return check
 

@@ -10,7 +10,6 @@ parsed specs keep no flow ids and no lanes as elements.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -314,5 +313,10 @@ def diff_versions(old: ProcessDefinition, new: ProcessDefinition) -> VersionDiff
     )
 
 
-def as_json(diff: VersionDiff) -> dict[str, Any]:
-    return {"marks": diff.marks()}
+def diff_with_upload(
+    stored: ProcessDefinition, new: ProcessDefinition, new_parsed: ParsedDefinition
+) -> VersionDiff:
+    """The difference between a stored version and one not yet deployed (a preview)."""
+    from .runtime import spec_cache
+
+    return diff_parsed(stored, new, spec_cache.get(stored.pk, stored.content_hash), new_parsed)

@@ -11,6 +11,21 @@
 
   var SIGNS = { added: "+", removed: "\u2212", changed: "~" };
 
+  function relabelLanes(viewer) {
+    // Lane names are the role keys the engine reads: shown in the reader's language.
+    var node = document.getElementById("process-lanes");
+    if (!node) return;
+    var lanes = JSON.parse(node.textContent);
+    var registry = viewer.get("elementRegistry");
+    registry.filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (lane) {
+      var label = lanes[lane.businessObject.name];
+      var text = label && registry.getGraphics(lane).querySelector("text");
+      if (!text) return;
+      var spans = text.querySelectorAll("tspan");
+      for (var i = 0; i < spans.length; i++) spans[i].textContent = i === 0 ? label : "";
+    });
+  }
+
   function mark(viewer, marks) {
     var canvas = viewer.get("canvas");
     var overlays = viewer.get("overlays");
@@ -19,6 +34,11 @@
       var element = registry.get(id);
       if (!element) return;
       var kind = marks[id];
+      if (element.type === "bpmn:Lane" || element.type === "bpmn:Participant") {
+        // A whole lane in colour would hide the steps in it: its border only.
+        canvas.addMarker(id, "od-container-" + kind);
+        return;
+      }
       canvas.addMarker(id, "od-" + kind);
       if (element.waypoints) return; // a flow: coloured only
       var badge = document.createElement("span");
@@ -26,6 +46,24 @@
       badge.textContent = SIGNS[kind] || "?";
       overlays.add(id, "od-diff", { position: { top: -10, right: 10 }, html: badge });
     });
+  }
+
+  // A whole one-door diagram fits only at a scale too small to read: start on the first
+  // marked step at a readable scale.
+  var READABLE = 0.75;
+
+  function focus(canvas, registry, marks) {
+    if (canvas.zoom() >= READABLE) return;
+    var ids = Object.keys(marks || {}).filter(function (id) {
+      var e = registry.get(id);
+      return e && !e.waypoints && e.type !== "bpmn:Lane" && e.type !== "bpmn:Participant";
+    });
+    if (!ids.length) return;
+    var e = registry.get(ids[0]);
+    var box = canvas.viewbox();
+    var width = box.outer.width / READABLE;
+    var height = box.outer.height / READABLE;
+    canvas.viewbox({ x: e.x + e.width / 2 - width / 2, y: e.y + e.height / 2 - height / 2, width: width, height: height });
   }
 
   function source(root) {
@@ -50,8 +88,11 @@
       .then(function (xml) {
         var viewer = new window.BpmnJS({ container: container });
         return viewer.importXML(xml).then(function () {
+          relabelLanes(viewer);
           mark(viewer, marks);
-          viewer.get("canvas").zoom("fit-viewport");
+          var canvas = viewer.get("canvas");
+          canvas.zoom("fit-viewport");
+          focus(canvas, viewer.get("elementRegistry"), marks);
           root.setAttribute("data-process-ready", "");
         });
       })

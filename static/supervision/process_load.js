@@ -33,6 +33,27 @@
     });
   }
 
+  // A whole one-door diagram fits only at a scale too small to read: start on the step with
+  // most overdue (then most open) tasks at a readable scale; "Whole diagram" shows all.
+  var READABLE = 0.75;
+
+  function focus(canvas, registry, elements) {
+    if (canvas.zoom() >= READABLE) return;
+    var best = null;
+    Object.keys(elements).forEach(function (id) {
+      var e = registry.get(id);
+      if (!e) return;
+      var rank = elements[id].overdue * 100000 + elements[id].open;
+      if (!best || rank > best.rank) best = { rank: rank, element: e };
+    });
+    if (!best) return;
+    var e = best.element;
+    var box = canvas.viewbox();
+    var width = box.outer.width / READABLE;
+    var height = box.outer.height / READABLE;
+    canvas.viewbox({ x: e.x + e.width / 2 - width / 2, y: e.y + e.height / 2 - height / 2, width: width, height: height });
+  }
+
   function draw(root, viewer, state) {
     relabelLanes(viewer, state.lanes || {});
     var canvas = viewer.get("canvas");
@@ -67,6 +88,14 @@
     });
     bus.on("element.out", function () { overlays.remove({ type: "od-tip" }); });
     canvas.zoom("fit-viewport");
+    focus(canvas, registry, state.elements);
+    root.querySelectorAll("[data-zoom]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var how = button.getAttribute("data-zoom");
+        if (how === "fit") canvas.zoom("fit-viewport");
+        else canvas.zoom(canvas.zoom() * (how === "in" ? 1.25 : 0.8));
+      });
+    });
     window.addEventListener("beforeprint", function () { canvas.zoom("fit-viewport"); });
     root.setAttribute("data-process-ready", "");
   }

@@ -155,19 +155,21 @@ def test_running_cases_are_checked_moved_audited_and_take_the_new_step(
     assert dry.context["movable"] == 2 and dry.context["total"] == 2
     assert ProcessInstance.objects.filter(definition=new).count() == 0
     assert client_for(adam).get(url).status_code == 403
-    first.process.refresh_from_db()
-    done = client.post(url, {"from": old.version, "instance": [first.process.pk]}, follow=True)
+    assert first.process is not None and second.process is not None
+    first_pk, second_pk = first.process.pk, second.process.pk
+    done = client.post(url, {"from": old.version, "instance": [first_pk]}, follow=True)
     assert done.status_code == 200
-    assert ProcessInstance.objects.get(pk=first.process.pk).definition_id == new.pk
-    assert ProcessInstance.objects.get(pk=second.process.pk).definition_id == old.pk
+    assert ProcessInstance.objects.get(pk=first_pk).definition_id == new.pk
+    assert ProcessInstance.objects.get(pk=second_pk).definition_id == old.pk
     [event] = AuditEvent.objects.filter(action="process.migrated")
     assert event.case_id == first.pk
+    assert (event.data["from"], event.data["to"]) == (old.version, new.version)
     # The moved case takes the new path after acceptance.
     case_services.review_application(
         task_of(first, "review_application"), actor=alice, accepted=True
     )
     assert task_of(first, "section_review").name == "科长复核"
     # Sent again: the case is on the new version already, so it stays and says so.
-    again = client.post(url, {"from": old.version, "instance": [first.process.pk]}, follow=True)
+    again = client.post(url, {"from": old.version, "instance": [first_pk]}, follow=True)
     assert AuditEvent.objects.filter(action="process.migrated").count() == 1
     assert again.status_code == 200

@@ -39,6 +39,7 @@ QUERY_NAMES = [
     "stage", "item", "agency", "overdue", "page", "show", "township", "action", "preset",
     "start", "end", "q", "o", "p", "e", "_changelist_filters", "state", "lane", "kind", "step",
     "source_level", "is_workday", "county", "day", "day__year", "day__month", "next",
+    "version", "from", "to",
 ]  # fmt: skip
 # The tables whose rows a refused request must leave as they were.
 COUNTED = [
@@ -46,7 +47,7 @@ COUNTED = [
     "cases_clockchange", "cases_applicantnotice", "cases_handover", "households_household",
     "households_member", "workflows_processevent", "deadlines_timelimitrule",
     "deadlines_calendarday", "deadlines_calendaryear", "auth_user", "auth_group",
-    "directory_staff",
+    "directory_staff", "workflows_processdefinition",
 ]  # fmt: skip
 
 
@@ -61,6 +62,8 @@ def _form_names() -> set[str]:
     # The admin's forms and the login form.
     names |= {"username", "password", "day", "is_workday", "county", "note", "year", "source"}
     names |= {"item", "step", "working_days", "effective_from", "effective_to", "language"}
+    # Process versions: an upload confirmed, running cases chosen to move.
+    names |= {"confirm", "filename", "content", "replace", "instance", "from"}
     return names
 
 
@@ -146,6 +149,7 @@ def _urls(world: dict[str, Any]) -> list[tuple[str, str]]:
             "<str:content_type_id>": ["1"],
             "<path:object_id>/": ["1"],
             "<path:url>": ["x"],
+            "<str:process_id>": ["one_door", "x" * 300],
         }
         variants = [route]
         for placeholder, choices in values.items():

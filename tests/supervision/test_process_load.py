@@ -150,3 +150,18 @@ def test_a_versions_diagram_is_served_to_those_who_see_the_load(
     assert client_for(erin).get(url).status_code == 403
     assert client_for(dave).get("/process-versions/999999/diagram/").status_code == 404
     assert HumanTask.objects.count() == 0
+
+
+def test_the_embedded_demos_median_agrees_with_postgresqls(
+    piled: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite has no percentile_disc: the demo sorts in Python, to the same figures."""
+    from types import SimpleNamespace
+
+    from onedoor.supervision import piles
+
+    county = Division.objects.get(code="130302")
+    now = timezone.make_aware(datetime(2026, 11, 9, 10, 0))
+    on_postgresql = step_loads("one_door", county, LoadFilters(), now=now)
+    monkeypatch.setattr(piles, "connection", SimpleNamespace(vendor="sqlite"))
+    assert step_loads("one_door", county, LoadFilters(), now=now) == on_postgresql

@@ -139,6 +139,7 @@ def migrate_instances(
                         data={
                             "instance": instance.pk,
                             "process": target.process_id,
+                            "from": check.source_version,
                             "to": target.version,
                             "waiting": check.waiting_after,
                         },

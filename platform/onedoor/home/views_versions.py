@@ -20,15 +20,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from onedoor.cases.access import engine_scope, may_deploy_processes, require_engine_admin
-from workflows.definitions import DefinitionError, Preview, preview_documents
-from workflows.documents import MAX_FILE_BYTES
+from onedoor.cases.access import (
+    LANE_ROLES,
+    engine_scope,
+    may_deploy_processes,
+    require_engine_admin,
+)
+from workflows.definitions import MAX_FILE_BYTES, DefinitionError, Preview, preview_documents
 from workflows.migration import check_instance
 from workflows.models import ProcessDefinition, ProcessInstance
-from workflows.versions import diff_parsed, diff_versions
+from workflows.versions import diff_versions, diff_with_upload
 
 from . import services
 from .views import subject_link
+
+
+def _lanes() -> dict[str, str]:
+    """Lanes are named by role key in the files: the diagrams show the role's name."""
+    return {lane: str(role.label) for lane, role in LANE_ROLES.items()}
 
 
 def _versions(process_id: str) -> list[ProcessDefinition]:
@@ -86,6 +95,7 @@ def process_versions(request: HttpRequest, process_id: str) -> HttpResponse:
             "latest": versions[0],
             "previous": versions[1] if len(versions) > 1 else None,
             "may_deploy": may_deploy_processes(request.user),
+            "lanes": _lanes(),
         },
     )
 
@@ -111,7 +121,7 @@ def process_diff(request: HttpRequest, process_id: str) -> HttpResponse:
             "diff": diff,
             "groups": diff.by_category(),
             "marks": diff.marks(),
-            "new_source": None,
+            "lanes": _lanes(),
         },
     )
 
@@ -147,12 +157,7 @@ def _preview_context(previews: list[Preview]) -> list[dict[str, Any]]:
     for preview in previews:
         diff = None
         if preview.latest is not None and not preview.unchanged:
-            diff = diff_parsed(
-                preview.latest,
-                preview.definition,
-                _parsed(preview.latest),
-                preview.parsed,
-            )
+            diff = diff_with_upload(preview.latest, preview.definition, preview.parsed)
         shown.append(
             {
                 "preview": preview,
@@ -162,12 +167,6 @@ def _preview_context(previews: list[Preview]) -> list[dict[str, Any]]:
             }
         )
     return shown
-
-
-def _parsed(definition: ProcessDefinition) -> Any:
-    from workflows.runtime import spec_cache
-
-    return spec_cache.get(definition.pk, definition.content_hash)
 
 
 @login_required
@@ -193,6 +192,7 @@ def process_upload(request: HttpRequest) -> HttpResponse:
         else:
             context.update(
                 previews=_preview_context(previews),
+                lanes=_lanes(),
                 filename=name,
                 content=base64.b64encode(content).decode(),
                 replace=form.cleaned_data["replace"],
