@@ -5,7 +5,7 @@ liaison officer sends a written position, the convenor approves, the meeting is 
 attendance and a decision naming civil affairs responsible, the convenor issues the minutes
 (the .docx is opened with python-docx), and civil affairs finds the stuck referral in its
 inbox and the follow-up beside it, and reports it carried out on the follow-up page.
-Screenshots: meeting-agenda, meeting-minutes, meeting-follow-ups (the inbox).
+Screenshots: meeting-agenda, meeting-minutes, meeting-follow-ups (the inbox), meeting-figures.
 """
 
 from __future__ import annotations
@@ -222,3 +222,13 @@ def test_a_meeting_cycle_moves_a_stuck_case(
     expect(page.get_by_role("status")).to_contain_text("已签收")
     referral.refresh_from_db()
     assert referral.signed_at is not None and referral.step != "签收"
+    # 8. The office reads the conference's figures on the board: one plenary of two required,
+    #    civil affairs' decision carried out on time.
+    log_out(page)
+    log_in(page, "coordinator", PASSWORD)
+    page.goto("/board/")
+    figures = page.locator("section.conference-figures")
+    expect(figures.locator("#conference-years")).to_contain_text("少于 2 次")
+    expect(figures.locator("#conference-units")).to_contain_text("县民政局")
+    figures.scroll_into_view_if_needed()
+    screenshot("meeting-figures")
