@@ -113,6 +113,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rights": rights,
             "notices": notices,
             "days_overdue": followups.days_overdue(decision),
+            "lateness": followups.lateness_of(decision),
             "done_form": DoneForm() if rights.reports_done(decision) else None,
             "supervise_form": DecisionSuperviseForm(initial={"notices_seen": len(notices)})
             if rights.office and decision.is_overdue and decision.applied_at
