@@ -66,7 +66,7 @@ def test_the_office_supervises_an_overdue_follow_up_in_two_levels(
     with time_machine.travel(LATE, tick=False):
         office = client_for(dave)
         page = office.get(f"/meetings/decisions/{decision.pk}/").content.decode()
-        assert "supervise/" in page
+        assert "supervise/" in page and "现已逾期 4 个工作日" in page
         with capture(execute=True):
             office.post(
                 f"/meetings/decisions/{decision.pk}/supervise/",
