@@ -83,6 +83,15 @@ def test_the_demo_sets_up_on_sqlite_and_the_sweeper_escalates_by_itself(tmp_path
     assert levels.get(1, 0) > 0 and levels.get(2, 0) > 0, levels
     assert pending >= 4  # extensions awaiting the coordinator, materials awaiting the window
     assert answered >= 1
+    # The joint conference: a 督办 on the overdue decision answered, units' proposed topics.
+    with sqlite3.connect(db) as conn:
+        chased = conn.execute(
+            "SELECT count(*) FROM meetings_decisionnotice WHERE answered_at IS NOT NULL"
+        ).fetchone()[0]
+        proposed = dict(
+            conn.execute("SELECT state, count(*) FROM meetings_topicproposal GROUP BY state")
+        )
+    assert chased == 1 and proposed == {"accepted": 1, "pending": 1}
     # Every demo household fits its relations (a child younger than its parents, ...).
     with sqlite3.connect(db) as conn:
         rows = conn.execute(

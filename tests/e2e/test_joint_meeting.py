@@ -5,7 +5,7 @@ liaison officer sends a written position, the convenor approves, the meeting is 
 attendance and a decision naming civil affairs responsible, the convenor issues the minutes
 (the .docx is opened with python-docx), and civil affairs finds the stuck referral in its
 inbox and the follow-up beside it, and reports it carried out on the follow-up page.
-Screenshots: meeting-agenda, meeting-minutes, meeting-follow-ups (the inbox).
+Screenshots: meeting-agenda, meeting-minutes, meeting-follow-ups (the inbox), meeting-figures.
 """
 
 from __future__ import annotations
@@ -199,10 +199,10 @@ def test_a_meeting_cycle_moves_a_stuck_case(
     page.goto("/inbox/")
     expect(page.get_by_role("main")).to_contain_text(case.reference)
     # The follow-up is in the same inbox, beside the referrals, with its due date.
-    decision = Decision.objects.get()
+    followed = Decision.objects.get()
     followups = page.locator("section.inbox-section")
     expect(followups).to_contain_text("待落实的联席会议议定事项")
-    expect(followups).to_contain_text(f"{decision.due_on:%Y-%m-%d}")
+    expect(followups).to_contain_text(f"{followed.due_on:%Y-%m-%d}")
     screenshot("meeting-follow-ups")
     followups.get_by_role("link", name=re.compile("由县民政局牵头办理该户医疗救助")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("议定事项督办落实")
@@ -211,7 +211,7 @@ def test_a_meeting_cycle_moves_a_stuck_case(
     expect(page.get_by_role("status")).to_contain_text("已报告落实")
     expect(page.locator("#decision-state")).to_contain_text("已签收并启动医疗救助")
     assert not HumanTask.objects.filter(
-        instance_id=decision.process_id, bpmn_id="carry_out", state=HumanTask.State.OPEN
+        instance_id=followed.process_id, bpmn_id="carry_out", state=HumanTask.State.OPEN
     ).exists()
     # 7. The stuck case moves on: civil affairs signs for the referral the meeting gave it.
     page.goto("/inbox/")
@@ -222,3 +222,13 @@ def test_a_meeting_cycle_moves_a_stuck_case(
     expect(page.get_by_role("status")).to_contain_text("已签收")
     referral.refresh_from_db()
     assert referral.signed_at is not None and referral.step != "签收"
+    # 8. The office reads the conference's figures on the board: one plenary of two required,
+    #    civil affairs' decision carried out on time.
+    log_out(page)
+    log_in(page, "coordinator", PASSWORD)
+    page.goto("/board/")
+    figures = page.locator("section.conference-figures")
+    expect(figures.locator("#conference-years")).to_contain_text("少于 2 次")
+    expect(figures.locator("#conference-units")).to_contain_text("县民政局")
+    figures.scroll_into_view_if_needed()
+    screenshot("meeting-figures")

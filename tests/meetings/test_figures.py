@@ -31,12 +31,17 @@ def test_the_figures_count_meetings_topics_and_decisions_on_time(issued: Meeting
     assert figures.sources == [(str(Topic.Source.DIFFICULT.label), 1)]
     [unit] = figures.units
     assert (unit.led, unit.in_progress, unit.overdue, unit.on_time_rate) == (1, 1, 0, None)
+    assert (figures.resolved, figures.median_days_to_resolution) == (0, None)
     # Past the deadline, then carried out late: 0 % on time.
     with time_machine.travel(at(date(2026, 12, 21)), tick=False):
         assert compute(conference).units[0].overdue == 1
         decisions.complete_decision(Decision.objects.get(), actor=bob, note="已落实")
         [unit] = compute(conference).units
     assert (unit.late, unit.on_time, unit.on_time_percent) == (1, 0, 0)
+    # Planned on 1 December, its one decision carried out on the 21st: 14 working days.
+    with time_machine.travel(at(date(2026, 12, 21)), tick=False):
+        figures = compute(conference)
+    assert (figures.resolved, figures.median_days_to_resolution) == (1, 14.0)
     # The next year starts with none held, and the year before shows too.
     with time_machine.travel(at(date(2027, 1, 5)), tick=False):
         years = compute(conference).years
@@ -51,3 +56,4 @@ def test_the_figures_show_on_the_board_and_the_supervision_page(
             page = client_for(user).get(url).content.decode()
             assert 'id="conference-units"' in page, url
             assert "少于 2 次" in page and Decision.objects.get().lead.name in page
+            assert "本年度尚无已解决的议题" in page

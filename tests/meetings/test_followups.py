@@ -40,12 +40,12 @@ def test_the_lead_units_inbox_lists_its_follow_ups_beside_its_referrals(
         page = client_for(bob).get("/inbox/").content.decode()
     assert "待落实的联席会议议定事项" in page
     assert f"/meetings/decisions/{decision.pk}/" in page
-    assert "2026-12-15" in page
+    assert "2026-12-15" in page and "还剩3个工作日" in page
     # Past the deadline: working days overdue on the county calendar (16th to 21st: 4).
     with time_machine.travel(LATE, tick=False):
         page = client_for(bob).get("/inbox/").content.decode()
         assert followups.open_follow_ups(decision.lead, issued.conference)[0].days_overdue == 4
-    assert '<strong class="overdue">4</strong>' in page
+    assert '<strong class="overdue">4</strong>' in page and "逾期4个工作日" in page
     # Carol's unit (education) leads nothing: no follow-up in her inbox, no follow-up page.
     carols = client_for(carol)
     assert f"/meetings/decisions/{decision.pk}/" not in carols.get("/inbox/").content.decode()
@@ -66,7 +66,7 @@ def test_the_office_supervises_an_overdue_follow_up_in_two_levels(
     with time_machine.travel(LATE, tick=False):
         office = client_for(dave)
         page = office.get(f"/meetings/decisions/{decision.pk}/").content.decode()
-        assert "supervise/" in page
+        assert "supervise/" in page and "现已逾期 4 个工作日" in page
         with capture(execute=True):
             office.post(
                 f"/meetings/decisions/{decision.pk}/supervise/",

@@ -47,6 +47,7 @@ def test_the_office_files_the_decisions_with_their_state(
     # Another year: no rows; a year that is no year: this year, not an error.
     assert len(_sheet(office.get("/meetings/decisions.xlsx?year=2025"))) == 1
     assert len(_sheet(office.get("/meetings/decisions.xlsx?year=abc&meeting=x"))) == 2
+    assert len(_sheet(office.get("/meetings/decisions.xlsx?year=²&meeting=²"))) == 2
 
 
 def test_a_unit_files_only_what_concerns_it(

@@ -39,6 +39,7 @@ def test_a_liaison_proposes_and_the_office_accepts_it_onto_the_candidates(
     assert proposal.agency.kind == "medical" and proposal.proposed_by == bob
     assert AuditEvent.objects.filter(action="meeting.topic_proposed").exists()
     assert Notification.objects.filter(recipient=dave, verb__contains="proposed a topic").exists()
+    assert "（1 件待答复）" in client_for(dave).get("/meetings/").content.decode()
     # Not a candidate until the office accepts it.
     assert proposal.key not in _keys(conference)
     page = client_for(dave).get("/meetings/proposals/").content.decode()

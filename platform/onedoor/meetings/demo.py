@@ -20,7 +20,7 @@ from workflows.definitions import deploy_files
 from workflows.models import HumanTask
 from workflows.timers import fire_due_timers
 
-from . import agenda, decisions, membership, services
+from . import agenda, decisions, followups, membership, proposals, services
 from .access import conference_of
 from .models import Attendance, Decision, Meeting, MemberUnit
 from .services import open_task
@@ -77,6 +77,7 @@ def seed_meetings(people: dict[str, Any]) -> None:
         )
     now = timezone.now()
     _past_plenary(conference, people, now)
+    _chase(conference, people)
     _next_meeting(conference, people, now)
 
 
@@ -210,6 +211,7 @@ def _next_meeting(conference: Any, people: dict[str, Any], now: Any) -> None:
             actor=window.user if window else office,
             reason="户主重病、子女就学，多部门对救助责任有分歧",
         )
+    _proposals(conference, people)
     meeting = services.plan_meeting(
         conference,
         actor=office,
@@ -228,3 +230,41 @@ def _next_meeting(conference: Any, people: dict[str, Any], now: Any) -> None:
     picked += [c.key for c in found if c.key not in picked][: max(0, 8 - len(picked))]
     for key in picked:
         agenda.add_topic(meeting, key, actor=office)
+
+
+def _proposals(conference: Any, people: dict[str, Any]) -> None:
+    """Member units' proposed topics: one the office accepted, one waiting for its answer."""
+    units = {u.agency.kind: u for u in MemberUnit.objects.filter(conference=conference)}
+    if "education" in units and people.get("education") is not None:
+        proposal = proposals.propose_topic(
+            units["education"],
+            actor=people["education"],
+            kind="policy",
+            title="困难家庭学生资助与低保认定结果衔接",
+            reason="低保认定结果未及时推送，部分学生资助延误",
+        )
+        proposals.answer_proposal(proposal, actor=people["coordinator"], accept=True, reason="")
+    if "housing" in units and people.get("housing") is not None:
+        proposals.propose_topic(
+            units["housing"],
+            actor=people["housing"],
+            kind="policy",
+            title="住房救助对象认定标准统一",
+            reason="各乡镇认定口径不一",
+        )
+
+
+def _chase(conference: Any, people: dict[str, Any]) -> None:
+    """The office's 督办 on the overdue decision, answered by the unit with a promised date."""
+    for late in Decision.objects.overdue().filter(meeting__conference=conference):
+        notice = followups.supervise_decision(
+            late, actor=people["coordinator"], text="请于5个工作日内落实并反馈", notices_seen=0
+        )
+        lead = people.get(late.lead.kind)
+        if lead is not None:
+            followups.answer_decision_notice(
+                notice,
+                actor=lead,
+                answer="数据接口改造中，需市医保局配合",
+                promised_date=timezone.localdate() + timedelta(days=7),
+            )

@@ -1,6 +1,7 @@
 """The conference's figures, on the coordinator's board and the supervision figures page
 (registered in cases.panels): plenaries held per year against the required number, topics by
-source, and decisions carried out on time per lead unit.
+source, decisions carried out on time per lead unit, and the working days from a topic's
+first appearance to its decisions carried out.
 
 A county's conference has a few meetings a year and tens of decisions: these read the
 conference's own tables, not the cases'.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from statistics import median
 from typing import Any
 
 from django.db.models import Count, Q
@@ -18,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onedoor.cases.panels import BOARD, FIGURES, Panel, register_panel
+from onedoor.deadlines.workdays import working_days_between
 
 from .access import rights_of
-from .models import Conference, Decision, Meeting, Topic
+from .models import Conference, Decision, Meeting, Topic, TopicProposal
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class ConferenceFigures:
     years: list[YearRow] = field(default_factory=list)
     sources: list[tuple[str, int]] = field(default_factory=list)
     units: list[UnitRow] = field(default_factory=list)
+    # Working days from a topic's first appearance to its decisions all carried out (this year).
+    resolved: int = 0
+    median_days_to_resolution: float | None = None
 
 
 def compute(conference: Conference, today: date | None = None) -> ConferenceFigures:
@@ -120,7 +126,38 @@ def compute(conference: Conference, today: date | None = None) -> ConferenceFigu
         else:
             row.in_progress += 1
     found.units = list(units.values())
+    # 4. From a topic's first appearance (on an agenda, or proposed by a unit) to the day its
+    #    last decision was carried out, for topics resolved this year.
+    found.resolved, found.median_days_to_resolution = _days_to_resolution(conference, today)
     return found
+
+
+def _days_to_resolution(conference: Conference, today: date) -> tuple[int, float | None]:
+    first: dict[str, datetime] = {}
+    for key, created in Topic.objects.filter(meeting__conference=conference).values_list(
+        "key", "meeting__created_at"
+    ):
+        first[key] = min(created, first.get(key, created))
+    for pk, proposed in TopicProposal.objects.filter(conference=conference).values_list(
+        "pk", "proposed_at"
+    ):
+        key = f"proposal:{pk}"
+        if key in first:
+            first[key] = min(proposed, first[key])
+    done: dict[str, list[datetime | None]] = {}
+    for key, done_at in Decision.objects.filter(
+        meeting__conference=conference, applied_at__isnull=False, topic__isnull=False
+    ).values_list("topic__key", "done_at"):
+        done.setdefault(key, []).append(done_at)
+    county = conference.county.code
+    days = []
+    for key, moments in done.items():
+        if key not in first or any(m is None for m in moments):
+            continue
+        resolved = timezone.localdate(max(m for m in moments if m is not None))
+        if resolved.year == today.year:
+            days.append(working_days_between(timezone.localdate(first[key]), resolved, county))
+    return len(days), (float(median(days)) if days else None)
 
 
 def panel(user: Any, now: datetime) -> Panel | None:

@@ -16,11 +16,27 @@ from django.utils.translation import gettext as _
 from onedoor.audit.actions import log_action
 from onedoor.cases.panels import INBOX, Panel, register_panel
 from onedoor.cases.services import ActionError
+from onedoor.deadlines.handlers import END_OF_DAY
+from onedoor.deadlines.words import lateness
 from onedoor.deadlines.workdays import working_days_between
 
 from . import notify
 from .access import rights_of
 from .models import Decision, DecisionNotice
+
+
+def due_at(decision: Decision) -> datetime | None:
+    """The end of the decision's last working day, when its overdue notice fires."""
+    if decision.due_on is None:
+        return None
+    return timezone.make_aware(datetime.combine(decision.due_on, END_OF_DAY))
+
+
+def lateness_of(decision: Decision, now: datetime | None = None) -> str:
+    """Where the decision stands against its deadline, told as referrals' lateness is."""
+    if decision.done_at is not None:
+        return ""
+    return lateness(due_at(decision), now, decision.meeting.conference.county.code)
 
 
 def days_overdue(decision: Decision, today: date | None = None) -> int:
@@ -39,9 +55,10 @@ class FollowUp:
     decision: Decision
     days_overdue: int
     unanswered: int
+    lateness: str
 
 
-def open_follow_ups(unit: Any, conference: Any, today: date | None = None) -> list[FollowUp]:
+def open_follow_ups(unit: Any, conference: Any, now: datetime | None = None) -> list[FollowUp]:
     """The decisions in force that the unit leads and has not reported carried out."""
     rows = (
         Decision.objects.open()
@@ -52,7 +69,9 @@ def open_follow_ups(unit: Any, conference: Any, today: date | None = None) -> li
         )
         .order_by("due_on", "pk")
     )
-    return [FollowUp(d, days_overdue(d, today), d.unanswered) for d in rows]
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return [FollowUp(d, days_overdue(d, today), d.unanswered, lateness_of(d, now)) for d in rows]
 
 
 def inbox_section(user: Any, now: datetime) -> Panel | None:
@@ -60,7 +79,7 @@ def inbox_section(user: Any, now: datetime) -> Panel | None:
     rights = rights_of(user)
     if rights is None or rights.unit is None:
         return None
-    rows = open_follow_ups(rights.unit, rights.conference, timezone.localdate(now))
+    rows = open_follow_ups(rights.unit, rights.conference, now)
     return Panel(
         title=_("Joint conference decisions to carry out"),
         template="meetings/_inbox_followups.html",

@@ -1,25 +1,23 @@
-"""What the office files: an Excel (.xlsx, openpyxl, as the supervision exports) of the
+"""What the office files: an Excel (.xlsx, through lib.xlsx like the other lists) of the
 decisions and their follow-up state, for one meeting or one year."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from io import BytesIO
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+
+from onedoor.lib.xlsx import list_workbook
 
 from .followups import days_overdue
 from .models import Decision
 
-HEADER_ROW = 3
+HEADER_ROW = 3  # title, note, headings (lib.xlsx.list_workbook)
 
 
 def state_of(decision: Decision, today: date) -> str:
@@ -35,28 +33,27 @@ def state_of(decision: Decision, today: date) -> str:
     return _("In progress")
 
 
-def _columns(today: date) -> list[tuple[str, Callable[[Any], Any], str]]:
+def _columns(today: date) -> list[tuple[str, Callable[[Any], Any]]]:
     sep = ", "
     return [
-        (_("Meeting"), lambda d: d.meeting.title, "@"),
-        (_("No."), lambda d: d.number, "0"),
-        (_("Kind of decision"), lambda d: d.get_kind_display(), "@"),
-        (_("Decision"), lambda d: d.text, "@"),
-        (_("Case"), lambda d: d.case.reference if d.case else "", "@"),
-        (_("Lead unit"), lambda d: d.lead.name, "@"),
-        (_("Co-operating units"), lambda d: sep.join(u.name for u in d.co_units.all()), "@"),
-        (_("Deadline (working days)"), lambda d: d.deadline_days, "0"),
-        (_("Due"), lambda d: d.due_on.isoformat() if d.due_on else "", "@"),
-        (_("State"), lambda d: state_of(d, today), "@"),
+        (_("Meeting"), lambda d: d.meeting.title),
+        (_("No."), lambda d: d.number),
+        (_("Kind of decision"), lambda d: d.get_kind_display()),
+        (_("Decision"), lambda d: d.text),
+        (_("Case"), lambda d: d.case.reference if d.case else ""),
+        (_("Lead unit"), lambda d: d.lead.name),
+        (_("Co-operating units"), lambda d: sep.join(u.name for u in d.co_units.all())),
+        (_("Deadline (working days)"), lambda d: d.deadline_days),
+        (_("Due"), lambda d: d.due_on.isoformat() if d.due_on else ""),
+        (_("State"), lambda d: state_of(d, today)),
         (
             _("Carried out on"),
             lambda d: timezone.localdate(d.done_at).isoformat() if d.done_at else "",
-            "@",
         ),
-        (_("How it was carried out"), lambda d: d.done_note, "@"),
-        (_("Working days overdue"), lambda d: days_overdue(d, today), "0"),
-        (_("Supervision notices"), lambda d: d.notice_count, "0"),
-        (_("Highest supervision level"), lambda d: d.notice_level or 0, "0"),
+        (_("How it was carried out"), lambda d: d.done_note),
+        (_("Working days overdue"), lambda d: days_overdue(d, today)),
+        (_("Supervision notices"), lambda d: d.notice_count),
+        (_("Highest supervision level"), lambda d: d.notice_level or 0),
     ]
 
 
@@ -70,26 +67,15 @@ def rows(decisions: Any) -> list[Decision]:
 
 
 def workbook(decisions: Any, title: str) -> bytes:
-    """One sheet: the title, the date it was drawn, a header row, one row per decision."""
+    """One sheet (lib.xlsx, as every list export): the title, the date it was drawn, a header
+    row, one row per decision."""
     today = timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         columns = _columns(today)
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.title = _("Decisions")[:31]
-        sheet["A1"] = title
-        sheet["A1"].font = Font(bold=True, size=14)
-        sheet["A2"] = _("Follow-up state as of %(today)s") % {"today": today.isoformat()}
-        for col, (heading, _value, _format) in enumerate(columns, start=1):
-            sheet.cell(row=HEADER_ROW, column=col, value=heading).font = Font(bold=True)
-            sheet.column_dimensions[get_column_letter(col)].width = max(10, len(heading) * 2.2)
-        for line, decision in enumerate(rows(decisions), start=HEADER_ROW + 1):
-            for col, (_heading, value, number_format) in enumerate(columns, start=1):
-                sheet.cell(
-                    row=line, column=col, value=value(decision)
-                ).number_format = number_format
-        sheet.freeze_panes = f"C{HEADER_ROW + 1}"
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+        return list_workbook(
+            title,
+            [heading for heading, _value in columns],
+            ([value(d) for _heading, value in columns] for d in rows(decisions)),
+            note=_("Follow-up state as of %(today)s") % {"today": today.isoformat()},
+            widths=[max(10, round(len(heading) * 2.2)) for heading, _value in columns],
+        )

@@ -30,6 +30,7 @@ from .access import (
     get_meeting_for_user,
     get_topic_for_user,
     meetings_for,
+    proposals_for,
     require_rights,
     topics_for,
 )
@@ -45,7 +46,7 @@ from .forms import (
     PlanForm,
     UnitForm,
 )
-from .models import SUBJECT_MEETING, Meeting, MemberUnit, Topic
+from .models import SUBJECT_MEETING, Meeting, MemberUnit, Topic, TopicProposal
 from .topics import candidates
 
 FAILURES = (services.ActionError, EngineError)
@@ -96,6 +97,11 @@ def index(request: HttpRequest) -> HttpResponse:
             "meetings": meetings,
             "held_this_year": dossier.held_this_year(rights.conference),
             "plan_form": PlanForm() if rights.office else None,
+            "proposals_waiting": proposals_for(rights)
+            .filter(state=TopicProposal.State.PENDING)
+            .count()
+            if rights.office
+            else 0,
         },
     )
 

@@ -27,7 +27,7 @@ from .forms import (
     DoneForm,
     FlagForm,
 )
-from .models import DecisionNotice
+from .models import Decision, DecisionNotice
 from .views import require_office, run_action, submit_form
 
 
@@ -97,6 +97,19 @@ def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     )
 
 
+def _draft_remarks(decision: Decision) -> str:
+    """The 督办 remarks drafted from the clock; the office edits them before sending."""
+    return _(
+        "Decision %(n)s of the %(meeting)s was due on %(due)s and is %(days)s working days "
+        "late. Please carry it out within 5 working days and report back."
+    ) % {
+        "n": decision.number,
+        "meeting": decision.meeting,
+        "due": decision.due_on.isoformat() if decision.due_on else "",
+        "days": followups.days_overdue(decision),
+    }
+
+
 @login_required
 @require_GET
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -113,8 +126,11 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rights": rights,
             "notices": notices,
             "days_overdue": followups.days_overdue(decision),
+            "lateness": followups.lateness_of(decision),
             "done_form": DoneForm() if rights.reports_done(decision) else None,
-            "supervise_form": DecisionSuperviseForm(initial={"notices_seen": len(notices)})
+            "supervise_form": DecisionSuperviseForm(
+                initial={"notices_seen": len(notices), "text": _draft_remarks(decision)}
+            )
             if rights.office and decision.is_overdue and decision.applied_at
             else None,
             "open_notice": open_notice,

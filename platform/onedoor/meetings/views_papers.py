@@ -32,8 +32,12 @@ def dossier_document(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return render(request, "meetings/print.html", {"doc": content, "meeting": topic.meeting})
 
 
-def _year(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 2000 <= int(value) <= 2100 else None
+def _number(value: str | None, low: int, high: int) -> int | None:
+    """A plain ASCII whole number in [low, high] ("²" is a digit to str.isdigit), or None."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
 
 
 @login_required
@@ -43,16 +47,14 @@ def decisions_export(request: HttpRequest) -> HttpResponse:
     (?year=, this year by default), as far as the reader may see them."""
     rights = require_rights(request.user)
     rows = decisions_for(rights).filter(meeting__in=meetings_for(rights))
-    meeting_pk = request.GET.get("meeting", "")
-    meeting = None
-    if meeting_pk.isdigit() and int(meeting_pk) < 2**31:
-        meeting = meetings_for(rights).filter(pk=int(meeting_pk)).first()
+    meeting_pk = _number(request.GET.get("meeting"), 1, 2**31 - 1)
+    meeting = meetings_for(rights).filter(pk=meeting_pk).first() if meeting_pk else None
     if meeting is not None:
         rows = rows.filter(meeting=meeting)
         title = _("Decisions of the %(meeting)s and their follow-up") % {"meeting": meeting}
         filename = f"decisions-{meeting.year}-{meeting.number}.xlsx"
     else:
-        year = _year(request.GET.get("year")) or timezone.localdate().year
+        year = _number(request.GET.get("year"), 2000, 2100) or timezone.localdate().year
         rows = rows.filter(meeting__year=year)
         title = _("Joint conference decisions of %(year)s and their follow-up (%(county)s)") % {
             "year": year,
