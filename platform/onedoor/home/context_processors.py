@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from onedoor.cases import access
 from onedoor.deadlines.workdays import uncovered_years
 from onedoor.directory.models import Staff
-from onedoor.meetings.access import rights_of as conference_rights
+from onedoor.meetings.access import rights_for_page as conference_rights
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ COUNTY_CASES = _("County cases")
 
 
 def _roles(roles: frozenset[Staff.Role]) -> Callable[[Any], bool]:
-    return lambda user: access.has_role(user, roles)
+    return lambda request: access.has_role(request.user, roles)
 
 
 # (URL name, label, who may reach it) in the order the bar shows them; each test is the one
@@ -46,20 +46,21 @@ NAVIGATION: list[tuple[str, Any, Callable[[Any], bool]]] = [
     ("supervision:figures", _("Supervision figures"), _roles(access.FIGURES_ROLES)),
     ("cases:list", None, _roles(access.EVERY_ROLE)),
     ("supervision:audit", _("Audit log"), _roles(access.AUDIT_LOG_ROLES)),
-    ("meetings:index", _("Joint conference"), lambda user: conference_rights(user) is not None),
+    ("meetings:index", _("Joint conference"), lambda r: conference_rights(r) is not None),
     ("administration:index", _("Administration"), _roles(access.ADMINISTRATION_ROLES)),
-    ("home:index", _("Process engine"), access.may_see_engine),
+    ("home:index", _("Process engine"), lambda request: access.may_see_engine(request.user)),
 ]
 
 
-def navigation(user: Any) -> list[NavEntry]:
+def navigation(request: HttpRequest) -> list[NavEntry]:
     """The pages the user may reach, for the top bar."""
+    user: Any = request.user
     if not user.is_authenticated:
         return []
     staff = access.staff_of(user)
     entries = []
     for name, label, may_reach in NAVIGATION:
-        if not may_reach(user):
+        if not may_reach(request):
             continue
         if label is None:  # the case list
             assert staff is not None
@@ -72,7 +73,7 @@ def staff(request: HttpRequest) -> dict[str, Any]:
     """The signed-in user's staff row (shown by name) and the navigation they may use."""
     if not hasattr(request, "user"):
         return {"staff": None, "nav": []}
-    return {"staff": access.staff_of(request.user), "nav": navigation(request.user)}
+    return {"staff": access.staff_of(request.user), "nav": navigation(request)}
 
 
 def calendar_gaps(request: HttpRequest) -> dict[str, Any]:
