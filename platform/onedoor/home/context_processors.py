@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,12 @@ NAVIGATION: list[tuple[str, Any, Callable[[Any], bool]]] = [
 ]
 
 
+@lru_cache(maxsize=64)
+def _url(name: str, prefix: str) -> str:
+    """A bar entry's address, reversed once per process (and script prefix), not per page."""
+    return reverse(name)
+
+
 def navigation(request: HttpRequest) -> list[NavEntry]:
     """The pages the user may reach, for the top bar."""
     user: Any = request.user
@@ -65,7 +72,7 @@ def navigation(request: HttpRequest) -> list[NavEntry]:
         if label is None:  # the case list
             assert staff is not None
             label = CASE_LIST_LABELS.get(Staff.Role(staff.role), COUNTY_CASES)
-        entries.append(NavEntry(url=reverse(name), label=str(label)))
+        entries.append(NavEntry(url=_url(name, get_script_prefix()), label=str(label)))
     return entries
 
 
