@@ -66,6 +66,7 @@ from django.db import connection, connections  # noqa: E402
 from bench.scale.geography import PASSWORD  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
+KEEP_ALIVE = 1.5  # seconds a connection is reused after its last answer (gunicorn's is 2)
 
 # --- the server ---------------------------------------------------------------------------
 
@@ -285,6 +286,7 @@ class Browser:
         self.username = username
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
+        self.used = 0.0
         self.bell_every: float | None = None
         self.bell_due = 0.0
         self.csrf = ""
@@ -292,6 +294,11 @@ class Browser:
         self.probe: Any = None
 
     def _connection(self) -> http.client.HTTPConnection:
+        # gunicorn closes a kept-alive connection idle for --keep-alive (2 s): after a pause
+        # a browser opens a new one rather than send a form into a closed socket.
+        if self.conn is not None and time.monotonic() - self.used > KEEP_ALIVE:
+            self.conn.close()
+            self.conn = None
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         return self.conn
@@ -336,7 +343,8 @@ class Browser:
                 if attempt == 1 or method == "POST":
                     status = 0
                     break
-        seconds = time.monotonic() - began
+        self.used = time.monotonic()
+        seconds = self.used - began
         if self.probe is not None:
             self.probe.stop(kind)
         self.stats.add(Sample(kind, began, seconds, status))

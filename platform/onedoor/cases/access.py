@@ -393,7 +393,14 @@ def can_record_consent(user: Any, case: Case) -> bool:
 def get_case_for_user(user: Any, pk: int) -> Case:
     case = (
         Case.objects.visible_to(user)
-        .select_related("household__village", "township")
+        # What the case page shows of them: read with the case, not one by one from the page.
+        .select_related(
+            "household__village",
+            "township__parent",
+            "applicant",
+            "first_contact__staff",
+            "consent_recorded_by",
+        )
         .filter(pk=pk)
         .first()
     )
@@ -405,7 +412,9 @@ def get_case_for_user(user: Any, pk: int) -> Case:
 def get_referral_for_user(user: Any, pk: int) -> Referral:
     referral = (
         Referral.objects.visible_to(user)
-        .select_related("case__township", "agency", "item")
+        .select_related(
+            "case__township__parent", "case__household", "agency", "item", "current_task"
+        )
         .filter(pk=pk)
         .first()
     )

@@ -113,6 +113,15 @@ def _agencies(county: Division | None) -> Any:
     return Agency.objects.filter(county=county)
 
 
+def _listed(field: forms.Field, rows: list[Any]) -> None:
+    """Show a model choice's options from rows read once: a ModelChoiceField reads its
+    queryset again each time it renders, and once more to decide its `required` attribute.
+    A submitted id is still looked up in the field's queryset."""
+    assert isinstance(field, forms.ModelChoiceField)
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.choices = [*empty, *((row.pk, field.label_from_instance(row)) for row in rows)]
+
+
 class ReviewForm(forms.Form):
     accepted = forms.TypedChoiceField(
         label=_("Review decision"),
@@ -134,8 +143,10 @@ class SplitForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agencies = _agencies(case.township.parent)
+        listed = list(agencies)
+        by_kind = {agency.kind: agency for agency in reversed(listed)}  # the first of a kind
         for case_item in case.items.select_related("item").prefetch_related("members"):
-            default = agencies.filter(kind=case_item.item.agency_kind).first()
+            default = by_kind.get(case_item.item.agency_kind)
             names = case_item.member_names
             self.fields[f"item_{case_item.item_id}"] = IdChoiceField(
                 label=_("%(item)s (for %(names)s)") % {"item": case_item.item.name, "names": names}
@@ -146,6 +157,7 @@ class SplitForm(forms.Form):
                 required=False,
                 empty_label=_("(not referred)"),
             )
+            _listed(self.fields[f"item_{case_item.item_id}"], listed)
 
     def choices(self) -> list[tuple[Item, Agency]]:
         picked = []
@@ -177,7 +189,10 @@ class SignForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["transfer_to"].queryset = _agencies(case.township.parent)  # type: ignore[attr-defined]
+        agencies = _agencies(case.township.parent)
+        self.fields["transfer_to"].queryset = agencies  # type: ignore[attr-defined]
+        if not self.is_bound:  # shown; a submitted form only looks its choice up
+            _listed(self.fields["transfer_to"], list(agencies))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -355,7 +370,10 @@ class RerouteForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = _agencies(case.township.parent)  # type: ignore[attr-defined]
+        agencies = _agencies(case.township.parent)
+        self.fields["to"].queryset = agencies  # type: ignore[attr-defined]
+        if not self.is_bound:  # shown; a submitted form only looks its choice up
+            _listed(self.fields["to"], list(agencies))
 
 
 def drafted_notice(case: Case) -> str:

@@ -257,6 +257,8 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
             self.in_agency_hands()
             .filter(_inbox_views(now, soon)[show])
             .select_related("case__township", "case__applicant", "item", "current_task")
+            # Long texts and the task's JSON no row shows: ~a third of reading 50 rows.
+            .defer(*UNLISTED_CASE_FIELDS, "current_task__properties")
             .with_notice_counts()
             .annotate(
                 urgency=Choose(
@@ -328,6 +330,11 @@ def _inbox_views(now: datetime, soon: datetime) -> dict[str, Q]:
         "soon": Q(due_at__gte=now, due_at__lt=soon),
         "unanswered": Q(unanswered),
     }
+
+
+# What lists of referrals never show of the cases they join (the inbox, the board's list):
+# deferred, so a page of 50 rows does not read and decode them.
+UNLISTED_CASE_FIELDS = ("case__statement", "case__consent_note", "case__consent_given_by")
 
 
 class Referral(models.Model):

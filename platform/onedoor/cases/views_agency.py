@@ -31,7 +31,7 @@ from .access import (
     visible_materials,
 )
 from .forms import SupervisionAnswerForm, SupervisionForm, form_for
-from .models import INBOX_VIEWS, CaseItem, Referral
+from .models import INBOX_VIEWS, UNLISTED_CASE_FIELDS, CaseItem, Referral
 from .panels import BOARD, INBOX, panels_for
 
 DUE_SOON = timedelta(days=2)
@@ -150,6 +150,7 @@ def board(request: HttpRequest) -> HttpResponse:
         )
     overdue = (
         overdue.select_related("case", "township__parent", "agency", "item")
+        .defer(*UNLISTED_CASE_FIELDS)
         .with_notice_counts()
         .order_by("due_at", "pk")
     )

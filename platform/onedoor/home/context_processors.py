@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onedoor.cases import access
 from onedoor.deadlines.workdays import uncovered_years
 from onedoor.directory.models import Staff
-from onedoor.meetings.access import rights_of as conference_rights
+from onedoor.meetings.access import rights_for_page as conference_rights
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ COUNTY_CASES = _("County cases")
 
 
 def _roles(roles: frozenset[Staff.Role]) -> Callable[[Any], bool]:
-    return lambda user: access.has_role(user, roles)
+    return lambda request: access.has_role(request.user, roles)
 
 
 # (URL name, label, who may reach it) in the order the bar shows them; each test is the one
@@ -47,25 +48,32 @@ NAVIGATION: list[tuple[str, Any, Callable[[Any], bool]]] = [
     ("supervision:processes", _("Where cases pile up"), access.may_see_process_load),
     ("cases:list", None, _roles(access.EVERY_ROLE)),
     ("supervision:audit", _("Audit log"), _roles(access.AUDIT_LOG_ROLES)),
-    ("meetings:index", _("Joint conference"), lambda user: conference_rights(user) is not None),
+    ("meetings:index", _("Joint conference"), lambda r: conference_rights(r) is not None),
     ("administration:index", _("Administration"), _roles(access.ADMINISTRATION_ROLES)),
-    ("home:index", _("Process engine"), access.may_see_engine),
+    ("home:index", _("Process engine"), lambda request: access.may_see_engine(request.user)),
 ]
 
 
-def navigation(user: Any) -> list[NavEntry]:
+@lru_cache(maxsize=64)
+def _url(name: str, prefix: str) -> str:
+    """A bar entry's address, reversed once per process (and script prefix), not per page."""
+    return reverse(name)
+
+
+def navigation(request: HttpRequest) -> list[NavEntry]:
     """The pages the user may reach, for the top bar."""
+    user: Any = request.user
     if not user.is_authenticated:
         return []
     staff = access.staff_of(user)
     entries = []
     for name, label, may_reach in NAVIGATION:
-        if not may_reach(user):
+        if not may_reach(request):
             continue
         if label is None:  # the case list
             assert staff is not None
             label = CASE_LIST_LABELS.get(Staff.Role(staff.role), COUNTY_CASES)
-        entries.append(NavEntry(url=reverse(name), label=str(label)))
+        entries.append(NavEntry(url=_url(name, get_script_prefix()), label=str(label)))
     return entries
 
 
@@ -75,7 +83,7 @@ def staff(request: HttpRequest) -> dict[str, Any]:
         return {"staff": None, "nav": [], "may_search": False}
     return {
         "staff": access.staff_of(request.user),
-        "nav": navigation(request.user),
+        "nav": navigation(request),
         "may_search": access.has_role(request.user, access.SEARCH_ROLES),
     }
 

@@ -146,6 +146,15 @@ def proposals_for(rights: Rights) -> Any:
     return proposals.filter(agency=rights.unit)
 
 
+def rights_for_page(request: Any) -> Rights | None:
+    """`rights_of` the request's user, read once per request: the navigation and the board's
+    conference line both ask."""
+    if not hasattr(request, "_conference_rights"):
+        request._conference_rights = rights_of(request.user)
+    rights: Rights | None = request._conference_rights
+    return rights
+
+
 def require_rights(user: Any) -> Rights:
     rights = rights_of(user)
     if rights is None:

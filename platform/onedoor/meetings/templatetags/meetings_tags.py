@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from ..access import rights_of
+from ..access import rights_for_page
 from ..dossier import held_this_year
 from ..models import Decision
 
@@ -16,7 +16,7 @@ register = template.Library()
 @register.inclusion_tag("meetings/_board_line.html", takes_context=True)
 def conference_line(context: dict[str, Any]) -> dict[str, Any]:
     request = context.get("request")
-    rights = rights_of(request.user) if request is not None else None
+    rights = rights_for_page(request) if request is not None else None
     if rights is None or not rights.sees_all:
         return {"shown": False}
     return {
