@@ -45,7 +45,11 @@ NAVIGATION: list[tuple[str, Any, Callable[[Any], bool]]] = [
     ("cases:inbox", _("Inbox"), _roles(access.INBOX_ROLES)),
     ("cases:board", _("Supervision board"), _roles(access.BOARD_ROLES)),
     ("supervision:figures", _("Supervision figures"), _roles(access.FIGURES_ROLES)),
-    ("supervision:processes", _("Where cases pile up"), access.may_see_process_load),
+    (
+        "supervision:processes",
+        _("Where cases pile up"),
+        lambda request: access.may_see_process_load(request.user),
+    ),
     ("cases:list", None, _roles(access.EVERY_ROLE)),
     ("supervision:audit", _("Audit log"), _roles(access.AUDIT_LOG_ROLES)),
     ("meetings:index", _("Joint conference"), lambda r: conference_rights(r) is not None),

@@ -147,11 +147,17 @@ def proposals_for(rights: Rights) -> Any:
 
 
 def rights_for_page(request: Any) -> Rights | None:
-    """`rights_of` the request's user, read once per request: the navigation and the board's
-    conference line both ask."""
-    if not hasattr(request, "_conference_rights"):
-        request._conference_rights = rights_of(request.user)
-    rights: Rights | None = request._conference_rights
+    """`rights_of` the request's user, read once per request: the navigation, the board's
+    conference line and the inbox's and board's panels all ask (see rights_for_panel)."""
+    return rights_for_panel(request.user)
+
+
+def rights_for_panel(user: Any) -> Rights | None:
+    """`rights_of`, read once for the user object a request carries. For drawing pages only:
+    services ask `rights_of`, which reads the membership afresh."""
+    if not hasattr(user, "_conference_rights"):
+        user._conference_rights = rights_of(user)
+    rights: Rights | None = user._conference_rights
     return rights
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from onedoor.cases.panels import BOARD, FIGURES, Panel, register_panel
 from onedoor.deadlines.workdays import working_days_between
 
-from .access import rights_of
+from .access import rights_for_panel
 from .models import Conference, Decision, Meeting, Topic, TopicProposal
 
 
@@ -162,7 +162,7 @@ def _days_to_resolution(conference: Conference, today: date) -> tuple[int, float
 
 def panel(user: Any, now: datetime) -> Panel | None:
     """The figures for those who see the whole county's conference (office, supervisors)."""
-    rights = rights_of(user)
+    rights = rights_for_panel(user)
     if rights is None or not rights.sees_all:
         return None
     figures = compute(rights.conference, timezone.localdate(now))

@@ -21,7 +21,7 @@ from onedoor.deadlines.words import lateness
 from onedoor.deadlines.workdays import working_days_between
 
 from . import notify
-from .access import rights_of
+from .access import rights_for_panel
 from .models import Decision, DecisionNotice
 
 
@@ -76,7 +76,7 @@ def open_follow_ups(unit: Any, conference: Any, now: datetime | None = None) -> 
 
 def inbox_section(user: Any, now: datetime) -> Panel | None:
     """The unit's open follow-ups, beside its referrals in /inbox/."""
-    rights = rights_of(user)
+    rights = rights_for_panel(user)
     if rights is None or rights.unit is None:
         return None
     rows = open_follow_ups(rights.unit, rights.conference, now)
