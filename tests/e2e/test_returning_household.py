@@ -111,7 +111,7 @@ def test_a_returning_household_applies_again_gives_consent_late_and_is_referred(
     log_in(page, "window1", PASSWORD)
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="家庭登记簿").click()
     expect(page.get_by_role("heading", name="家庭登记簿")).to_be_visible()
-    page.get_by_role("searchbox").fill(CHILD_ID[-6:])
+    page.get_by_role("main").get_by_role("searchbox").fill(CHILD_ID[-6:])
     page.get_by_role("button", name="查找家庭").click()
     expect(page.get_by_text("共 1 户")).to_be_visible()
     expect(page.get_by_role("link", name="王建国")).to_be_visible()
