@@ -115,7 +115,7 @@ def test_the_case_list_uses_indexes(scale_data: dict[str, Any], query: str) -> N
     assert_indexed(page_statements(f"window-{township.code}", f"/cases/{query}"))
 
 
-@pytest.mark.parametrize("query", ["", "?page=2", "?township={township}"])
+@pytest.mark.parametrize("query", ["", "?page=2", "?township={township}", "?window={township}"])
 def test_the_overdue_board_uses_indexes(scale_data: dict[str, Any], query: str) -> None:
     township = busiest_township()
     url = "/board/" + query.format(township=township.code)

@@ -310,6 +310,22 @@ def search_villages(user: Any) -> list[int]:
     return list(villages.values_list("pk", flat=True))
 
 
+def visible_window_tasks(user: Any) -> QuerySet[HumanTask]:
+    """The window's open steps (受理审查, 分办转办, 告知, …) of the townships a coordinator or
+    supervisor answers for: their county's. Read by township code from the open-task index,
+    never through the cases."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in BOARD_ROLES:
+        return HumanTask.objects.none()
+    townships = Division.objects.filter(parent=staff.county, level=Division.Level.TOWNSHIP)
+    return HumanTask.objects.filter(
+        subject_type=SUBJECT_CASE,
+        lane="window",
+        state=HumanTask.State.OPEN,
+        candidate_group__in=list(townships.values_list("code", flat=True)),
+    )
+
+
 @dataclass(frozen=True)
 class HouseholdRights:
     """What the user may do with a household of the registry."""
