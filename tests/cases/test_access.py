@@ -49,6 +49,8 @@ PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "supervision:export": ({"table": "agency"}, {"dave", "erin"}, 403),
     "supervision:audit": ({}, {"dave", "erin", "adam"}, 403),
     "supervision:audit_export": ({}, {"dave", "erin", "adam"}, 403),
+    # An agency's leader in charge alone (Lena): tests/supervision/test_agency_page.py.
+    "supervision:agency": ({}, set(), 403),
     "home:index": ({}, {"adam"}, 403),
     "notify:list": ({}, ALL, 403),
     "notify:bell": ({}, ALL, 403),
@@ -122,6 +124,7 @@ NAV_PAGES = [
     "cases:intake",
     "cases:households",
     "cases:inbox",
+    "supervision:agency",
     "cases:board",
     "supervision:figures",
     "cases:list",

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from notifications.models import Notification
 
 from onedoor.audit.models import AuditEvent, AuditEventQuerySet
-from onedoor.directory.models import Division, Staff
+from onedoor.directory.models import Agency, Division, Staff
 from onedoor.households.models import Household, HouseholdQuerySet, Member
 from workflows.models import HumanTask, Incident, ProcessInstance
 
@@ -200,6 +200,26 @@ def can_act(user: Any, task: HumanTask) -> bool:
     if staff is None or task.state != HumanTask.State.OPEN:
         return False
     return LANE_ROLES.get(task.lane) == staff.role and task.candidate_group == scope_code(staff)
+
+
+def may_see_agency_figures(user: Any) -> bool:
+    """The agency's own figures and late work: its leader in charge (分管领导)."""
+    staff = staff_of(user)
+    return (
+        staff is not None
+        and staff.role == Role.AGENCY_OFFICER
+        and staff.is_agency_leader
+        and staff.agency_id is not None
+    )
+
+
+def led_agency(user: Any) -> Agency:
+    """The agency whose leader in charge the user is (403 for anyone else)."""
+    if not may_see_agency_figures(user):
+        raise PermissionDenied(_("Only an agency's leader in charge can see its figures"))
+    staff = staff_of(user)
+    assert staff is not None and staff.agency is not None
+    return staff.agency
 
 
 def can_supervise(user: Any) -> bool:
