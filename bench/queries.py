@@ -155,7 +155,19 @@ def personas() -> dict[str, Any]:
     Staff.objects.get_or_create(
         user=admin, defaults={"role": Staff.Role.ADMINISTRATOR, "division": county}
     )
+    # Nor leaders in charge: the busiest agency's, made once.
+    leader, _created = User.objects.get_or_create(username=f"leader-{agency.code}")
+    Staff.objects.get_or_create(
+        user=leader,
+        defaults={
+            "role": Staff.Role.AGENCY_OFFICER,
+            "division": agency.county,
+            "agency": agency,
+            "is_agency_leader": True,
+        },
+    )
     return {
+        "leader": leader,
         "officer": officer,
         "agency": agency,
         "window": window,
@@ -264,7 +276,10 @@ def bench_pages(repeat: int, explain: bool) -> list[dict]:
             )
         )
     clients = {}
-    for role in ("officer", "window", "coordinator", "admin"):
+    pages.append(
+        ("agency figures, this year (leader in charge)", "leader", "/supervision/agency/", 1000)
+    )
+    for role in ("officer", "window", "coordinator", "admin", "leader"):
         clients[role] = Client()
         clients[role].force_login(who[role])
     for name, role, url, target in pages:

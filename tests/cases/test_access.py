@@ -53,6 +53,8 @@ PAGES: dict[str, tuple[dict[str, Any], set[str], int]] = {
     "supervision:process_load": ({"process_id": "one_door"}, {"dave", "adam"}, 403),
     "supervision:process_tasks": ({"process_id": "one_door"}, {"dave", "adam"}, 403),
     "supervision:audit_export": ({}, {"dave", "erin", "adam"}, 403),
+    # An agency's leader in charge alone (Lena): tests/supervision/test_agency_page.py.
+    "supervision:agency": ({}, set(), 403),
     "home:index": ({}, {"adam"}, 403),
     "home:process_versions": ({"process_id": "one_door"}, {"adam"}, 403),
     # A deploy changes every county's path: the platform's administrators (superusers) only.
@@ -146,6 +148,7 @@ NAV_PAGES = [
     "cases:intake",
     "cases:households",
     "cases:inbox",
+    "supervision:agency",
     "cases:board",
     "supervision:figures",
     "supervision:processes",

@@ -26,7 +26,7 @@ from django.db.models import Count
 from django.test import Client
 
 from onedoor.cases.models import Case, Referral
-from onedoor.directory.models import Division, Staff
+from onedoor.directory.models import Agency, Division, Staff
 from onedoor.households.models import Member
 from workflows.timers import sweep_batch
 
@@ -115,7 +115,7 @@ def test_the_case_list_uses_indexes(scale_data: dict[str, Any], query: str) -> N
     assert_indexed(page_statements(f"window-{township.code}", f"/cases/{query}"))
 
 
-@pytest.mark.parametrize("query", ["", "?page=2", "?township={township}"])
+@pytest.mark.parametrize("query", ["", "?page=2", "?township={township}", "?window={township}"])
 def test_the_overdue_board_uses_indexes(scale_data: dict[str, Any], query: str) -> None:
     township = busiest_township()
     url = "/board/" + query.format(township=township.code)
@@ -293,3 +293,20 @@ def test_the_search_reads_through_indexes(
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET enable_seqscan")
+
+
+def test_the_agency_leaders_page_reads_the_agencys_referrals_through_indexes(
+    scale_data: dict[str, Any],
+) -> None:
+    """本部门统计: the agency's open work (by officer, overdue, 督办) and its period's figures."""
+    code = busiest_agency_code()
+    agency = Agency.objects.get(code=code)
+    user = get_user_model().objects.create_user(f"leader-{code}", password="x")
+    Staff.objects.create(
+        user=user,
+        role=Staff.Role.AGENCY_OFFICER,
+        division=agency.county,
+        agency=agency,
+        is_agency_leader=True,
+    )
+    assert_indexed(page_statements(user.username, "/supervision/agency/"))

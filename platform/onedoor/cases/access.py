@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from notifications.models import Notification
 
 from onedoor.audit.models import AuditEvent, AuditEventQuerySet
-from onedoor.directory.models import Division, Staff
+from onedoor.directory.models import Agency, Division, Staff
 from onedoor.households.models import Household, HouseholdQuerySet, Member
 from workflows.models import HumanTask, Incident, ProcessInstance
 
@@ -230,6 +230,26 @@ def can_act(user: Any, task: HumanTask) -> bool:
     return LANE_ROLES.get(task.lane) == staff.role and task.candidate_group == scope_code(staff)
 
 
+def may_see_agency_figures(user: Any) -> bool:
+    """The agency's own figures and late work: its leader in charge (分管领导)."""
+    staff = staff_of(user)
+    return (
+        staff is not None
+        and staff.role == Role.AGENCY_OFFICER
+        and staff.is_agency_leader
+        and staff.agency_id is not None
+    )
+
+
+def led_agency(user: Any) -> Agency:
+    """The agency whose leader in charge the user is (403 for anyone else)."""
+    if not may_see_agency_figures(user):
+        raise PermissionDenied(_("Only an agency's leader in charge can see its figures"))
+    staff = staff_of(user)
+    assert staff is not None and staff.agency is not None
+    return staff.agency
+
+
 def can_supervise(user: Any) -> bool:
     """Issue a 督办: the joint-conference office."""
     return has_role(user, SUPERVISE_ROLES)
@@ -342,6 +362,22 @@ def search_villages(user: Any) -> list[int]:
         township = Q(parent__parent=staff.county)
     villages = Division.objects.filter(township, level=Division.Level.VILLAGE)
     return list(villages.values_list("pk", flat=True))
+
+
+def visible_window_tasks(user: Any) -> QuerySet[HumanTask]:
+    """The window's open steps (受理审查, 分办转办, 告知, …) of the townships a coordinator or
+    supervisor answers for: their county's. Read by township code from the open-task index,
+    never through the cases."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in BOARD_ROLES:
+        return HumanTask.objects.none()
+    townships = Division.objects.filter(parent=staff.county, level=Division.Level.TOWNSHIP)
+    return HumanTask.objects.filter(
+        subject_type=SUBJECT_CASE,
+        lane="window",
+        state=HumanTask.State.OPEN,
+        candidate_group__in=list(townships.values_list("code", flat=True)),
+    )
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from .access import (
     staff_of,
     visible_materials,
 )
+from .board import late_window_steps
 from .forms import SupervisionAnswerForm, SupervisionForm, form_for
 from .models import INBOX_VIEWS, UNLISTED_CASE_FIELDS, CaseItem, Referral
 from .panels import BOARD, INBOX, panels_for
@@ -166,6 +167,7 @@ def board(request: HttpRequest) -> HttpResponse:
         .order_by("referred_at")
     )
     broken = in_county.promise_broken().select_related("case", "agency", "item").order_by("due_at")
+    window = late_window_steps(request.user, now, township=request.GET.get("window", ""))
     return render(
         request,
         "cases/board.html",
@@ -179,6 +181,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "broken": broken,
             "now": now,
             "county_code": staff.county.code,
+            "window": window,
             "can_supervise": can_supervise(request.user),
             # The joint conference's figures (registered by meetings).
             "panels": panels_for(BOARD, request.user, now),

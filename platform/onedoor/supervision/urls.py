@@ -16,6 +16,7 @@ urlpatterns = [
         views_process.definition_diagram,
         name="definition_diagram",
     ),
+    path("supervision/agency/", views.agency_page, name="agency"),
     path("audit/", views.audit_log, name="audit"),
     path("audit/export.xlsx", views.audit_export, name="audit_export"),
 ]

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from onedoor.cases import records
-from onedoor.cases.access import AUDIT_LOG_ROLES, FIGURES_ROLES, require_role
+from onedoor.cases.access import AUDIT_LOG_ROLES, FIGURES_ROLES, led_agency, require_role
+from onedoor.cases.agency_work import agency_work
 from onedoor.cases.panels import FIGURES, panels_for
 
 from . import audit_log as auditlog
@@ -64,6 +65,31 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "supervision/figures.html", context)
+
+
+@login_required
+@require_GET
+def agency_page(request: HttpRequest) -> HttpResponse:
+    """The agency's own figures for a period and its late work now, for its leader in charge."""
+    agency = led_agency(request.user)
+    form = PeriodForm(request.GET or None, today=timezone.localdate())
+    start, end = form.period()
+    # The county's figures, read by township and period from their indexes, and the agency's
+    # row of them: the officer's own scope (referrals it ever touched) is an EXISTS over the
+    # task table that no index serves.
+    figures = compute(agency.county, start, end)
+    now = timezone.now()
+    context = {
+        "agency": agency,
+        "form": form,
+        "presets": PRESET_CHOICES,
+        "row": next((r for r in figures.by_agency if r.code == agency.code), None),
+        "figures": figures,
+        "work": agency_work(agency, now),
+        "now": now,
+        "county_code": agency.county.code,
+    }
+    return render(request, "supervision/agency.html", context)
 
 
 @login_required

@@ -1,0 +1,80 @@
+"""An agency's own work, for its leader in charge: open referrals by officer, the late ones,
+and the 督办 still to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
+
+from onedoor.audit.models import AuditEvent
+from onedoor.directory.models import Agency
+
+from .models import Referral, ReferralQuerySet, SupervisionNotice
+from .progress import person
+
+LIST_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class OfficerLoad:
+    officer: str  # who signed for the referrals (the one handling them), or "not signed yet"
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class AgencyWork:
+    by_officer: list[OfficerLoad]
+    overdue: ReferralQuerySet
+    overdue_count: int
+    notices: list[SupervisionNotice]
+
+
+def agency_work(agency: Agency, now: datetime) -> AgencyWork:
+    """What the agency has in hand now (its open referrals, not those it handed back)."""
+    mine = Referral.objects.filter(agency=agency).in_agency_hands()
+    # Who signed for each referral: the officer handling it (referrals are not assigned).
+    signer = (
+        AuditEvent.objects.filter(referral=OuterRef("pk"), action="referral.signed")
+        .order_by("-at", "-pk")
+        .values("actor")[:1]
+    )
+    rows = (
+        mine.annotate(signer=Subquery(signer))
+        .order_by()
+        .values("signer")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+    )
+    users = get_user_model().objects.select_related("staff")
+    people = {u.pk: u for u in users.filter(pk__in=[r["signer"] for r in rows if r["signer"]])}
+    by_officer = sorted(
+        (
+            OfficerLoad(
+                officer=person(people[r["signer"]])
+                if r["signer"] in people
+                else _("Not signed for yet"),
+                open=r["open"],
+                overdue=r["overdue"],
+            )
+            for r in rows
+        ),
+        key=lambda load: (-load.overdue, -load.open, load.officer),
+    )
+    overdue = mine.filter(due_at__lt=now)
+    notices = list(
+        SupervisionNotice.objects.filter(referral__in=mine, answered_at__isnull=True)
+        .select_related("referral__case", "referral__item")
+        .order_by("issued_at", "pk")[:LIST_LIMIT]
+    )
+    return AgencyWork(
+        by_officer=by_officer,
+        overdue=overdue.select_related("case", "item", "current_task")
+        .with_notice_counts()
+        .order_by("due_at", "pk")[:LIST_LIMIT],
+        overdue_count=overdue.count(),
+        notices=notices,
+    )

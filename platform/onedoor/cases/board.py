@@ -1,0 +1,82 @@
+"""The coordinator's board beyond referrals: the window's own steps past their time limit.
+
+A window's 受理审查 or 分办转办 left for days is the county's to chase as much as an agency's
+late referral: the board counts them per township and lists the oldest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+
+from onedoor.directory.models import Division
+from workflows.models import HumanTask
+
+from .access import visible_window_tasks
+from .models import Case
+
+LIST_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class LateWindowStep:
+    task: HumanTask
+    case_id: int
+    reference: str
+    township: str
+
+
+@dataclass(frozen=True)
+class LateWindowSteps:
+    """The window's overdue steps of the county: how many per township, and the oldest."""
+
+    by_township: list[tuple[str, str, int]]  # (code, name, overdue steps), most first
+    steps: list[LateWindowStep]
+    total: int
+    narrowed: str  # the township's name when the list shows one township
+
+
+def late_window_steps(user: Any, now: datetime, *, township: str = "") -> LateWindowSteps:
+    """Window steps past their due time (a referral back at the window is on the referral
+    list already, so it is left out here)."""
+    late = visible_window_tasks(user).filter(due_at__lt=now, referral__isnull=True)
+    counts = dict(
+        late.order_by()
+        .values("candidate_group")
+        .annotate(n=Count("id"))
+        .values_list("candidate_group", "n")
+    )
+    names = dict(Division.objects.filter(code__in=counts).values_list("code", "name"))
+    by_township = sorted(
+        ((code, names.get(code, code), n) for code, n in counts.items()),
+        key=lambda row: (-row[2], row[1]),
+    )
+    listed = late.filter(candidate_group=township) if township else late
+    tasks = list(listed.order_by("due_at", "pk")[:LIST_LIMIT])
+    references = dict(
+        Case.objects.filter(pk__in=[int(t.subject_id) for t in tasks]).values_list(
+            "pk", "reference"
+        )
+    )
+    steps = [
+        LateWindowStep(
+            task=t,
+            case_id=int(t.subject_id),
+            reference=references.get(int(t.subject_id), ""),
+            township=names.get(t.candidate_group, t.candidate_group),
+        )
+        for t in tasks
+    ]
+    return LateWindowSteps(
+        by_township=by_township,
+        steps=steps,
+        total=sum(counts.values()),
+        narrowed=(
+            Division.objects.filter(code=township).values_list("name", flat=True).first() or ""
+        )
+        if township
+        else "",
+    )
