@@ -43,7 +43,11 @@ NAVIGATION: list[tuple[str, Any, Callable[[Any], bool]]] = [
     ("cases:intake", _("Register application"), _roles(access.INTAKE_ROLES)),
     ("cases:households", _("Household registry"), _roles(access.HOUSEHOLD_ROLES)),
     ("cases:inbox", _("Inbox"), _roles(access.INBOX_ROLES)),
-    ("supervision:agency", _("Agency figures"), access.may_see_agency_figures),
+    (
+        "supervision:agency",
+        _("Agency figures"),
+        lambda request: access.may_see_agency_figures(request.user),
+    ),
     ("cases:board", _("Supervision board"), _roles(access.BOARD_ROLES)),
     ("supervision:figures", _("Supervision figures"), _roles(access.FIGURES_ROLES)),
     (
