@@ -90,6 +90,19 @@ def _is_transactional(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def platform_language() -> Iterator[None]:
+    """Each test starts in the platform's language, as every process does: a request in English
+    earlier in the same worker (LocaleMiddleware activates the language a request asks for and
+    leaves it active in the thread) must not turn a later command's or sweep's words English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def transactional_tests_start_empty(request: pytest.FixtureRequest) -> None:
     """A transactional test starts on empty tables, as it was written to: the first one empties
     the baseline (the others start after a flush). Autouse, so it runs before the test's own
