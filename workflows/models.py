@@ -99,6 +99,12 @@ class ProcessInstance(models.Model):
                 name="instance_timer_due_idx",
                 condition=models.Q(next_timer_at__isnull=False),
             ),
+            # The engine overview lists the instances whose automatic work is failing.
+            models.Index(
+                fields=["failure_count"],
+                name="instance_failing_idx",
+                condition=models.Q(failure_count__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -100,7 +100,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "incidents": incident_rows,
         "failing": instances.filter(failure_count__gt=0, state=ProcessInstance.State.RUNNING)
         .exclude(Exists(parked))
-        .select_related("definition")[:200],
+        .select_related("definition")
+        .defer("serialized")[:200],
         "lanes": lanes,
         "now": now,
         "may_deploy": may_deploy_processes(request.user),

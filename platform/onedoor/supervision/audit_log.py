@@ -47,7 +47,7 @@ def _people(user: Any) -> list[tuple[str, str]]:
         Staff.objects.filter(
             Q(division=county) | Q(division__parent=county) | Q(division__parent__parent=county)
         )
-        .select_related("user", "agency")
+        .select_related("user", "agency", "division")
         .order_by("role", "agency__code", "user__username")
     )
     choices = []
