@@ -79,6 +79,7 @@ ELSEWHERE = {
     "cases:slip",
     "cases:supervise",
     "cases:answer_notice",
+    "cases:reassign",
     "cases:process",
     "cases:process_diagram",
     # Materials and scans: walked with outsiders in tests/cases/test_materials.py too.

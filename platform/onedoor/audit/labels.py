@@ -37,6 +37,7 @@ ACTION_LABELS = {
         "audit action", "Level-2 supervision by the joint-conference office"
     ),
     "referral.supervision_answered": pgettext_lazy("audit action", "Supervision answered"),
+    "referral.reassigned": pgettext_lazy("audit action", "Reassigned within the agency"),
     "referral.extension_requested": pgettext_lazy("audit action", "Extension requested"),
     "referral.extension_approved": pgettext_lazy("audit action", "Extension approved"),
     "referral.extension_refused": pgettext_lazy("audit action", "Extension refused"),

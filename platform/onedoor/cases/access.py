@@ -241,6 +241,16 @@ def may_see_agency_figures(user: Any) -> bool:
     )
 
 
+def may_reassign(user: Any, referral: Referral) -> bool:
+    """改派 within the agency: the leader in charge of the referral's own agency."""
+    staff = staff_of(user)
+    return (
+        may_see_agency_figures(user)
+        and staff is not None
+        and (staff.agency_id == referral.agency_id)
+    )
+
+
 def led_agency(user: Any) -> Agency:
     """The agency whose leader in charge the user is (403 for anyone else)."""
     if not may_see_agency_figures(user):
@@ -449,7 +459,12 @@ def get_referral_for_user(user: Any, pk: int) -> Referral:
     referral = (
         Referral.objects.visible_to(user)
         .select_related(
-            "case__township__parent", "case__household", "agency", "item", "current_task"
+            "case__township__parent",
+            "case__household",
+            "agency",
+            "item",
+            "current_task",
+            "officer__staff",
         )
         .filter(pk=pk)
         .first()

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from onedoor.audit.models import AuditEvent
 from onedoor.directory.models import Agency
 
 from .models import Referral, ReferralQuerySet, SupervisionNotice
@@ -21,7 +20,7 @@ LIST_LIMIT = 100
 
 @dataclass(frozen=True)
 class OfficerLoad:
-    officer: str  # who signed for the referrals (the one handling them), or "not signed yet"
+    officer: str  # the officer in charge (Referral.officer), or "not signed yet"
     open: int
     overdue: int
 
@@ -37,25 +36,19 @@ class AgencyWork:
 def agency_work(agency: Agency, now: datetime) -> AgencyWork:
     """What the agency has in hand now (its open referrals, not those it handed back)."""
     mine = Referral.objects.filter(agency=agency).in_agency_hands()
-    # Who signed for each referral: the officer handling it (referrals are not assigned).
-    signer = (
-        AuditEvent.objects.filter(referral=OuterRef("pk"), action="referral.signed")
-        .order_by("-at", "-pk")
-        .values("actor")[:1]
-    )
+    # The officer handling each (who signed for it, or whom the leader reassigned it to).
     rows = (
-        mine.annotate(signer=Subquery(signer))
-        .order_by()
-        .values("signer")
+        mine.order_by()
+        .values("officer")
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
     )
     users = get_user_model().objects.select_related("staff")
-    people = {u.pk: u for u in users.filter(pk__in=[r["signer"] for r in rows if r["signer"]])}
+    people = {u.pk: u for u in users.filter(pk__in=[r["officer"] for r in rows if r["officer"]])}
     by_officer = sorted(
         (
             OfficerLoad(
-                officer=person(people[r["signer"]])
-                if r["signer"] in people
+                officer=person(people[r["officer"]])
+                if r["officer"] in people
                 else _("Not signed for yet"),
                 open=r["open"],
                 overdue=r["overdue"],

@@ -343,6 +343,28 @@ class MaterialsReceivedForm(forms.Form):
     )
 
 
+class OfficerChoice(IdChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+class ReassignForm(forms.Form):
+    """改派: another officer of the agency, and why."""
+
+    officer = OfficerChoice(label=_("Officer in charge"), queryset=Agency.objects.none())
+    reason = forms.CharField(
+        max_length=NOTE_MAX,
+        label=_("Reason for the reassignment"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, officers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["officer"]
+        assert isinstance(field, OfficerChoice)
+        field.queryset = officers
+
+
 class SupervisionAnswerForm(forms.Form):
     answer = forms.CharField(
         max_length=NOTE_MAX,

@@ -370,6 +370,16 @@ class Referral(models.Model):
     sign_due_at = models.DateTimeField(null=True, blank=True)
     handle_due_at = models.DateTimeField(null=True, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
+    # The officer handling it (承办人): who signed for it, or whom the agency's leader in charge
+    # gave it to since (assignment.reassign_referral); none while it waits to be signed for.
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Officer in charge"),
+    )
     # 0: not escalated; 1: level-1 督办 raised at the due date; 2: level 2 to the leader in charge.
     escalation_level = models.PositiveSmallIntegerField(default=0)
     returns = models.PositiveSmallIntegerField(default=0)

@@ -349,11 +349,14 @@ def sign_referral(
             assert transfer_to is not None
             data["transfer_to"] = transfer_to.code
             referral.transfers += 1
+            referral.officer = None
         elif decision == "return":
             referral.returns += 1
+            referral.officer = None
         else:
             referral.signed_at = timezone.now()
-        referral.save(update_fields=["transfers", "returns", "signed_at"])
+            referral.officer = actor
+        referral.save(update_fields=["transfers", "returns", "signed_at", "officer"])
         if decision != "sign":
             # Credited to this agency, which the referral is about to leave.
             Handover.objects.create(

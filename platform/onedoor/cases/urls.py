@@ -49,5 +49,6 @@ urlpatterns = [
     path("referrals/<int:pk>/slip/", views.referral_slip, name="slip"),
     path("referrals/<int:pk>/supervise/", views_agency.supervise, name="supervise"),
     path("notices/<int:pk>/answer/", views_agency.answer_notice, name="answer_notice"),
+    path("referrals/<int:pk>/reassign/", views_agency.reassign, name="reassign"),
     path("board/", views_agency.board, name="board"),
 ]

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onedoor.directory.models import Agency, Division
 from onedoor.lib.redirects import safe_next
 
-from . import clock, materials, records, services, supervision
+from . import assignment, clock, materials, records, services, supervision
 from .access import (
     BOARD_ROLES,
     INBOX_ROLES,
@@ -26,12 +27,13 @@ from .access import (
     can_supervise,
     get_notice_to_answer,
     get_referral_for_user,
+    may_reassign,
     require_role,
     staff_of,
     visible_materials,
 )
 from .board import late_window_steps
-from .forms import SupervisionAnswerForm, SupervisionForm, form_for
+from .forms import ReassignForm, SupervisionAnswerForm, SupervisionForm, form_for
 from .models import INBOX_VIEWS, UNLISTED_CASE_FIELDS, CaseItem, Referral
 from .panels import BOARD, INBOX, panels_for
 
@@ -110,6 +112,12 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "issued_by__staff", "answered_by__staff"
             ),
             "answer_form": SupervisionAnswerForm() if rights.answer_notices else None,
+            "reassign_form": ReassignForm(
+                officers=assignment.officers_of(referral.agency),
+                initial={"officer": referral.officer_id},
+            )
+            if referral.signed_at and referral.is_open and may_reassign(request.user, referral)
+            else None,
             "clock_changes": referral.clock_changes.select_related(
                 "requested_by__staff", "decided_by__staff"
             ),
@@ -252,5 +260,38 @@ def answer_notice(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(
             request, _("Please give the reason for the delay and the promised completion date")
+        )
+    return redirect("cases:referral", referral.pk)
+
+
+@login_required
+@require_POST
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """改派: the agency's leader in charge gives a referral to another of its officers."""
+    referral, _rights = access_referral(request.user, pk)
+    if not may_reassign(request.user, referral):
+        raise PermissionDenied(_("Only the agency's leader in charge can reassign its referrals"))
+    form = ReassignForm(request.POST, officers=assignment.officers_of(referral.agency))
+    if form.is_valid():
+        try:
+            assignment.reassign_referral(
+                referral,
+                actor=request.user,
+                officer=form.cleaned_data["officer"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Reassigned to %(name)s, who has been told")
+                % {"name": form.cleaned_data["officer"].get_full_name()},
+            )
+    else:
+        messages.error(
+            request,
+            _("Please correct: %(errors)s")
+            % {"errors": " ".join(str(e) for errors in form.errors.values() for e in errors)},
         )
     return redirect("cases:referral", referral.pk)

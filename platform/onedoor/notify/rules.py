@@ -42,6 +42,8 @@ class Audience(StrEnum):
     WINDOW = "window"
     # The joint-conference office of the case's county, who may issue 督办.
     COORDINATOR = "coordinator"
+    # The officer handling the referral (承办人), e.g. the one it was just reassigned to.
+    OFFICER_IN_CHARGE = "officer_in_charge"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,9 @@ RULES: dict[str, Notifies] = {
         gettext_noop("Level-2 supervision notice received"), (Audience.AGENCY,)
     ),
     "referral.feedback": Notifies(gettext_noop("Agency sent feedback"), (Audience.WINDOW,)),
+    "referral.reassigned": Notifies(
+        gettext_noop("A referral was reassigned to you"), (Audience.OFFICER_IN_CHARGE,)
+    ),
     # The joint conference (onedoor.meetings): a case flagged difficult reaches the office; a
     # decision that moves a referral reaches its agency and the window. The meeting's own cycle
     # (agenda, positions, minutes) notifies by the conference's roles: meetings/notify.py.
@@ -157,6 +162,8 @@ class _Recipients:
         referral, case = event.referral, event.case
         if role == Audience.AGENCY and referral is not None:
             return [user for user, _leader in self.officers[referral.agency_id]]
+        if role == Audience.OFFICER_IN_CHARGE and referral is not None:
+            return [referral.officer_id] if referral.officer_id else []
         if role == Audience.AGENCY_LEADER and referral is not None:
             return [user for user, leader in self.officers[referral.agency_id] if leader]
         if role == Audience.CASE_AGENCIES and case is not None:
@@ -175,7 +182,8 @@ class _Recipients:
 
 
 def _url(role: Audience, event: AuditEvent) -> str:
-    if role in {Audience.AGENCY, Audience.AGENCY_LEADER} and event.referral is not None:
+    agency_roles = {Audience.AGENCY, Audience.AGENCY_LEADER, Audience.OFFICER_IN_CHARGE}
+    if role in agency_roles and event.referral is not None:
         return reverse("cases:referral", args=[event.referral.pk])
     if role == Audience.CASE_AGENCIES:
         return reverse("cases:inbox")
