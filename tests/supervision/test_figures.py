@@ -111,6 +111,8 @@ def test_it_counts_each_agency_over_the_year(scenario: None, dave: Any) -> None:
         transfers=0,
         median_days=10.0,
         p90_days=pytest.approx(21.2),  # type: ignore[arg-type]
+        granted=3,  # the scenario's completed referrals are granted, with no amount recorded
+        amount_fen=0,
     )
     # Withdrawn and not-yet-due work is left out: 2 on time of 3 completed + 1 overdue.
     assert medical.on_time_rate == 0.5

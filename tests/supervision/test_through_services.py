@@ -56,6 +56,9 @@ def test_one_done_in_three_working_days_and_one_two_days_overdue(
     assert medical.on_time_rate == 0.5
     assert (medical.median_days, medical.p90_days) == (3.0, 3.0)
     assert medical.longest_overdue == 2
+    # The money paid: one referral granted with 500 yuan, in the row and the county's total.
+    assert (medical.granted, medical.amount_fen) == (1, 50000)
+    assert (figures.total.granted, figures.total.amount_fen) == (1, 50000)
     [overdue] = figures.overdue
     assert (overdue.reference, overdue.days_overdue) == (late.case.reference, 2)
     assert overdue.due_at == late.handle_due_at

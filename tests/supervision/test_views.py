@@ -123,6 +123,8 @@ def test_the_agency_table_downloads_with_the_same_numbers(scenario: None, dave: 
         4,
         1,
         0,
+        3,  # granted
+        0.0,  # yuan paid (the scenario records no amounts)
     )
     assert by_name["县民政局"][2:7] == (0, 0, 0, 0, None)
     assert by_name["合计"][2] == 11 and by_name["合计"][6] == pytest.approx(6 / 9)

@@ -37,6 +37,8 @@ ROW_COLUMNS: list[Column] = [
     (gettext_lazy("Longest overdue (working days)"), lambda r: r.longest_overdue, "0"),
     (gettext_lazy("Returned"), lambda r: r.returns, "0"),
     (gettext_lazy("Transferred"), lambda r: r.transfers, "0"),
+    (pgettext_lazy("figures", "Granted"), lambda r: r.granted, "0"),
+    (gettext_lazy("Amount paid (yuan)"), lambda r: r.amount_fen / 100, "#,##0.00"),
 ]
 
 OVERDUE_COLUMNS: list[Column] = [

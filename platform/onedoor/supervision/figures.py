@@ -33,7 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -68,6 +68,9 @@ class Row:
     transfers: int
     median_days: float | None
     p90_days: float | None
+    # Referrals granted (予以救助) and the money they paid, in fen.
+    granted: int = 0
+    amount_fen: int = 0
 
     @property
     def on_time_rate(self) -> float | None:
@@ -181,6 +184,8 @@ class _Tally:
     longest_overdue: int | None = None
     returns: int = 0
     transfers: int = 0
+    granted: int = 0
+    amount_fen: int = 0
     days: Counter[int] = field(default_factory=Counter)
 
     def add(self, group: Mapping[str, Any]) -> None:
@@ -189,6 +194,8 @@ class _Tally:
         self.completed += group["completed"]
         self.completed_on_time += group["completed_on_time"]
         self.overdue += group["overdue"]
+        self.granted += group["granted"]
+        self.amount_fen += group["amount_fen"] or 0
         if group["working_days_taken"] is not None and group["completed"]:
             self.days[group["working_days_taken"]] += group["completed"]
 
@@ -209,6 +216,8 @@ class _Tally:
             transfers=self.transfers,
             median_days=percentile(self.days, 0.5),
             p90_days=percentile(self.days, 0.9),
+            granted=self.granted,
+            amount_fen=self.amount_fen,
         )
 
 
@@ -281,6 +290,8 @@ def _compute(who: Any, start: date, end: date, *, now: datetime | None, limit: i
         completed=Count("id", filter=completed),
         completed_on_time=Count("id", filter=completed & Q(feedback_at__lte=F("handle_due_at"))),
         overdue=Count("id", filter=late),
+        granted=Count("id", filter=Q(outcome=Referral.Outcome.GRANTED)),
+        amount_fen=Sum("amount_fen", filter=Q(outcome=Referral.Outcome.GRANTED)),
     )
     total = _Tally()
     agencies: dict[int, _Tally] = {}
