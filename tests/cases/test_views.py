@@ -326,3 +326,13 @@ def test_the_amount_an_agency_grants_is_shown_to_the_fen(alices_case, alice, bob
     case_page = client_for(alice).get(f"/cases/{alices_case.pk}/").content.decode()
     assert "¥1,200.50" in agency_page
     assert "¥1,200.50" in case_page
+
+
+def test_the_case_page_before_the_split_shows_what_was_asked_and_the_households_facts(
+    alice: Any,
+) -> None:
+    case = register(alice, "yiliao", "edu_compulsory", seq=41)
+    page = client_for(alice).get(f"/cases/{case.pk}/").content.decode()
+    facts = page.split('class="facts"')[1].split("</dl>")[0]
+    assert "申请事项" in facts and "医疗救助" in facts and "教育救助（义务教育）" in facts
+    assert "家庭类别" in facts and "家庭月收入" in facts

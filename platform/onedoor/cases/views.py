@@ -203,7 +203,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for_whom = CaseItem.names_for(case.pk)
     for referral in referrals:
         referral.for_names = for_whom.get(referral.item_id, "")  # type: ignore[attr-defined]
+    # What the household asked for (before the split too), as this user may read it.
+    applied = [
+        (ci.item, for_whom.get(ci.item_id, "")) for ci in visible_case_items(request.user, case)
+    ]
     context = {
+        "applied": applied,
         "case": case,
         "consent_form": ConsentForm(case=case) if can_record_consent(request.user, case) else None,
         "household_link": visible_households(request.user).filter(pk=case.household_id).exists(),
