@@ -70,6 +70,10 @@ def test_the_leader_reassigns_a_signed_referral_and_the_officer_hears_of_it(
     # The leader's figures count the referral under its new officer.
     figures = client_for(leader).get("/supervision/agency/").content.decode()
     assert "白尔特" in figures
+    # The timeline names the leader as such.
+    history = client_for(leader).get(f"/referrals/{signed.pk}/").content.decode()
+    timeline = history.split("办理记录")[-1]
+    assert "lena（部门分管领导）" in timeline and "lena（部门经办人）" not in timeline
 
 
 def test_only_the_agencys_leader_may_reassign_and_only_to_its_officers(

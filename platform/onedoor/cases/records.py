@@ -86,6 +86,8 @@ def who_acted(event: AuditEvent) -> str:
     staff: Staff | None = getattr(user, "staff", None)
     name = staff.display_name if staff else (user.get_full_name() or user.get_username())
     role = Staff.Role(event.actor_role).label if event.actor_role in Staff.Role.values else ""
+    if staff is not None and staff.is_agency_leader and event.actor_role == staff.role:
+        role = staff.title  # an agency's leader in charge acts as such, not as an officer
     if not role:
         return name
     return _("%(name)s (%(role)s)") % {"name": name, "role": role}
