@@ -21,12 +21,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from notifications.signals import notify
 
-from onedoor.cases.forms import TASK_ACTIONS, GenericTaskForm, IntakeForm, MemberForm
+from onedoor.cases.forms import TASK_ACTIONS, GenericTaskForm
 from onedoor.cases.forms_registry import (
     ApplyAgainForm,
     ConsentForm,
     HouseholdForm,
+    IntakeForm,
     MemberEditForm,
+    MemberForm,
 )
 from onedoor.cases.models import Case, Referral, SupervisionNotice
 from onedoor.directory.models import Division, Staff

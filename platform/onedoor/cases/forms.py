@@ -7,22 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Division
-from onedoor.households.idnumber import normalize, validate_id_number
-from onedoor.households.models import Household, Member
 from onedoor.inputs import (
     AMOUNT_MAX_YUAN,
-    INCOME_MAX_YUAN,
     NOTE_MAX,
-    STATEMENT_MAX,
-    BoundedDateField,
     IdChoiceField,
-    IdMultipleChoiceField,
     yuan_field,
 )
 from onedoor.lib.money import fen_from_yuan, format_yuan
@@ -33,80 +25,6 @@ from . import clock, services
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 from .models import ApplicantNotice, Case, Referral
-
-
-class IntakeForm(forms.Form):
-    village = IdChoiceField(label=_("Village (community)"), queryset=Division.objects.none())
-    address = forms.CharField(label=_("Street address"), required=False, max_length=200)
-    classification = forms.ChoiceField(
-        label=_("Household classification"), choices=Household.Classification.choices
-    )
-    monthly_income_yuan = yuan_field(
-        _("Monthly household income (yuan)"), maximum=INCOME_MAX_YUAN, initial=0
-    )
-    channel = forms.ChoiceField(label=_("Application channel"), choices=Case.Channel.choices)
-    statement = forms.CharField(
-        label=_("Difficulties"),
-        max_length=STATEMENT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    items = IdMultipleChoiceField(
-        label=_("Items applied for"),
-        queryset=Item.objects.filter(is_active=True),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    consent = forms.BooleanField(
-        label=_(
-            "The applicant agrees to share the household's information with the agencies concerned"
-        ),
-        required=False,
-    )
-
-    def __init__(self, *args: Any, township: Division, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = Division.objects.filter(parent=township)  # type: ignore[attr-defined]
-
-
-class MemberForm(forms.Form):
-    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
-    id_number = forms.CharField(label=_("ID number"), max_length=20)
-    relation = forms.ChoiceField(
-        label=_("Relation to head of household"), choices=Member.Relation.choices
-    )
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    work_capacity = forms.ChoiceField(label=_("Work capacity"), choices=Member.WorkCapacity.choices)
-    disability = forms.ChoiceField(label=_("Disability grade"), choices=Member.Disability.choices)
-    serious_illness = forms.BooleanField(label=_("Serious or major illness"), required=False)
-    in_school = forms.BooleanField(label=_("Student"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # the table shows no <label>: name each input
-            field.widget.attrs["aria-label"] = str(field.label)
-
-    def clean_id_number(self) -> str:
-        value = normalize(self.cleaned_data["id_number"])
-        validate_id_number(value)
-        return value
-
-
-class BaseMemberFormSet(forms.BaseFormSet):
-    def clean(self) -> None:
-        if any(self.errors):
-            return
-        numbers = [f.cleaned_data["id_number"] for f in self.forms if f.cleaned_data]
-        if len(numbers) != len(set(numbers)):
-            raise forms.ValidationError(_("The same ID number cannot be registered twice"))
-        heads = [f for f in self.forms if f.cleaned_data and f.cleaned_data["relation"] == "head"]
-        if len(heads) != 1:
-            raise forms.ValidationError(_("Register exactly one head of household"))
-
-
-# One row to start with; 增加成员 adds more (a blank extra row would fail validation, since its
-# selects always submit a value).
-MemberFormSet = formset_factory(
-    MemberForm, formset=BaseMemberFormSet, extra=0, min_num=1, validate_min=True
-)
 
 
 def _agencies(county: Division | None) -> Any:
@@ -343,39 +261,6 @@ class MaterialsReceivedForm(forms.Form):
     )
 
 
-class OfficerChoice(IdChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.get_full_name() or obj.get_username())
-
-
-class ReassignForm(forms.Form):
-    """改派: another officer of the agency, and why."""
-
-    officer = OfficerChoice(label=_("Officer in charge"), queryset=Agency.objects.none())
-    reason = forms.CharField(
-        max_length=NOTE_MAX,
-        label=_("Reason for the reassignment"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args: Any, officers: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["officer"]
-        assert isinstance(field, OfficerChoice)
-        field.queryset = officers
-
-
-class SupervisionAnswerForm(forms.Form):
-    answer = forms.CharField(
-        max_length=NOTE_MAX,
-        label=_("Reason for the delay"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    promised_date = BoundedDateField(
-        label=_("Promised completion date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-
 class RerouteForm(forms.Form):
     to = IdChoiceField(
         label=_("Re-route to"),
@@ -456,44 +341,6 @@ class GenericTaskForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-class SupervisionForm(forms.Form):
-    """督办: its level and remarks, drafted from the referral's clock (cases/supervision.py)."""
-
-    LEVELS = (
-        (1, _("Level 1: to the agency")),
-        (2, _("Level 2: to the agency and its leader in charge")),
-    )
-    # Not sent (a page drawn before levels were offered): the lowest level it may take.
-    level = forms.TypedChoiceField(
-        label=_("Supervision level"),
-        coerce=int,
-        choices=LEVELS,
-        widget=forms.RadioSelect,
-        required=False,
-        empty_value=None,
-    )
-    text = forms.CharField(
-        max_length=NOTE_MAX,
-        label=_("Supervision remarks"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    # How many 督办 the referral had when the page was drawn: the same form sent twice (or
-    # after a colleague's) finds more and sends nothing (services.issue_supervision_notice).
-    notices_seen = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, lowest: int = 1, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Below the level the process has escalated to is no choice.
-        level = self.fields["level"]
-        assert isinstance(level, forms.TypedChoiceField)
-        level.choices = [(n, label) for n, label in self.LEVELS if n >= lowest]
-        level.initial = self.lowest = lowest
-
-    def clean_level(self) -> int:
-        chosen = self.cleaned_data.get("level")
-        return self.lowest if chosen is None else int(chosen)
 
 
 @dataclass(frozen=True)
@@ -633,22 +480,3 @@ def cleaned(form: forms.Form) -> dict[str, Any]:
     if isinstance(form, SplitForm):
         data["choices"] = form.choices()
     return data
-
-
-class MaterialForm(forms.Form):
-    """A line of the materials checklist ticked received (on a day) or unticked."""
-
-    name = forms.CharField(max_length=200)
-    received = forms.BooleanField(required=False)
-    received_on = BoundedDateField(label=_("Received on"), required=False)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("received") and not data.get("received_on"):
-            self.add_error("received_on", _("Please give the day it was received"))
-        return data
-
-
-class AttachmentForm(forms.Form):
-    file = forms.FileField(label=_("Scanned document (PDF, JPEG or PNG)"))
-    material = forms.CharField(label=_("Material"), max_length=200, required=False)

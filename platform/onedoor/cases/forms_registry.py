@@ -1,15 +1,19 @@
-"""Forms of the household registry (search, update, apply again) and of late consent."""
+"""Forms of registration: the intake and its members, the household registry (search,
+update, apply again) and late consent."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from onedoor.catalogue.models import Item
+from onedoor.directory.models import Division
+from onedoor.households.idnumber import normalize, validate_id_number
 from onedoor.households.models import Household, Member
 from onedoor.inputs import (
     INCOME_MAX_YUAN,
@@ -22,8 +26,81 @@ from onedoor.inputs import (
 )
 
 from .consent import LATE_METHODS
-from .forms import MemberForm
 from .models import Case, ConsentMethod
+
+
+class IntakeForm(forms.Form):
+    village = IdChoiceField(label=_("Village (community)"), queryset=Division.objects.none())
+    address = forms.CharField(label=_("Street address"), required=False, max_length=200)
+    classification = forms.ChoiceField(
+        label=_("Household classification"), choices=Household.Classification.choices
+    )
+    monthly_income_yuan = yuan_field(
+        _("Monthly household income (yuan)"), maximum=INCOME_MAX_YUAN, initial=0
+    )
+    channel = forms.ChoiceField(label=_("Application channel"), choices=Case.Channel.choices)
+    statement = forms.CharField(
+        label=_("Difficulties"),
+        max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    items = IdMultipleChoiceField(
+        label=_("Items applied for"),
+        queryset=Item.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "The applicant agrees to share the household's information with the agencies concerned"
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, township: Division, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Division.objects.filter(parent=township)  # type: ignore[attr-defined]
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
+    id_number = forms.CharField(label=_("ID number"), max_length=20)
+    relation = forms.ChoiceField(
+        label=_("Relation to head of household"), choices=Member.Relation.choices
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    work_capacity = forms.ChoiceField(label=_("Work capacity"), choices=Member.WorkCapacity.choices)
+    disability = forms.ChoiceField(label=_("Disability grade"), choices=Member.Disability.choices)
+    serious_illness = forms.BooleanField(label=_("Serious or major illness"), required=False)
+    in_school = forms.BooleanField(label=_("Student"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # the table shows no <label>: name each input
+            field.widget.attrs["aria-label"] = str(field.label)
+
+    def clean_id_number(self) -> str:
+        value = normalize(self.cleaned_data["id_number"])
+        validate_id_number(value)
+        return value
+
+
+class BaseMemberFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        numbers = [f.cleaned_data["id_number"] for f in self.forms if f.cleaned_data]
+        if len(numbers) != len(set(numbers)):
+            raise forms.ValidationError(_("The same ID number cannot be registered twice"))
+        heads = [f for f in self.forms if f.cleaned_data and f.cleaned_data["relation"] == "head"]
+        if len(heads) != 1:
+            raise forms.ValidationError(_("Register exactly one head of household"))
+
+
+# One row to start with; 增加成员 adds more (a blank extra row would fail validation, since its
+# selects always submit a value).
+MemberFormSet = formset_factory(
+    MemberForm, formset=BaseMemberFormSet, extra=0, min_num=1, validate_min=True
+)
 
 
 class HouseholdSearchForm(forms.Form):

@@ -46,16 +46,9 @@ from .access import (
     visible_households,
     visible_materials,
 )
-from .forms import (
-    AttachmentForm,
-    IntakeForm,
-    MemberFormSet,
-    action_for,
-    cleaned,
-    confirmation_of,
-    form_for,
-)
-from .forms_registry import ConsentForm
+from .forms import action_for, cleaned, confirmation_of, form_for
+from .forms_actions import AttachmentForm
+from .forms_registry import ConsentForm, IntakeForm, MemberFormSet
 from .models import Case, CaseItem
 from .progress import progress
 

@@ -33,7 +33,8 @@ from .access import (
     visible_materials,
 )
 from .board import late_window_steps
-from .forms import ReassignForm, SupervisionAnswerForm, SupervisionForm, form_for
+from .forms import form_for
+from .forms_actions import ReassignForm, SupervisionAnswerForm, SupervisionForm
 from .models import INBOX_VIEWS, UNLISTED_CASE_FIELDS, CaseItem, Referral
 from .panels import BOARD, INBOX, panels_for
 

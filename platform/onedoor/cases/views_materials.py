@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import materials
 from .access import get_case_for_user, may_keep_materials, visible_materials
-from .forms import AttachmentForm, MaterialForm
+from .forms_actions import AttachmentForm, MaterialForm
 from .models import Attachment
 from .services import ActionError
 
