@@ -19,6 +19,7 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from notifications.models import Notification
 
 from onedoor.audit.models import AuditEvent, AuditEventQuerySet
@@ -68,6 +69,8 @@ ADMINISTRATION_ROLES = frozenset({Role.ADMINISTRATOR})
 # Roles that answer for time limits and must hear when the official calendar runs out.
 CALENDAR_ROLES = frozenset({Role.COORDINATOR, Role.SUPERVISOR, Role.ADMINISTRATOR})
 EVERY_ROLE = frozenset(Role)
+# The refusal for a signed-in user without a staff row, whatever the page.
+NO_ROLE = gettext_lazy("Your account has no role yet; please contact the administrator")
 
 View = Callable[..., HttpResponse]
 
@@ -192,9 +195,7 @@ def require_role(roles: frozenset[Staff.Role], message: StrOrPromise) -> Callabl
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             staff = staff_of(request.user)
             if staff is None:
-                raise PermissionDenied(
-                    _("Your account has no role yet; please contact the administrator")
-                )
+                raise PermissionDenied(str(NO_ROLE))
             if staff.role not in roles:
                 raise PermissionDenied(str(message))
             return view(request, *args, **kwargs)

@@ -184,15 +184,22 @@ def receive_materials(task: HumanTask, *, actor: Any, note: str) -> ClockChange:
     return change
 
 
-def answer_supervision_notice(
-    notice: SupervisionNotice, *, actor: Any, answer: str, promised_date: date | None
-) -> SupervisionNotice:
-    """督办回复: the agency gives the reason it is late and the date it promises to finish."""
+def checked_answer(answer: str, promised_date: date | None) -> tuple[str, date]:
+    """A 督办回复 as every kind of 督办 takes it (a referral's, a meeting decision's): a reason
+    for the delay and a promised date not in the past. The reason stripped, and the date."""
     answer = answer.strip()
     if not answer:
         raise ActionError(_("Please give the reason for the delay"))
     if promised_date is None or promised_date < timezone.localdate():
         raise ActionError(_("The promised completion date cannot be before today"))
+    return answer, promised_date
+
+
+def answer_supervision_notice(
+    notice: SupervisionNotice, *, actor: Any, answer: str, promised_date: date | None
+) -> SupervisionNotice:
+    """督办回复: the agency gives the reason it is late and the date it promises to finish."""
+    answer, promised = checked_answer(answer, promised_date)
     with transaction.atomic(durable=True):
         lock_process(
             Case.objects.filter(referrals__supervision_notices=notice.pk)
@@ -205,7 +212,7 @@ def answer_supervision_notice(
                 _("This supervision notice was already answered by %(user)s")
                 % {"user": notice.answered_by}
             )
-        notice.answer, notice.promised_date = answer, promised_date
+        notice.answer, notice.promised_date = answer, promised
         notice.answered_by, notice.answered_at = actor, timezone.now()
         notice.save(update_fields=["answer", "promised_date", "answered_by", "answered_at"])
         log_action(
@@ -216,7 +223,7 @@ def answer_supervision_notice(
                 "notice": notice.pk,
                 "level": notice.level,
                 "reason": answer,
-                "promised_date": promised_date.isoformat(),
+                "promised_date": promised.isoformat(),
             },
         )
     return notice

@@ -29,15 +29,10 @@ from .consent import LATE_METHODS
 from .models import Case, ConsentMethod
 
 
-class IntakeForm(forms.Form):
-    village = IdChoiceField(label=_("Village (community)"), queryset=Division.objects.none())
-    address = forms.CharField(label=_("Street address"), required=False, max_length=200)
-    classification = forms.ChoiceField(
-        label=_("Household classification"), choices=Household.Classification.choices
-    )
-    monthly_income_yuan = yuan_field(
-        _("Monthly household income (yuan)"), maximum=INCOME_MAX_YUAN, initial=0
-    )
+class ApplicationForm(forms.Form):
+    """What every application asks, new household or registered: channel, difficulties, the
+    items, and consent to share."""
+
     channel = forms.ChoiceField(label=_("Application channel"), choices=Case.Channel.choices)
     statement = forms.CharField(
         label=_("Difficulties"),
@@ -55,6 +50,18 @@ class IntakeForm(forms.Form):
         ),
         required=False,
     )
+
+
+class IntakeForm(ApplicationForm):
+    village = IdChoiceField(label=_("Village (community)"), queryset=Division.objects.none())
+    address = forms.CharField(label=_("Street address"), required=False, max_length=200)
+    classification = forms.ChoiceField(
+        label=_("Household classification"), choices=Household.Classification.choices
+    )
+    monthly_income_yuan = yuan_field(
+        _("Monthly household income (yuan)"), maximum=INCOME_MAX_YUAN, initial=0
+    )
+    field_order = ["village", "address", "classification", "monthly_income_yuan"]
 
     def __init__(self, *args: Any, township: Division, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -121,27 +128,12 @@ class MemberEditForm(MemberForm):
     seen = forms.CharField(max_length=40, widget=forms.HiddenInput, required=False)
 
 
-class ApplyAgainForm(forms.Form):
+class ApplyAgainForm(ApplicationForm):
     """A new application of a registered household: nothing about the household retyped."""
 
+    field_order = ["applicant", *ApplicationForm.base_fields]
+
     applicant = IdChoiceField(label=_("Applicant"), queryset=Member.objects.none())
-    channel = forms.ChoiceField(label=_("Application channel"), choices=Case.Channel.choices)
-    statement = forms.CharField(
-        label=_("Difficulties"),
-        max_length=STATEMENT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    items = IdMultipleChoiceField(
-        label=_("Items applied for"),
-        queryset=Item.objects.filter(is_active=True),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    consent = forms.BooleanField(
-        label=_(
-            "The applicant agrees to share the household's information with the agencies concerned"
-        ),
-        required=False,
-    )
 
     def __init__(self, *args: Any, household: Household, items: list[Item], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onedoor.deadlines.workdays import working_days_between
+from onedoor.deadlines.words import days_late
 
 from .models import Referral
 
@@ -26,16 +26,12 @@ def lowest_level(referral: Referral) -> int:
 
 
 def working_days_late(referral: Referral, now: datetime) -> int:
-    """Working days past the step's limit on the county's calendar (0: not late)."""
+    """Working days past the step's limit on the county's calendar (0: not late); a limit
+    passed since the last working day counts as one, so a demand never says "0 days"."""
     if referral.due_at is None or referral.due_at >= now:
         return 0
     county = referral.township.parent
-    days = working_days_between(
-        timezone.localdate(referral.due_at),
-        timezone.localdate(now),
-        county.code if county is not None else "",
-    )
-    return max(1, days)
+    return max(1, days_late(referral.due_at, now, county.code if county is not None else ""))
 
 
 def drafted_remarks(referral: Referral, now: datetime) -> str:

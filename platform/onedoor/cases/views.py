@@ -32,6 +32,7 @@ from . import listing, materials, records, services
 from .access import (
     EVERY_ROLE,
     INTAKE_ROLES,
+    NO_ROLE,
     access_case,
     can_act,
     can_record_consent,
@@ -64,9 +65,6 @@ class TaskToWork:
 
 def _to_work(task: HumanTask, form: forms.Form, now: datetime) -> TaskToWork:
     return TaskToWork(task, form, overdue=task.due_at is not None and task.due_at < now)
-
-
-NO_ROLE = gettext_lazy("Your account has no role yet; please contact the administrator")
 
 
 @login_required

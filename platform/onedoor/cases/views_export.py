@@ -7,20 +7,19 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from onedoor.lib.money import format_yuan
 from onedoor.lib.xlsx import list_workbook
 
 from . import listing
-from .access import EVERY_ROLE, require_role
+from .access import EVERY_ROLE, NO_ROLE, require_role
 from .models import Referral
 
 # An export larger than this holds the newest rows and says so: whoever needs more narrows
 # the filters (no request builds a workbook of a million rows).
 EXPORT_LIMIT = 20_000
-NO_ROLE = gettext_lazy("Your account has no role yet; please contact the administrator")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -32,9 +31,7 @@ def _referral_words(r: Referral) -> str:
 
 @login_required
 @require_GET
-@require_role(
-    EVERY_ROLE, gettext_lazy("Your account has no role yet; please contact the administrator")
-)
+@require_role(EVERY_ROLE, NO_ROLE)
 def case_list_export(request: HttpRequest) -> HttpResponse:
     filters = listing.filters_of(request)
     cases = (

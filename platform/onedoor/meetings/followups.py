@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onedoor.audit.actions import log_action
+from onedoor.cases.clock import checked_answer
 from onedoor.cases.panels import INBOX, Panel, register_panel
 from onedoor.cases.services import ActionError
 from onedoor.deadlines.handlers import END_OF_DAY
@@ -145,11 +146,7 @@ def answer_decision_notice(
     notice: DecisionNotice, *, actor: Any, answer: str, promised_date: date | None
 ) -> DecisionNotice:
     """督办回复: the lead unit gives the reason it is late and the date it promises."""
-    answer = answer.strip()
-    if not answer:
-        raise ActionError(_("Please give the reason for the delay"))
-    if promised_date is None or promised_date < timezone.localdate():
-        raise ActionError(_("The promised completion date cannot be before today"))
+    answer, promised = checked_answer(answer, promised_date)
     with transaction.atomic(durable=True):
         notice = (
             DecisionNotice.objects.select_for_update(of=("self",))
@@ -161,7 +158,7 @@ def answer_decision_notice(
                 _("This supervision notice was already answered by %(user)s")
                 % {"user": notice.answered_by}
             )
-        notice.answer, notice.promised_date = answer, promised_date
+        notice.answer, notice.promised_date = answer, promised
         notice.answered_by, notice.answered_at = actor, timezone.now()
         notice.save(update_fields=["answer", "promised_date", "answered_by", "answered_at"])
         log_action(
@@ -173,7 +170,7 @@ def answer_decision_notice(
                 "notice": notice.pk,
                 "level": notice.level,
                 "reason": answer,
-                "promised_date": promised_date.isoformat(),
+                "promised_date": promised.isoformat(),
             },
         )
         notify.decision_notice_answered(notice)
