@@ -20,18 +20,7 @@
     return node;
   }
 
-  function relabelLanes(viewer, lanes) {
-    // Lane names are the role keys the engine reads (window, agency, coordinator): show them
-    // in the reader's language without changing the document.
-    var registry = viewer.get("elementRegistry");
-    registry.filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (lane) {
-      var label = lanes[lane.businessObject.name];
-      var text = label && registry.getGraphics(lane).querySelector("text");
-      if (!text) return;
-      var spans = text.querySelectorAll("tspan");
-      for (var i = 0; i < spans.length; i++) spans[i].textContent = i === 0 ? label : "";
-    });
-  }
+  var D = window.OneDoorDiagram;
 
   function Marks(viewer, state) {
     this.viewer = viewer;
@@ -91,12 +80,8 @@
     bus.on("element.out", function () { self.overlays.remove({ type: "od-tip" }); });
   };
 
-  // A whole one-door diagram fits only at a scale too small to read: start on the step that
-  // most needs attention, at a readable scale ("Whole diagram" shows everything).
-  var READABLE = 0.75;
-
+  // Start on the step that most needs attention, at a readable scale.
   function focus(canvas, marks) {
-    if (canvas.zoom() >= READABLE) return;
     var worst = null;
     Object.keys(marks.current).forEach(function (id) {
       var rank = STATES.indexOf(marks.current[id].state);
@@ -104,21 +89,11 @@
       if (rank < 1 || !element || id === marks.state.subprocess || element.type === "bpmn:BoundaryEvent") return;
       if (!worst || rank > worst.rank) worst = { rank: rank, element: element };
     });
-    if (!worst) return;
-    var box = canvas.viewbox();
-    var width = box.outer.width / READABLE;
-    var height = box.outer.height / READABLE;
-    var e = worst.element;
-    canvas.viewbox({
-      x: e.x + e.width / 2 - width / 2,
-      y: e.y + e.height / 2 - height / 2,
-      width: width,
-      height: height,
-    });
+    if (worst) D.showReadable(canvas, worst.element);
   }
 
   function draw(root, viewer, state) {
-    relabelLanes(viewer, state.lanes);
+    D.relabelLanes(viewer, state.lanes);
     var marks = new Marks(viewer, state);
     Object.keys(state.elements).forEach(function (id) { marks.mark(id, state.elements[id]); });
     var select = root.querySelector("[data-process-referral]");
@@ -132,38 +107,19 @@
     var canvas = viewer.get("canvas");
     canvas.zoom("fit-viewport");
     focus(canvas, marks);
-    root.querySelectorAll("[data-zoom]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var how = button.getAttribute("data-zoom");
-        if (how === "fit") canvas.zoom("fit-viewport");
-        else canvas.zoom(canvas.zoom() * (how === "in" ? 1.25 : 0.8));
-      });
-    });
-    // Printing: the whole diagram on the page.
-    window.addEventListener("beforeprint", function () { canvas.zoom("fit-viewport"); });
+    D.zoomButtons(root, canvas);
     root.setAttribute("data-process-ready", "");
   }
 
   function init(root) {
-    if (root.hasAttribute("data-process-started")) return;
-    root.setAttribute("data-process-started", "");
-    var container = root.querySelector("[data-process-canvas]");
     var stateNode = document.getElementById(root.getAttribute("data-state-id"));
-    if (!container || !stateNode || !window.BpmnJS) return;
+    if (!stateNode) return;
     var state = JSON.parse(stateNode.textContent);
-    fetch(root.getAttribute("data-diagram-url"), { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.text();
-      })
-      .then(function (xml) {
-        var viewer = new window.BpmnJS({ container: container });
-        return viewer.importXML(xml).then(function () { draw(root, viewer, state); });
-      })
-      .catch(function (error) {
-        root.setAttribute("data-process-failed", String(error));
-        container.textContent = container.getAttribute("data-failed");
-      });
+    D.load(
+      root,
+      function () { return D.fetchXml(root.getAttribute("data-diagram-url")); },
+      function (viewer) { draw(root, viewer, state); }
+    );
   }
 
   function initAll() {

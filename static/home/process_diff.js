@@ -11,19 +11,12 @@
 
   var SIGNS = { added: "+", removed: "\u2212", changed: "~" };
 
-  function relabelLanes(viewer) {
+  var D = window.OneDoorDiagram;
+
+  function lanes() {
     // Lane names are the role keys the engine reads: shown in the reader's language.
     var node = document.getElementById("process-lanes");
-    if (!node) return;
-    var lanes = JSON.parse(node.textContent);
-    var registry = viewer.get("elementRegistry");
-    registry.filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (lane) {
-      var label = lanes[lane.businessObject.name];
-      var text = label && registry.getGraphics(lane).querySelector("text");
-      if (!text) return;
-      var spans = text.querySelectorAll("tspan");
-      for (var i = 0; i < spans.length; i++) spans[i].textContent = i === 0 ? label : "";
-    });
+    return node ? JSON.parse(node.textContent) : {};
   }
 
   function mark(viewer, marks) {
@@ -48,58 +41,32 @@
     });
   }
 
-  // A whole one-door diagram fits only at a scale too small to read: start on the first
-  // marked step at a readable scale.
-  var READABLE = 0.75;
-
+  // Start on the first marked step at a readable scale.
   function focus(canvas, registry, marks) {
-    if (canvas.zoom() >= READABLE) return;
     var ids = Object.keys(marks || {}).filter(function (id) {
       var e = registry.get(id);
       return e && !e.waypoints && e.type !== "bpmn:Lane" && e.type !== "bpmn:Participant";
     });
-    if (!ids.length) return;
-    var e = registry.get(ids[0]);
-    var box = canvas.viewbox();
-    var width = box.outer.width / READABLE;
-    var height = box.outer.height / READABLE;
-    canvas.viewbox({ x: e.x + e.width / 2 - width / 2, y: e.y + e.height / 2 - height / 2, width: width, height: height });
+    if (ids.length) D.showReadable(canvas, registry.get(ids[0]));
   }
 
   function source(root) {
     var inline = root.getAttribute("data-source-id");
     if (inline) return Promise.resolve(JSON.parse(document.getElementById(inline).textContent));
-    return fetch(root.getAttribute("data-diagram-url"), { credentials: "same-origin" }).then(
-      function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.text();
-      }
-    );
+    return D.fetchXml(root.getAttribute("data-diagram-url"));
   }
 
   function init(root) {
-    if (root.hasAttribute("data-process-started")) return;
-    root.setAttribute("data-process-started", "");
-    var container = root.querySelector("[data-process-canvas]");
     var marksNode = document.getElementById(root.getAttribute("data-marks-id"));
-    if (!container || !window.BpmnJS) return;
     var marks = marksNode ? JSON.parse(marksNode.textContent) : {};
-    source(root)
-      .then(function (xml) {
-        var viewer = new window.BpmnJS({ container: container });
-        return viewer.importXML(xml).then(function () {
-          relabelLanes(viewer);
-          mark(viewer, marks);
-          var canvas = viewer.get("canvas");
-          canvas.zoom("fit-viewport");
-          focus(canvas, viewer.get("elementRegistry"), marks);
-          root.setAttribute("data-process-ready", "");
-        });
-      })
-      .catch(function (error) {
-        root.setAttribute("data-process-failed", String(error));
-        container.textContent = container.getAttribute("data-failed");
-      });
+    D.load(root, function () { return source(root); }, function (viewer) {
+      D.relabelLanes(viewer, lanes());
+      mark(viewer, marks);
+      var canvas = viewer.get("canvas");
+      canvas.zoom("fit-viewport");
+      focus(canvas, viewer.get("elementRegistry"), marks);
+      root.setAttribute("data-process-ready", "");
+    });
   }
 
   function initAll() { document.querySelectorAll("[data-diff-diagram]").forEach(init); }

@@ -22,23 +22,10 @@
     return state.tasks + "?" + params.toString();
   }
 
-  function relabelLanes(viewer, lanes) {
-    var registry = viewer.get("elementRegistry");
-    registry.filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (lane) {
-      var label = lanes[lane.businessObject.name];
-      var text = label && registry.getGraphics(lane).querySelector("text");
-      if (!text) return;
-      var spans = text.querySelectorAll("tspan");
-      for (var i = 0; i < spans.length; i++) spans[i].textContent = i === 0 ? label : "";
-    });
-  }
+  var D = window.OneDoorDiagram;
 
-  // A whole one-door diagram fits only at a scale too small to read: start on the step with
-  // most overdue (then most open) tasks at a readable scale; "Whole diagram" shows all.
-  var READABLE = 0.75;
-
+  // Start on the step with most overdue (then most open) tasks, at a readable scale.
   function focus(canvas, registry, elements) {
-    if (canvas.zoom() >= READABLE) return;
     var best = null;
     Object.keys(elements).forEach(function (id) {
       var e = registry.get(id);
@@ -46,16 +33,11 @@
       var rank = elements[id].overdue * 100000 + elements[id].open;
       if (!best || rank > best.rank) best = { rank: rank, element: e };
     });
-    if (!best) return;
-    var e = best.element;
-    var box = canvas.viewbox();
-    var width = box.outer.width / READABLE;
-    var height = box.outer.height / READABLE;
-    canvas.viewbox({ x: e.x + e.width / 2 - width / 2, y: e.y + e.height / 2 - height / 2, width: width, height: height });
+    if (best) D.showReadable(canvas, best.element);
   }
 
   function draw(root, viewer, state) {
-    relabelLanes(viewer, state.lanes || {});
+    D.relabelLanes(viewer, state.lanes);
     var canvas = viewer.get("canvas");
     var overlays = viewer.get("overlays");
     var registry = viewer.get("elementRegistry");
@@ -89,37 +71,19 @@
     bus.on("element.out", function () { overlays.remove({ type: "od-tip" }); });
     canvas.zoom("fit-viewport");
     focus(canvas, registry, state.elements);
-    root.querySelectorAll("[data-zoom]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var how = button.getAttribute("data-zoom");
-        if (how === "fit") canvas.zoom("fit-viewport");
-        else canvas.zoom(canvas.zoom() * (how === "in" ? 1.25 : 0.8));
-      });
-    });
-    window.addEventListener("beforeprint", function () { canvas.zoom("fit-viewport"); });
+    D.zoomButtons(root, canvas);
     root.setAttribute("data-process-ready", "");
   }
 
   function init(root) {
-    if (root.hasAttribute("data-process-started")) return;
-    root.setAttribute("data-process-started", "");
-    var container = root.querySelector("[data-process-canvas]");
     var stateNode = document.getElementById(root.getAttribute("data-state-id"));
-    if (!container || !stateNode || !window.BpmnJS) return;
+    if (!stateNode) return;
     var state = JSON.parse(stateNode.textContent);
-    fetch(root.getAttribute("data-diagram-url"), { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.text();
-      })
-      .then(function (xml) {
-        var viewer = new window.BpmnJS({ container: container });
-        return viewer.importXML(xml).then(function () { draw(root, viewer, state); });
-      })
-      .catch(function (error) {
-        root.setAttribute("data-process-failed", String(error));
-        container.textContent = container.getAttribute("data-failed");
-      });
+    D.load(
+      root,
+      function () { return D.fetchXml(root.getAttribute("data-diagram-url")); },
+      function (viewer) { draw(root, viewer, state); }
+    );
   }
 
   function initAll() { document.querySelectorAll("[data-process-load]").forEach(init); }
