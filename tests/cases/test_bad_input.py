@@ -21,7 +21,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from notifications.signals import notify
 
+from onedoor.administration.forms import ItemForm
 from onedoor.cases.forms import TASK_ACTIONS, GenericTaskForm
+from onedoor.cases.forms_actions import ReassignForm, SupervisionForm
 from onedoor.cases.forms_registry import (
     ApplyAgainForm,
     ConsentForm,
@@ -57,6 +59,8 @@ def _form_names() -> set[str]:
     names: set[str] = {"next", "text", "notices_seen", "answer", "promised_date", "follow"}
     forms: list[type[Form]] = [IntakeForm, GenericTaskForm]
     forms += [ApplyAgainForm, ConsentForm, HouseholdForm, MemberEditForm]
+    # 督办 with its level, 改派 within an agency, the item catalogue.
+    forms += [SupervisionForm, ReassignForm, ItemForm]
     for form in forms + [a.form for a in TASK_ACTIONS.values()]:
         names |= set(form.base_fields)
     names |= {f"m-0-{name}" for name in MemberForm.base_fields}

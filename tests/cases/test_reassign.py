@@ -100,3 +100,27 @@ def test_a_referral_not_signed_for_yet_cannot_be_reassigned(
     assert "尚未签收" in _said(_reassign(leader, referral, bert))
     referral.refresh_from_db()
     assert referral.officer is None
+
+
+@pytest.mark.parametrize(
+    "officer, reason",
+    [
+        ("99999999999999999999", "出差"),
+        ("a\x00b", "出差"),
+        ("", "出差"),
+        ("{bert}", "x" * 5000),
+        ("{bert}", "理由\x00"),
+    ],
+)
+def test_hostile_reassignments_are_answered_and_change_nothing(
+    signed: Referral, leader: Any, bert: Any, bob: Any, officer: str, reason: str
+) -> None:
+    response = client_for(leader).post(
+        f"/referrals/{signed.pk}/reassign/",
+        {"officer": officer.format(bert=bert.pk), "reason": reason},
+        follow=True,
+    )
+    assert response.status_code in {200, 400}
+    signed.refresh_from_db()
+    assert signed.officer == bob
+    assert not AuditEvent.objects.filter(action="referral.reassigned").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 from notifications.models import Notification
 
@@ -76,3 +77,15 @@ def test_no_level_below_the_process_escalation_and_a_stale_choice_sends_nothing(
         f"/referrals/{referral.pk}/supervise/", {"text": "请办理", "notices_seen": "0"}
     )
     assert referral.supervision_notices.get().level == 2
+
+
+@pytest.mark.parametrize("level", ["9", "0", "a\x00b", "99999999999999999999", "x" * 5000])
+def test_a_hostile_level_is_answered_and_sends_nothing(alices_case, dave, level: str) -> None:
+    referral = Referral.objects.get(case=alices_case)
+    response = client_for(dave).post(
+        f"/referrals/{referral.pk}/supervise/",
+        {"text": "请办理", "level": level, "notices_seen": "0"},
+        follow=True,
+    )
+    assert response.status_code in {200, 400}
+    assert not referral.supervision_notices.exists()
