@@ -28,10 +28,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow, migrate_workflow
 from SpiffWorkflow.task import Task, TaskState
 
-from .engine import Loaded, advance, load, persist, ready_user_tasks
 from .errors import EngineError
 from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
 from .runtime import ParsedDefinition, dump_state, load_state, serializer, spec_cache
+from .stepping import Loaded, advance, load, persist, ready_user_tasks
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 DEFINITE = ACTIVE | TaskState.COMPLETED | TaskState.CANCELLED

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
-from onedoor.cases import services
+from onedoor.cases import registration, services
 from onedoor.cases.models import Case
 from onedoor.catalogue.models import Item
 from onedoor.catalogue.seed import seed_catalogue
@@ -37,12 +37,12 @@ def _open(case: Case, bpmn_id: str) -> HumanTask:
 def _register(window: object, seq: int) -> Case:
     first17 = f"13030219750505{seq:03d}"
     township = window.staff.division  # type: ignore[attr-defined]
-    return services.register_application(
+    return registration.register_application(
         actor=window,
         township=township,
         village=Division.objects.filter(parent=township).order_by("code")[0],
         members=[
-            services.MemberData(
+            registration.MemberData(
                 name=f"王建{seq}", id_number=first17 + check_character(first17), relation="head"
             )
         ],

@@ -21,7 +21,8 @@ from onedoor.households.idnumber import normalize
 from onedoor.households.models import Household, Member
 from onedoor.households.plausibility import implausible
 
-from .services import ActionError, MemberData
+from .registration import MemberData
+from .services import ActionError
 
 HOUSEHOLD_FIELDS = ("address", "classification", "monthly_income_fen")
 MEMBER_FIELDS = tuple(f.name for f in fields(MemberData))

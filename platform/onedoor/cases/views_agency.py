@@ -209,7 +209,7 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
     form = SupervisionForm(request.POST, lowest=supervision.lowest_level(referral))
     if form.is_valid():
         try:
-            notice = services.issue_supervision_notice(
+            notice = supervision.issue_supervision_notice(
                 referral,
                 actor=request.user,
                 text=form.cleaned_data["text"],

@@ -24,7 +24,7 @@ from onedoor.deadlines.models import TimeLimitRule
 from onedoor.households.models import Household, Member
 from onedoor.lib.money import fen_from_yuan
 
-from . import consent, registry, services
+from . import consent, registration, registry, services
 from .access import (
     HOUSEHOLD_ROLES,
     INTAKE_ROLES,
@@ -159,8 +159,8 @@ def edit_household(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/household_form.html", {"household": household, "form": form})
 
 
-def _member_data(data: dict[str, Any]) -> services.MemberData:
-    return services.MemberData(
+def _member_data(data: dict[str, Any]) -> registration.MemberData:
+    return registration.MemberData(
         **{name: data[name] for name in registry.MEMBER_FIELDS if name in data}
     )
 
@@ -243,7 +243,7 @@ def apply_again(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            case = services.register_application(
+            case = registration.register_application(
                 actor=request.user,
                 township=household.township,
                 village=household.village,
