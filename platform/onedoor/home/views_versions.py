@@ -111,7 +111,7 @@ def process_diff(request: HttpRequest, process_id: str) -> HttpResponse:
     if old is None or new is None:
         messages.error(request, _("Choose two versions of this process to compare."))
         return redirect("home:process_versions", process_id=process_id)
-    diff = diff_versions(old, new)
+    diff = diff_versions(old, new, _lanes())
     return render(
         request,
         "home/process_diff.html",
@@ -157,7 +157,7 @@ def _preview_context(previews: list[Preview]) -> list[dict[str, Any]]:
     for preview in previews:
         diff = None
         if preview.latest is not None and not preview.unchanged:
-            diff = diff_with_upload(preview.latest, preview.definition, preview.parsed)
+            diff = diff_with_upload(preview.latest, preview.definition, preview.parsed, _lanes())
         shown.append(
             {
                 "preview": preview,
