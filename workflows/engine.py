@@ -36,7 +36,7 @@ from .errors import (
     TaskNotFound,
     describe_failure,
 )
-from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
+from .models import Actor, HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance, actor_id
 from .runtime import (
     SERIALIZER_VERSION,
     EngineWorkflow,
@@ -45,10 +45,8 @@ from .runtime import (
     script_engine,
 )
 from .stepping import (
-    Actor,
     Loaded,
     Step,
-    actor_id,
     advance,
     check_task_data,
     closed_row,

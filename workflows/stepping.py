@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -33,7 +32,7 @@ from .errors import (
 )
 from .handlers import StepContext
 from .incidents import resolve_after_success
-from .models import HumanTask, ProcessEvent, ProcessInstance
+from .models import Actor, HumanTask, ProcessEvent, ProcessInstance, actor_id
 from .projections import TaskChanges, end_event, next_timer_at, task_row, waiting_timers
 from .runtime import (
     SERIALIZER_VERSION,
@@ -50,7 +49,6 @@ from .store import write_step
 
 log = logging.getLogger(__name__)
 
-Actor = AbstractBaseUser | AnonymousUser | None
 
 # A process that keeps producing automatic work after this many rounds is looping.
 MAX_ENGINE_ROUNDS = 50
@@ -97,10 +95,6 @@ class Step:
     context: StepContext = field(default_factory=lambda: StepContext(deferred=True))
     # The caller writes those rows itself (the sweeper: once for a batch of steps).
     caller_writes: bool = False
-
-
-def actor_id(actor: Actor) -> int | None:
-    return actor.pk if actor is not None and actor.is_authenticated else None
 
 
 def check_task_data(data: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ Screenshots: var/screenshots/pile-up-*.png, version-*.png."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -34,9 +35,9 @@ def _open(case: Case, bpmn_id: str) -> HumanTask:
     return HumanTask.objects.filter(subject_id=str(case.pk), bpmn_id=bpmn_id, state="open")[0]
 
 
-def _register(window: object, seq: int) -> Case:
+def _register(window: Any, seq: int) -> Case:
     first17 = f"13030219750505{seq:03d}"
-    township = window.staff.division  # type: ignore[attr-defined]
+    township = window.staff.division
     return registration.register_application(
         actor=window,
         township=township,

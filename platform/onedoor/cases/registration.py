@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,7 +51,7 @@ class MemberData:
 
 def register_application(
     *,
-    actor: Any,
+    actor: User,
     township: Division,
     village: Division,
     members: list[MemberData],

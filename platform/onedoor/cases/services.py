@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,11 +53,11 @@ def lock_process(instance_id: int | None) -> None:
         )
 
 
-def _complete(task: HumanTask, actor: Any, data: dict[str, Any]) -> None:
+def _complete(task: HumanTask, actor: User, data: dict[str, Any]) -> None:
     engine.complete_task(task.task_id, actor=actor, data=data)
 
 
-def review_application(task: HumanTask, *, actor: Any, accepted: bool, reason: str = "") -> Case:
+def review_application(task: HumanTask, *, actor: User, accepted: bool, reason: str = "") -> Case:
     if not accepted and not reason.strip():
         raise ActionError(_("Refusing an application needs a reason"))
     with transaction.atomic(durable=True):
@@ -76,7 +77,7 @@ def review_application(task: HumanTask, *, actor: Any, accepted: bool, reason: s
     return case
 
 
-def refer_case(task: HumanTask, *, actor: Any, choices: list[tuple[Item, Agency]]) -> Case:
+def refer_case(task: HumanTask, *, actor: User, choices: list[tuple[Item, Agency]]) -> Case:
     """分办: send each requested item to an agency."""
     case = Case.objects.select_related("township").get(pk=int(task.subject_id))
     if not case.consent_to_share:
@@ -142,7 +143,7 @@ def _referral_of(task: HumanTask) -> Referral:
 def sign_referral(
     task: HumanTask,
     *,
-    actor: Any,
+    actor: User,
     decision: str,
     reason: str = "",
     transfer_to: Agency | None = None,
@@ -226,7 +227,7 @@ def feedback_problem(item: Item, outcome: str, amount_fen: int | None, note: str
 
 
 def give_feedback(
-    task: HumanTask, *, actor: Any, outcome: str, amount_fen: int | None, note: str
+    task: HumanTask, *, actor: User, outcome: str, amount_fen: int | None, note: str
 ) -> Referral:
     """反馈: the agency's result for the referral (final: the referral goes back to the
     window). What it must carry is `feedback_problem`'s to say."""
@@ -270,7 +271,7 @@ def give_feedback(
 
 
 def reroute_referral(
-    task: HumanTask, *, actor: Any, to: Agency | None, reason: str = ""
+    task: HumanTask, *, actor: User, to: Agency | None, reason: str = ""
 ) -> Referral:
     """The window re-routes a returned referral to another agency, or withdraws it (to=None)."""
     if to is None and not reason.strip():
@@ -296,7 +297,7 @@ def reroute_referral(
     return referral
 
 
-def notify_applicant(task: HumanTask, *, actor: Any, channel: str, text: str) -> Case:
+def notify_applicant(task: HumanTask, *, actor: User, channel: str, text: str) -> Case:
     """告知: record how and what the household was told."""
     case = Case.objects.get(pk=int(task.subject_id))
     if not text.strip():
@@ -311,7 +312,7 @@ def notify_applicant(task: HumanTask, *, actor: Any, channel: str, text: str) ->
     return case
 
 
-def close_case(task: HumanTask, *, actor: Any) -> Case:
+def close_case(task: HumanTask, *, actor: User) -> Case:
     """办结."""
     with transaction.atomic(durable=True):
         lock_process(task.instance_id)
@@ -323,7 +324,7 @@ def close_case(task: HumanTask, *, actor: Any) -> Case:
     return case
 
 
-def complete_generic_task(task: HumanTask, *, actor: Any, approved: bool, note: str) -> None:
+def complete_generic_task(task: HumanTask, *, actor: User, approved: bool, note: str) -> None:
     """A user task the platform has no special form for (a step added in the BPMN file)."""
     with transaction.atomic(durable=True):
         lock_process(task.instance_id)

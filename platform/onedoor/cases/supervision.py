@@ -9,8 +9,8 @@ well. A notice never stands below the level the process has escalated the referr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,7 +62,7 @@ def drafted_remarks(referral: Referral, now: datetime) -> str:
 def issue_supervision_notice(
     referral: Referral,
     *,
-    actor: Any,
+    actor: User,
     text: str,
     level: int = 1,
     notices_seen: int | None = None,

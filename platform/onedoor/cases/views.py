@@ -23,6 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.models import TimeLimitRule
 from onedoor.directory.models import Agency
+from onedoor.lib.http import AuthenticatedRequest
 from onedoor.lib.money import fen_from_yuan
 from onedoor.lib.redirects import safe_next
 from workflows.errors import EngineError
@@ -98,7 +99,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     INTAKE_ROLES,
     gettext_lazy("Only window staff and village assistants can register applications"),
 )
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthenticatedRequest) -> HttpResponse:
     scope = intake_scope(request.user)
     township = scope.township
     existing = None

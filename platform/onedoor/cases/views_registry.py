@@ -22,6 +22,7 @@ from onedoor.audit.models import AuditEvent
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.models import TimeLimitRule
 from onedoor.households.models import Household, Member
+from onedoor.lib.http import AuthenticatedRequest
 from onedoor.lib.money import fen_from_yuan
 
 from . import consent, registration, registry, services
@@ -125,7 +126,7 @@ def _yuan(fen: int) -> Decimal:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_household(request: HttpRequest, pk: int) -> HttpResponse:
+def edit_household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     household, rights = access_household(request.user, pk)
     if not rights.change:
         raise PermissionDenied(str(REGISTRY_ONLY))
@@ -167,7 +168,7 @@ def _member_data(data: dict[str, Any]) -> registration.MemberData:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def add_member(request: HttpRequest, pk: int) -> HttpResponse:
+def add_member(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     household, rights = access_household(request.user, pk)
     if not rights.change:
         raise PermissionDenied(str(REGISTRY_ONLY))
@@ -192,7 +193,7 @@ def add_member(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_member(request: HttpRequest, pk: int) -> HttpResponse:
+def edit_member(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     member = get_member_for_user(request.user, pk)
     household, rights = access_household(request.user, member.household_id)
     if not rights.change:
@@ -233,7 +234,7 @@ def edit_member(request: HttpRequest, pk: int) -> HttpResponse:
     INTAKE_ROLES,
     gettext_lazy("Only window staff and village assistants can register applications"),
 )
-def apply_again(request: HttpRequest, pk: int) -> HttpResponse:
+def apply_again(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A new application of a registered household: the intake with the household filled in."""
     household, rights = access_household(request.user, pk)
     items = TimeLimitRule.objects.prime(
@@ -282,7 +283,7 @@ def apply_again(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(
     INTAKE_ROLES, gettext_lazy("Only window staff and village assistants can record consent")
 )
-def record_consent(request: HttpRequest, pk: int) -> HttpResponse:
+def record_consent(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The applicant's consent, given after registration: 分办转办 can then go ahead."""
     case = get_case_for_user(request.user, pk)
     form = ConsentForm(request.POST)
