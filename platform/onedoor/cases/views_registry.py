@@ -3,7 +3,6 @@ and consent recorded after registration, from the case page."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +22,7 @@ from onedoor.catalogue.models import Item
 from onedoor.deadlines.models import TimeLimitRule
 from onedoor.households.models import Household, Member
 from onedoor.lib.http import AuthenticatedRequest
-from onedoor.lib.money import fen_from_yuan
+from onedoor.lib.money import fen_from_yuan, yuan_from_fen
 
 from . import consent, registration, registry, services
 from .access import (
@@ -120,10 +119,6 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/household.html", context)
 
 
-def _yuan(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -133,7 +128,7 @@ def edit_household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     current = {
         "address": household.address,
         "classification": household.classification,
-        "monthly_income_yuan": _yuan(household.monthly_income_fen),
+        "monthly_income_yuan": yuan_from_fen(household.monthly_income_fen),
         "seen": registry.fingerprint(registry.household_facts(household)),
     }
     form = HouseholdForm(request.POST or None, initial=current)
