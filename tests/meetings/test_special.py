@@ -92,9 +92,12 @@ def _decide_special(meeting: Meeting, topic: Topic, dave: Any, frank: Any) -> De
 
 def _close(case: Case, alice: Any, bob: Any) -> None:
     """The case's own path to its end: Bob refuses his item, the household is told, closed."""
-    case_services.sign_referral(task_of(case, "sign_for_referral"), actor=bob, decision="sign")
+    medical = "130302-medical"
+    case_services.sign_referral(
+        task_of(case, "sign_for_referral", medical), actor=bob, decision="sign"
+    )
     case_services.give_feedback(
-        task_of(case, "handle_referral"),
+        task_of(case, "handle_referral", medical),
         actor=bob,
         outcome=Referral.Outcome.REFUSED,
         amount_fen=None,
@@ -183,7 +186,7 @@ def test_special_assistance_is_a_new_referral_worked_like_any_other(
         )
         decision.refresh_from_db()
         assert decision.done_at is not None and decision.done_by == cindy
-        assert "Assistance granted" in decision.done_note or "同意救助" in decision.done_note
+        assert decision.done_note == "已反馈：予以救助"
         tell = task_of(case, "notify_household")
         assert tell.instance_id == decision.process_id and tell.lane == "window"
         assert tell.candidate_group == "130302001" and tell.due_at is not None
@@ -220,12 +223,10 @@ def test_while_the_cases_notice_is_still_to_come_the_household_is_told_with_it(
         )
         referral.refresh_from_db()
         assert referral.agency.kind == "medical" and referral.transfers == 1
-        [sign, _own] = sorted(
-            HumanTask.objects.filter(
-                subject_id=str(case.pk), bpmn_id="sign_for_referral", state="open"
-            ),
-            key=lambda t: t.instance_id != decision.process_id,
+        sign = HumanTask.objects.get(
+            instance=decision.process, bpmn_id="sign_for_referral", state="open"
         )
+        assert sign.candidate_group == "130302-medical"
         assert sign.instance_id == decision.process_id
         case_services.sign_referral(sign, actor=bob, decision="sign")
         case_services.give_feedback(
