@@ -152,6 +152,9 @@ def test_special_assistance_is_a_new_referral_worked_like_any_other(
         assert "依据" in page and "第 1 次联席会议议定" in page
         assert f"/meetings/decisions/{decision.pk}/" in page
         # Nothing to report by hand: the referral carries the decision out.
+        page = cindys.get(f"/meetings/decisions/{decision.pk}/").content.decode()
+        assert f"/referrals/{referral.pk}/" in page and "议定事项所作转办" in page
+        assert "报告已落实" not in page
         with pytest.raises(ActionError):
             decisions.complete_decision(decision, actor=cindy, note="已办")
 
