@@ -12,7 +12,7 @@ from notifications.models import Notification
 
 from onedoor.audit.models import AuditEvent
 from onedoor.cases.services import ActionError
-from onedoor.meetings import followups
+from onedoor.meetings import decisions, followups
 from onedoor.meetings.models import Decision, DecisionNotice, Meeting
 from tests.cases.test_views import client_for
 from workflows.models import HumanTask
@@ -199,3 +199,35 @@ def test_bad_input_on_the_follow_up_changes_nothing(issued: Meeting, dave: Any, 
         notice.refresh_from_db()
         assert notice.answered_at is None
         assert client_for(bob).post("/meetings/notices/999999/answer/", {}).status_code == 404
+
+
+def test_a_broken_promise_to_a_decisions_supervision_is_a_topic_by_its_own_rule(
+    issued: Meeting, dave: Any, bob: Any
+) -> None:
+    """The lead unit answers the 督办 with a date; once that date passes with the decision not
+    carried out, the rule proposes it, saying who promised what, when, at which level."""
+    from onedoor.meetings.models import Topic
+    from onedoor.meetings.topics import candidates
+
+    decision = Decision.objects.get()
+    key = f"decision:{decision.pk}"
+    with time_machine.travel(LATE, tick=False):
+        notice = followups.supervise_decision(decision, actor=dave, text="请落实", notices_seen=0)
+        followups.answer_decision_notice(
+            notice, actor=bob, answer="需协调民政局", promised_date=date(2026, 12, 23)
+        )
+    # The promised day itself and before: carried over as overdue, the promise not yet broken.
+    with time_machine.travel(at(date(2026, 12, 23)), tick=False):
+        [found] = [c for c in candidates(issued.conference) if c.key == key]
+        assert found.sources == [Topic.Source.DECISION_OVERDUE]
+    with time_machine.travel(at(date(2026, 12, 24)), tick=False):
+        [found] = [c for c in candidates(issued.conference) if c.key == key]
+        assert found.sources == [
+            Topic.Source.DECISION_OVERDUE,
+            Topic.Source.DECISION_PROMISE_BROKEN,
+        ]
+        [reason] = [r for r in found.reasons if "2026-12-23" in r]
+        assert "2026-12-21" in reason and "1" in reason and str(decision.lead) in reason
+        # Carried out: no promise is broken any more, nor anything carried over.
+        decisions.complete_decision(decision, actor=bob, note="已落实")
+        assert key not in {c.key for c in candidates(issued.conference)}
