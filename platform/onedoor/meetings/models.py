@@ -179,8 +179,9 @@ class Topic(models.Model):
         DIFFICULT = "difficult", _("Flagged difficult")
         SLOW_UNIT = "slow_unit", _("Unit below the on-time rate")
         DECISION_OVERDUE = "decision", _("Earlier decision not carried out")
-        DECISION_PROMISE_BROKEN = "decision_promise", _(
-            "Promise to a decision's supervision broken"
+        DECISION_PROMISE_BROKEN = (
+            "decision_promise",
+            _("Promise to a decision's supervision broken"),
         )
         FREE = "free", _("Proposed by the office")
         PROPOSED = "proposed", _("Proposed by a member unit")
