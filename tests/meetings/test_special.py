@@ -242,6 +242,7 @@ def test_while_the_cases_notice_is_still_to_come_the_household_is_told_with_it(
             note="",
         )
         # The case's own notice is still ahead: no notice of its own; the case's tells all.
+        assert decision.process is not None
         decision.process.refresh_from_db()
         assert decision.process.state == ProcessInstance.State.COMPLETED
         assert decision.process.end_event == "told_with_case"

@@ -238,19 +238,19 @@ def candidates(conference: Conference, *, now: datetime | None = None) -> list[C
         answered_at__isnull=False,
         promised_date__lt=today,
     ).select_related("decision__meeting__conference__county", "decision__lead", "decision__case")
-    for notice in decision_promises.order_by("promised_date", "pk"):
-        assert notice.promised_date is not None and notice.answered_at is not None
-        for_decision(notice.decision).add(
+    for promise in decision_promises.order_by("promised_date", "pk"):
+        assert promise.promised_date is not None and promise.answered_at is not None
+        for_decision(promise.decision).add(
             Topic.Source.DECISION_PROMISE_BROKEN,
             _(
                 "%(lead)s promised on %(answered)s, in answer to level-%(level)s supervision, "
                 "to carry it out by %(date)s; not reported carried out"
             )
             % {
-                "lead": notice.decision.lead,
-                "answered": timezone.localdate(notice.answered_at).isoformat(),
-                "level": notice.level,
-                "date": notice.promised_date.isoformat(),
+                "lead": promise.decision.lead,
+                "answered": timezone.localdate(promise.answered_at).isoformat(),
+                "level": promise.level,
+                "date": promise.promised_date.isoformat(),
             },
         )
 

@@ -28,7 +28,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     )
     # One answer form per pending proposal, its fields' ids its own (a label names its input).
     for p in rows:
-        p.answer_form = (  # type: ignore[attr-defined]
+        p.answer_form = (
             ProposalAnswerForm(auto_id=f"id_proposal{p.pk}_%s")
             if rights.office and p.state == TopicProposal.State.PENDING
             else None
