@@ -67,13 +67,16 @@ def test_an_upload_is_previewed_then_deployed_once_and_audited(root: Any) -> Non
     assert done.redirect_chain[-1][0] == "/engine/processes/one_door/"
     newest = ProcessDefinition.objects.filter(process_id="one_door").latest("version")
     assert newest.deployed_by == root and newest.version == before + 1
-    [event] = AuditEvent.objects.filter(action="process.deployed")
+    # Each version the file stores is audited: one_door's, and the referral process it calls.
+    events = AuditEvent.objects.filter(action="process.deployed")
+    assert {e.data["process"] for e in events} == {"one_door", "referral_handling"}
+    [event] = [e for e in events if e.data["process"] == "one_door"]
     assert event.data["hash"] == newest.content_hash and event.data["version"] == newest.version
     # A second submit of the same confirmation: nothing stored, nothing audited again.
     again = client.post("/engine/processes/upload/", confirm, follow=True)
     assert again.status_code == 200
     assert ProcessDefinition.objects.filter(process_id="one_door").count() == before + 1
-    assert AuditEvent.objects.filter(action="process.deployed").count() == 1
+    assert AuditEvent.objects.filter(action="process.deployed").count() == 2
 
 
 def test_a_broken_file_is_refused_in_words_and_stores_nothing(root: Any) -> None:
