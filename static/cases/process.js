@@ -34,6 +34,13 @@
       for (var p = e.parent; p; p = p.parent) if (p.id === sub) return true;
       return false;
     }).map(function (e) { return e.id; });
+    // A referral's steps in a called process (a pool of their own) are cleared as well.
+    var inside = this.inside;
+    state.referrals.forEach(function (r) {
+      Object.keys(r.elements).forEach(function (id) {
+        if (inside.indexOf(id) < 0) inside.push(id);
+      });
+    });
   }
 
   Marks.prototype.mark = function (id, info) {
