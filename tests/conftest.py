@@ -39,7 +39,7 @@ from workflows.handlers import ServiceCall
 from workflows.models import HumanTask, ProcessInstance
 from workflows.runtime import EngineSubWorkflow, EngineWorkflow
 
-pytest_plugins = ["tests.personas"]
+pytest_plugins = ["tests.personas", "tests.demo_setup"]
 
 __all__ = ["ONE_DOOR"]  # imported from here by the engine tests
 
