@@ -61,6 +61,30 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return ScaleTogether(config, log)
 
 
+# The longest units of the run (the scale data set, make demo's setup, the bad-input walk):
+# started first, so that the two workers of `make pytest` end together rather than one
+# running a long test alone at the end.
+LONGEST_FIRST = (
+    "tests/scale/",
+    "tests/test_demo.py",
+    "tests/test_sqlite_live.py",
+    "tests/cases/test_bad_input.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest first, after pytest-django's order (plain db tests, then transactional,
+    then those without a database): none of the longest is transactional, so no test moves
+    ahead of one that empties the tables; the demo's run in subprocesses, on SQLite."""
+
+    def rank(item: pytest.Item) -> int:
+        found = [i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)]
+        return found[0] if found else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fast_password_hashing() -> Iterator[None]:
     """MD5 for the suite's passwords: PBKDF2 spends ~0.5 s on each user by design, which was
