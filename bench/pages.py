@@ -82,7 +82,7 @@ def pages() -> dict[str, tuple[Client, str]]:
     }
 
 
-def measure(run: Callable[[], Any], repeat: int, profile: cProfile.Profile | None) -> tuple[float, float]:
+def measure(run: Callable[[], Any], repeat: int, profile: Any) -> tuple[float, float]:
     """(mean CPU ms, mean wall ms) over `repeat` calls after a warm-up."""
     for _ in range(5):
         run()
@@ -150,13 +150,15 @@ def awaiting_signature(username: str, n: int) -> list[str]:
 
     staff = Staff.objects.select_related("agency").get(user__username=username)
     pks = (
-        Referral.objects.filter(
-            agency=staff.agency, current_task__bpmn_id="sign_for_referral"
-        )
+        Referral.objects.filter(agency=staff.agency, current_task__bpmn_id="sign_for_referral")
         .order_by("pk")
         .values_list("pk", flat=True)[:n]
     )
     return [f"/referrals/{pk}/" for pk in pks]
+
+
+INBOX_TABS = ("all", "overdue", "soon", "unanswered")
+STEPS = ("review_application", "split_case", "notify_applicant", "close_case")
 
 
 def snapshot_pages() -> dict[str, tuple[Client, str]]:
@@ -168,13 +170,8 @@ def snapshot_pages() -> dict[str, tuple[Client, str]]:
     coordinator = client_for(names["coordinator"][-1])
     found: dict[str, tuple[Client, str]] = {}
     for client, lists, link in (
-        (officer, ["/inbox/?show=" + s for s in ("all", "overdue", "soon", "unanswered")], LINK_REFERRAL),
-        (
-            clerk,
-            ["/cases/", "/cases/?page=2"]
-            + [f"/cases/?stage={s}" for s in ("review_application", "split_case", "notify_applicant", "close_case")],
-            LINK_CASE,
-        ),
+        (officer, [f"/inbox/?show={s}" for s in INBOX_TABS], LINK_REFERRAL),
+        (clerk, ["/cases/", "/cases/?page=2"] + [f"/cases/?stage={s}" for s in STEPS], LINK_CASE),
         (coordinator, ["/board/"], LINK_REFERRAL),
     ):
         for path in lists:
