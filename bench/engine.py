@@ -66,7 +66,7 @@ from django.db import connection, connections  # noqa: E402
 from SpiffWorkflow.task import TaskState  # noqa: E402
 
 from bench import peer  # noqa: E402
-from workflows import engine, handlers  # noqa: E402
+from workflows import engine, handlers, stepping  # noqa: E402
 from workflows.definitions import deploy_files, latest_definition  # noqa: E402
 from workflows.models import HumanTask, ProcessInstance  # noqa: E402
 from workflows.runtime import (  # noqa: E402
@@ -158,7 +158,7 @@ class Clock:
         connection._commit = timed_commit  # type: ignore[attr-defined]
         plain_advance, plain_dump, plain_load = (
             engine.advance,
-            engine.dump_state,
+            stepping.dump_state,
             engine.load_locked,
         )
 
@@ -181,13 +181,14 @@ class Clock:
             return run
 
         engine.advance = timed_advance
-        engine.dump_state = timed(plain_dump, "serialize")
+        # persist (workflows.stepping) serializes the state: it is timed where it is looked up.
+        stepping.dump_state = timed(plain_dump, "serialize")
         engine.load_locked = timed(plain_load, "load")
         try:
             with connection.execute_wrapper(self.statement):
                 yield
         finally:
-            engine.advance, engine.dump_state = plain_advance, plain_dump
+            engine.advance, stepping.dump_state = plain_advance, plain_dump
             engine.load_locked = plain_load
             del connection._commit  # type: ignore[attr-defined]
             for name, handler in plain.items():

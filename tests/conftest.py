@@ -33,7 +33,7 @@ from tests.baseline import (
     ensure_baseline,
     seed_baseline,
 )
-from workflows import engine, handlers
+from workflows import engine, handlers, stepping
 from workflows.definitions import deploy_files
 from workflows.handlers import ServiceCall
 from workflows.models import HumanTask, ProcessInstance
@@ -161,7 +161,8 @@ def saved_states_checked(monkeypatch: pytest.MonkeyPatch) -> None:
         assert json.loads(zlib.decompress(stored)) == theirs
         return stored
 
-    monkeypatch.setattr(engine, "dump_state", checked)
+    # persist (workflows.stepping) serializes: checked where it looks dump_state up.
+    monkeypatch.setattr(stepping, "dump_state", checked)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -36,7 +35,7 @@ from .documents import (
 )
 from .errors import causes
 from .expressions import BPMN_NS, SPIFF_NS, ExpressionRefused, check_document, element_label
-from .models import ProcessDefinition
+from .models import Actor, ProcessDefinition, actor_id
 from .runtime import ParsedDefinition
 
 # SpiffWorkflow validates a DMN against its own schema for the namespace; ours are checked
@@ -293,7 +292,7 @@ def deploy_documents(
     dmn: dict[str, str] | dict[str, bytes],
     *,
     replace: bool = False,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> list[DeployResult]:
     """deploy_files for documents in memory: (file name, content) pairs and DMN by name.
     `actor`, a user, is recorded as who deployed the new versions."""
@@ -340,7 +339,7 @@ def _store_version(
     digest: str,
     *,
     replace: bool,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> DeployResult:
     # Serialise concurrent deploys of one process id on its newest row.
     latest = (
@@ -360,7 +359,7 @@ def _store_version(
         filename=filename,
         source=text,
         dependencies=dmn,
-        deployed_by=actor if actor is not None and actor.is_authenticated else None,
+        deployed_by_id=actor_id(actor),
     )
     return DeployResult(definition, created=True)
 

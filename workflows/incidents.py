@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from .errors import EngineError, IncidentNotFound, IncidentNotOpen, causes, clean_message
 from .guards import SandboxError
-from .models import Incident, ProcessEvent, ProcessInstance
+from .models import Actor, Incident, ProcessEvent, ProcessInstance, actor_id
 from .signals import incident_opened
 
 DETAIL_LIMIT = 4000
@@ -153,7 +153,7 @@ def record_failure(
     return incident
 
 
-def retry(incident_id: Any, *, actor: Any, now: datetime | None = None) -> Incident:
+def retry(incident_id: Any, *, actor: Actor, now: datetime | None = None) -> Incident:
     """Clear an open incident: the instance is due at once, for the next sweep (or for
     `workflows.timers.sweep_instance`, to try it now). An incident that is no longer open
     (retried by a colleague, or the process moved on) is refused and nothing changes."""
@@ -172,7 +172,7 @@ def retry(incident_id: Any, *, actor: Any, now: datetime | None = None) -> Incid
             raise IncidentNotOpen(incident)
         incident.state = Incident.State.RETRIED
         incident.retried_at = now
-        incident.retried_by = actor if actor is not None and actor.is_authenticated else None
+        incident.retried_by_id = actor_id(actor)
         incident.save(update_fields=["state", "retried_at", "retried_by"])
         if instance.state == ProcessInstance.State.RUNNING:
             ProcessInstance.objects.filter(pk=instance.pk).update(next_timer_at=now)

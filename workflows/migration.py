@@ -28,10 +28,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow, migrate_workflow
 from SpiffWorkflow.task import Task, TaskState
 
-from .engine import Loaded, advance, load, persist, ready_user_tasks
 from .errors import EngineError
-from .models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
+from .models import Actor, HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
 from .runtime import ParsedDefinition, dump_state, load_state, serializer, spec_cache
+from .stepping import Loaded, advance, load, persist, ready_user_tasks
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 DEFINITE = ACTIVE | TaskState.COMPLETED | TaskState.CANCELLED
@@ -171,7 +171,9 @@ def check_instance(instance: ProcessInstance, target: ProcessDefinition) -> Migr
     return check
 
 
-def migrate_instance(instance_id: int, target: ProcessDefinition, *, actor: Any) -> MigrationCheck:
+def migrate_instance(
+    instance_id: int, target: ProcessDefinition, *, actor: Actor
+) -> MigrationCheck:
     """Move one instance to `target` in its own transaction under its row lock, or raise
     CannotMigrate with the reasons (nothing changed). Call inside the caller's transaction
     when it writes its own record of the move (the domain's audit), else it makes its own."""

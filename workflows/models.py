@@ -5,9 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+# Who acts on a process: a signed-in user, or nobody (the system: timers, the sweeper). The
+# journal keeps the user's id (ProcessEvent.actor); the domain passes its own `User`.
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def actor_id(actor: Actor) -> int | None:
+    """The id the journal and the engine's own rows keep for who acted (None: the system)."""
+    return actor.pk if actor is not None and actor.is_authenticated else None
 
 
 class ProcessDefinition(models.Model):

@@ -31,9 +31,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import incidents
-from .engine import Step, advance, load_locked, persist
 from .handlers import StepContext
 from .models import ProcessEvent, ProcessInstance
+from .stepping import Step, advance, load_locked, persist
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,9 @@ parsed specs keep no flow ids and no lanes as elements.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,9 +21,10 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_dependencies
 from .diagram import BPMN_NS
 from .documents import text_bytes
 from .models import ProcessDefinition
-from .runtime import ParsedDefinition, serializer
+from .runtime import ParsedDefinition, serializer, spec_cache
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+EMPTY: Mapping[str, str] = MappingProxyType({})
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
 # SpecDiff names the serialized attributes that differ; in words for an administrator.
@@ -189,18 +192,24 @@ def _flow_changes(old: etree._Element, new: etree._Element) -> list[Change]:
     return changes
 
 
-def _lanes(root: etree._Element) -> dict[str, tuple[str, frozenset[str]]]:
+def _lanes(
+    root: etree._Element, lane_names: Mapping[str, str]
+) -> dict[str, tuple[str, frozenset[str]]]:
     return {
         lane.get("id", ""): (
-            _name(lane),
+            lane_names.get(_name(lane), _name(lane)),
             frozenset((ref.text or "").strip() for ref in lane.iter(_q("flowNodeRef"))),
         )
         for lane in root.iter(_q("lane"))
     }
 
 
-def _lane_changes(old: etree._Element, new: etree._Element) -> list[Change]:
-    before, after = _lanes(old), _lanes(new)
+def _lane_changes(
+    old: etree._Element, new: etree._Element, lane_names: Mapping[str, str]
+) -> list[Change]:
+    """Lanes by id; `lane_names` says a lane's name in words (the domain's: "window" is the
+    township window), as the diagrams name them."""
+    before, after = _lanes(old, lane_names), _lanes(new, lane_names)
     names = {n.get("id"): _name(n) for n in new.iter() if isinstance(n.tag, str) and n.get("id")}
     names.update(
         {n.get("id"): _name(n) for n in old.iter() if isinstance(n.tag, str) and n.get("id")}
@@ -292,31 +301,39 @@ def diff_parsed(
     new: ProcessDefinition,
     old_parsed: ParsedDefinition,
     new_parsed: ParsedDefinition,
+    lane_names: Mapping[str, str] = EMPTY,
 ) -> VersionDiff:
     """The difference between two versions, given their parsed specs (`new` may be unsaved:
     an uploaded file previewed before it is deployed)."""
     old_root, new_root = _root(old), _root(new)
     changes = _step_changes(old_parsed, new_parsed)
     changes += _flow_changes(old_root, new_root)
-    changes += _lane_changes(old_root, new_root)
+    changes += _lane_changes(old_root, new_root, lane_names)
     changes += _compare("timer", _timers(old_root), _timers(new_root))
     changes += _compare("expression", _expressions(old_root), _expressions(new_root))
     return VersionDiff(old=old, new=new, changes=changes)
 
 
-def diff_versions(old: ProcessDefinition, new: ProcessDefinition) -> VersionDiff:
+def diff_versions(
+    old: ProcessDefinition, new: ProcessDefinition, lane_names: Mapping[str, str] = EMPTY
+) -> VersionDiff:
     """The difference between two stored versions of one process."""
-    from .runtime import spec_cache
-
     return diff_parsed(
-        old, new, spec_cache.get(old.pk, old.content_hash), spec_cache.get(new.pk, new.content_hash)
+        old,
+        new,
+        spec_cache.get(old.pk, old.content_hash),
+        spec_cache.get(new.pk, new.content_hash),
+        lane_names,
     )
 
 
 def diff_with_upload(
-    stored: ProcessDefinition, new: ProcessDefinition, new_parsed: ParsedDefinition
+    stored: ProcessDefinition,
+    new: ProcessDefinition,
+    new_parsed: ParsedDefinition,
+    lane_names: Mapping[str, str] = EMPTY,
 ) -> VersionDiff:
     """The difference between a stored version and one not yet deployed (a preview)."""
-    from .runtime import spec_cache
-
-    return diff_parsed(stored, new, spec_cache.get(stored.pk, stored.content_hash), new_parsed)
+    return diff_parsed(
+        stored, new, spec_cache.get(stored.pk, stored.content_hash), new_parsed, lane_names
+    )

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from bench.scale.geography import County
 from onedoor.cases import clock as clocks
-from onedoor.cases import services
+from onedoor.cases import registration, services
 from onedoor.cases.models import Case, Referral, SupervisionNotice
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.workdays import WorkingCalendar
@@ -102,12 +102,14 @@ def _local(day: date, at: time) -> datetime:
 
 
 def register(run: Run) -> None:
-    run.case = services.register_application(
+    run.case = registration.register_application(
         actor=run.window,
         township=run.township,
         village=run.village,
         members=[
-            services.MemberData(name="模板户主", id_number=_template_id(run.rng), relation="head")
+            registration.MemberData(
+                name="模板户主", id_number=_template_id(run.rng), relation="head"
+            )
         ],
         items=run.items,
         channel=run.rng.choice([c for c, _ in Case.Channel.choices]),

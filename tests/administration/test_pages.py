@@ -236,3 +236,14 @@ def test_other_roles_are_refused(alice: Any, dave: Any) -> None:
     client = Client()
     client.force_login(nobody)
     assert client.get(reverse("administration:staff_list")).status_code == 403
+
+
+def test_an_account_named_after_its_role_is_named_once_in_the_header(county: Division) -> None:
+    """The demo's "系统管理员" is a name and a role alike: the header says it once."""
+    user = make_staff("sysadmin", Staff.Role.ADMINISTRATOR, "130302")
+    user.first_name = "系统管理员"
+    user.save(update_fields=["first_name"])
+    page = signed_in(user).get("/", follow=True).content.decode()
+    assert "系统管理员（系统管理员）" not in page
+    assert "系统管理员" in page
+    assert str(make_staff("wanda", Staff.Role.WINDOW, "130302001").staff) == "wanda（窗口工作人员）"

@@ -116,6 +116,9 @@ def test_the_versions_page_lists_each_version_and_compares_two(root: Any, adam: 
     assert ("added", "step", "section_review") in {
         (c.kind, c.category, c.element) for c in diff.context["diff"].changes
     }
+    # The lane the new step joined is named as the diagrams name it, not by its BPMN name.
+    [lane] = [c for c in diff.context["diff"].changes if c.category == "lane"]
+    assert lane.name == "窗口工作人员" and "窗口工作人员" in diff.content.decode()
     # No such versions: back to the list, with a message.
     assert client_for(adam).get("/engine/processes/one_door/diff/?from=x&to=99").status_code == 302
     assert client_for(adam).get("/engine/processes/nothing/").status_code == 404

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from onedoor.cases import services
+from onedoor.cases import registration, services
 from onedoor.cases.models import Case
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Division
@@ -37,13 +37,13 @@ def make_id_number(seq: int, birth: str = "19800101") -> str:
 
 
 def register(actor: Any, *item_codes: str, seq: int = 1, consent: bool = True) -> Case:
-    return services.register_application(
+    return registration.register_application(
         actor=actor,
         township=Division.objects.get(code="130302001"),
         village=Division.objects.get(code="130302001001"),
         members=[
-            services.MemberData(name="张三", id_number=make_id_number(seq), relation="head"),
-            services.MemberData(
+            registration.MemberData(name="张三", id_number=make_id_number(seq), relation="head"),
+            registration.MemberData(
                 name="张小三", id_number=make_id_number(seq + 500, "20120101"), relation="child"
             ),
         ],

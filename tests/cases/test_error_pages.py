@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from onedoor.cases import services
+from onedoor.cases import supervision
 from onedoor.cases.models import Referral, SupervisionNotice
 
 from .conftest import refer_all, register
@@ -48,13 +48,13 @@ def test_a_database_error_is_answered_with_try_again_and_nothing_half_done(
     case = register(alice, "yiliao")
     refer_all(case, alice)
     referral = Referral.objects.get(case=case)
-    real_log = services.log_action
+    real_log = supervision.log_action
 
     def deadlocked(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("deadlock detected")
 
     # The notice row is written, then the audit write fails: the whole action rolls back.
-    monkeypatch.setattr(services, "log_action", deadlocked)
+    monkeypatch.setattr(supervision, "log_action", deadlocked)
     response = client_for(dave).post(
         f"/referrals/{referral.pk}/supervise/", {"text": "请办理", "notices_seen": "0"}
     )
@@ -62,7 +62,7 @@ def test_a_database_error_is_answered_with_try_again_and_nothing_half_done(
     page = response.content.decode()
     assert "系统繁忙" in page and "请稍候再试" in page and "督办看板" in page
     assert not SupervisionNotice.objects.exists()
-    monkeypatch.setattr(services, "log_action", real_log)
+    monkeypatch.setattr(supervision, "log_action", real_log)
     # Sent again, it goes through once.
     again = client_for(dave).post(
         f"/referrals/{referral.pk}/supervise/", {"text": "请办理", "notices_seen": "0"}

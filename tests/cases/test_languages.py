@@ -150,10 +150,11 @@ def test_the_timeline_and_the_notification_word_an_extension_request_for_their_r
 
 def test_errors_raised_by_the_services_follow_the_language() -> None:
     task: Any = type("Task", (), {"bpmn_id": "close_case"})()
+    nobody: Any = None  # refused before anyone is named
     with translation.override("zh-hans"), pytest.raises(services.ActionError, match="该任务不能"):
-        clock.request_extension(task, actor=None, days=1, reason="x")
+        clock.request_extension(task, actor=nobody, days=1, reason="x")
     with translation.override("en"), pytest.raises(services.ActionError, match="cannot take"):
-        clock.request_extension(task, actor=None, days=1, reason="x")
+        clock.request_extension(task, actor=nobody, days=1, reason="x")
 
 
 def test_the_calendar_banner_names_the_missing_years_in_both_languages(

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from onedoor.cases import services, views_agency
+from onedoor.cases import supervision, views_agency
 from onedoor.cases.models import Case, Referral
 
 from .conftest import refer_all, register
@@ -54,7 +54,7 @@ def test_inbox_counts_each_view_and_pages_in_due_order(three_cases, bob, dave, m
     monkeypatch.setattr(views_agency, "INBOX_PAGE", 2)
     first = Referral.objects.get(case=three_cases[0])
     with time_machine.travel(START + timedelta(days=15), tick=False):
-        services.issue_supervision_notice(first, actor=dave, text="请尽快签收")
+        supervision.issue_supervision_notice(first, actor=dave, text="请尽快签收")
         client = client_for(bob)
         page1 = client.get("/inbox/", {"show": "all"})
         page2 = client.get("/inbox/", {"page": 2})

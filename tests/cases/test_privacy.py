@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from onedoor.audit.actions import log_action
-from onedoor.cases import services
+from onedoor.cases import registration, services
 from onedoor.cases.models import Case, Referral
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Division, Staff
@@ -25,11 +25,11 @@ def client_for(user: Any) -> Client:
 
 
 def _register_elsewhere(walter: Any, id_number: str) -> None:
-    services.register_application(
+    registration.register_application(
         actor=walter,
         township=Division.objects.get(code="130302101"),
         village=Division.objects.filter(parent__code="130302101").first(),  # type: ignore[arg-type]
-        members=[services.MemberData(name="李四", id_number=id_number, relation="head")],
+        members=[registration.MemberData(name="李四", id_number=id_number, relation="head")],
         items=[Item.objects.get(code="yiliao")],
         channel=Case.Channel.WALK_IN,
         statement="重复",

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from onedoor.cases import services
+from onedoor.cases import services, supervision
 from onedoor.cases.models import Case, Referral
 
 from .conftest import refer_all, register, task_of
@@ -72,7 +72,7 @@ def add_cases(alice: Any, first_seq: int, n: int, items: tuple[str, ...] = ITEMS
 def notices(referral: Referral, dave: Any, n: int) -> None:
     with time_machine.travel(START + timedelta(days=20), tick=False):
         for i in range(n):
-            services.issue_supervision_notice(
+            supervision.issue_supervision_notice(
                 referral, actor=dave, text=f"请尽快签收（{i + 1}）", notices_seen=i
             )
 

@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from onedoor.audit.models import AuditEvent
-from onedoor.cases import consent, registry, services
+from onedoor.cases import consent, registration, registry, services
 from onedoor.cases.models import Case, CaseItem, Referral
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Division
@@ -38,27 +38,27 @@ def _member(household: Household, relation: str) -> Member:
     return household.members.get(relation=relation)
 
 
-def _data(member: Member, **changes: Any) -> services.MemberData:
-    return services.MemberData(**{**registry.member_facts(member), **changes})
+def _data(member: Member, **changes: Any) -> registration.MemberData:
+    return registration.MemberData(**{**registry.member_facts(member), **changes})
 
 
 # Services.
 
 
 def test_an_item_is_for_the_members_the_catalogue_says_it_serves(alice) -> None:
-    case = services.register_application(
+    case = registration.register_application(
         actor=alice,
         township=Division.objects.get(code="130302001"),
         village=Division.objects.get(code="130302001001"),
         members=[
-            services.MemberData(name="李强", id_number=make_id_number(1), relation="head"),
-            services.MemberData(
+            registration.MemberData(name="李强", id_number=make_id_number(1), relation="head"),
+            registration.MemberData(
                 name="李小红",
                 id_number=make_id_number(2, "20120101"),
                 relation="child",
                 in_school=True,
             ),
-            services.MemberData(
+            registration.MemberData(
                 name="李小刚",
                 id_number=make_id_number(3, "20100101"),
                 relation="child",
@@ -79,15 +79,15 @@ def test_an_item_is_for_the_members_the_catalogue_says_it_serves(alice) -> None:
 
 def test_a_household_whose_ages_do_not_fit_its_relations_is_refused(alice) -> None:
     with pytest.raises(services.ActionError, match="14"):
-        services.register_application(
+        registration.register_application(
             actor=alice,
             township=Division.objects.get(code="130302001"),
             village=Division.objects.get(code="130302001001"),
             members=[
-                services.MemberData(
+                registration.MemberData(
                     name="户主", id_number=make_id_number(1, "20050101"), relation="head"
                 ),
-                services.MemberData(
+                registration.MemberData(
                     name="子女", id_number=make_id_number(2, "19650101"), relation="child"
                 ),
             ],
@@ -101,7 +101,7 @@ def test_a_household_whose_ages_do_not_fit_its_relations_is_refused(alice) -> No
 
 def test_a_known_id_number_at_intake_names_the_household_to_apply_again_from(alice) -> None:
     first = register(alice, seq=1)
-    with pytest.raises(services.AlreadyRegistered) as raised:
+    with pytest.raises(registration.AlreadyRegistered) as raised:
         register(alice, seq=1)
     assert raised.value.household == first.household
     assert Case.objects.count() == 1
@@ -111,7 +111,7 @@ def test_applying_again_reuses_the_household_and_names_its_members(alice) -> Non
     first = register(alice, "yiliao")
     household = first.household
     child = _member(household, "child")
-    again = services.register_application(
+    again = registration.register_application(
         actor=alice,
         township=household.township,
         village=household.village,
@@ -134,7 +134,7 @@ def test_an_item_cannot_be_for_someone_outside_the_household(alice) -> None:
     other = register(alice, "yiliao", seq=2).household
     item = Item.objects.get(code="yiliao")
     with pytest.raises(services.ActionError):
-        services.register_application(
+        registration.register_application(
             actor=alice,
             township=household.township,
             village=household.village,
@@ -241,7 +241,7 @@ def test_a_member_update_that_breaks_the_household_changes_nothing(alice) -> Non
 
 def test_adding_a_member_once_even_when_sent_twice(alice) -> None:
     household = register(alice).household
-    baby = services.MemberData(
+    baby = registration.MemberData(
         name="张小四", id_number=make_id_number(900, "20240601"), relation="child"
     )
     registry.add_member(household, actor=alice, data=baby)
@@ -320,11 +320,13 @@ def households(alice, walter) -> dict[str, Household]:
     mine.household.address = "红旗路12号"
     mine.household.save()
     Member.objects.filter(household=mine.household, relation="head").update(phone="13800001111")
-    theirs = services.register_application(
+    theirs = registration.register_application(
         actor=walter,
         township=Division.objects.get(code="130302101"),
         village=Division.objects.filter(parent__code="130302101").order_by("code")[0],
-        members=[services.MemberData(name="张三丰", id_number=make_id_number(50), relation="head")],
+        members=[
+            registration.MemberData(name="张三丰", id_number=make_id_number(50), relation="head")
+        ],
         items=[Item.objects.get(code="dibao")],
         channel=Case.Channel.WALK_IN,
         statement="x",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from onedoor.cases import services
+from onedoor.cases import registration
 from onedoor.cases.models import Case
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Division
@@ -46,11 +46,13 @@ def zhang(alice: Any) -> Case:
 
 @pytest.fixture
 def li(walter: Any) -> Case:
-    return services.register_application(
+    return registration.register_application(
         actor=walter,
         township=Division.objects.get(code="130302101"),
         village=Division.objects.get(code="130302101001"),
-        members=[services.MemberData(name="李四", id_number=make_id_number(9), relation="head")],
+        members=[
+            registration.MemberData(name="李四", id_number=make_id_number(9), relation="head")
+        ],
         items=[Item.objects.get(code="yiliao")],
         channel=Case.Channel.WALK_IN,
         statement="",

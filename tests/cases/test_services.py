@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from onedoor.audit.models import AuditEvent
-from onedoor.cases import services
+from onedoor.cases import registration, services, supervision
 from onedoor.cases.models import ApplicantNotice, Case, Referral
 from onedoor.directory.models import Agency
 
@@ -180,7 +180,7 @@ def test_every_service_call_writes_exactly_one_audit_event(alice, bob, dave) -> 
         lambda: services.sign_referral(
             task_of(case, "sign_for_referral"), actor=bob, decision="sign"
         ),
-        lambda: services.issue_supervision_notice(
+        lambda: supervision.issue_supervision_notice(
             Referral.objects.get(), actor=dave, text="请加快办理"
         ),
         lambda: services.give_feedback(
@@ -219,12 +219,14 @@ def test_an_id_number_typed_differently_is_still_a_duplicate(alice) -> None:
     number = make_id_number(11)
     register(alice, seq=11)
     with pytest.raises(services.ActionError, match="已登记"):
-        services.register_application(
+        registration.register_application(
             actor=alice,
             township=Division.objects.get(code="130302001"),
             village=Division.objects.get(code="130302001001"),
             members=[
-                services.MemberData(name="张三", id_number=f" {number.lower()} ", relation="head")
+                registration.MemberData(
+                    name="张三", id_number=f" {number.lower()} ", relation="head"
+                )
             ],
             items=[Item.objects.get(code="yiliao")],
             channel=Case.Channel.WALK_IN,

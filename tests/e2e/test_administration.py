@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
 from onedoor.audit.models import AuditEvent
-from onedoor.cases import services
+from onedoor.cases import registration
 from onedoor.cases.models import Attachment, Case, CaseMaterial
 from onedoor.catalogue.models import Item
 from onedoor.catalogue.seed import seed_catalogue
@@ -39,12 +39,12 @@ def world(transactional_db: None, settings: Settings, tmp_path: Path) -> Iterato
     county = seed_county()
     people = seed_people(county)
     township = Division.objects.get(code="130302001")
-    case = services.register_application(
+    case = registration.register_application(
         actor=people["window1"],
         township=township,
         village=township.children.order_by("code")[0],
         members=[
-            services.MemberData(
+            registration.MemberData(
                 name="孙丽", id_number=FIRST17 + check_character(FIRST17), relation="head"
             )
         ],

@@ -24,6 +24,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
+from onedoor.cases import registration
 from onedoor.cases import services as case_services
 from onedoor.cases.models import Case, Referral
 from onedoor.catalogue.models import Item
@@ -62,14 +63,12 @@ def stuck_case(transactional_db: None, settings: Settings) -> tuple[Case, dict[s
     people["convenor"] = _convenor(county)
     window = people["window1"]
     with time_machine.travel(timezone.now() - timedelta(days=30), tick=False):
-        case = case_services.register_application(
+        case = registration.register_application(
             actor=window,
             township=Division.objects.get(code="130302001"),
             village=Division.objects.get(code="130302001001"),
             members=[
-                case_services.MemberData(
-                    name="赵大勇", id_number=make_id_number(7), relation="head"
-                )
+                registration.MemberData(name="赵大勇", id_number=make_id_number(7), relation="head")
             ],
             items=[Item.objects.get(code="yiliao")],
             channel=Case.Channel.WALK_IN,

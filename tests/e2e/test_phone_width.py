@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.fixtures import Settings
 
-from onedoor.cases import services
+from onedoor.cases import registration, services
 from onedoor.cases.models import Case, Referral
 from onedoor.catalogue.models import Item
 from onedoor.catalogue.seed import seed_catalogue
@@ -44,15 +44,17 @@ def referred(transactional_db: None, settings: Settings) -> dict[str, Any]:
     people = seed_people(seed_county())
     window, officer = people["window1"], people["medical"]
     township = Division.objects.get(code="130302001")
-    case = services.register_application(
+    case = registration.register_application(
         actor=window,
         township=township,
         village=township.children.order_by("code")[0],
         members=[
-            services.MemberData(
+            registration.MemberData(
                 name="欧阳建国", id_number=_id(1, "19700101"), relation="head", phone="13800000000"
             ),
-            services.MemberData(name="欧阳小明", id_number=_id(2, "20120101"), relation="child"),
+            registration.MemberData(
+                name="欧阳小明", id_number=_id(2, "20120101"), relation="child"
+            ),
         ],
         items=[Item.objects.get(code=c) for c in ("yiliao", "edu_compulsory", "dibao")],
         channel=Case.Channel.WALK_IN,

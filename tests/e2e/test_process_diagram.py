@@ -14,7 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
-from onedoor.cases import services
+from onedoor.cases import registration, services
 from onedoor.cases.models import Case
 from onedoor.catalogue.models import Item
 from onedoor.catalogue.seed import seed_catalogue
@@ -46,12 +46,12 @@ def late_case(transactional_db: None, settings: Settings) -> Case:
     window = people["window1"]
     township = window.staff.division
     with time_machine.travel(timezone.now() - timedelta(days=40), tick=True) as clock:
-        case = services.register_application(
+        case = registration.register_application(
             actor=window,
             township=township,
             village=Division.objects.filter(parent=township).order_by("code")[0],
             members=[
-                services.MemberData(
+                registration.MemberData(
                     name="王建国", id_number=FIRST17 + check_character(FIRST17), relation="head"
                 )
             ],

@@ -7,13 +7,14 @@ Screenshots: var/screenshots/pile-up-*.png, version-*.png."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
-from onedoor.cases import services
+from onedoor.cases import registration, services
 from onedoor.cases.models import Case
 from onedoor.catalogue.models import Item
 from onedoor.catalogue.seed import seed_catalogue
@@ -34,15 +35,15 @@ def _open(case: Case, bpmn_id: str) -> HumanTask:
     return HumanTask.objects.filter(subject_id=str(case.pk), bpmn_id=bpmn_id, state="open")[0]
 
 
-def _register(window: object, seq: int) -> Case:
+def _register(window: Any, seq: int) -> Case:
     first17 = f"13030219750505{seq:03d}"
-    township = window.staff.division  # type: ignore[attr-defined]
-    return services.register_application(
+    township = window.staff.division
+    return registration.register_application(
         actor=window,
         township=township,
         village=Division.objects.filter(parent=township).order_by("code")[0],
         members=[
-            services.MemberData(
+            registration.MemberData(
                 name=f"王建{seq}", id_number=first17 + check_character(first17), relation="head"
             )
         ],

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 
-from onedoor.cases import services
+from onedoor.cases import registration, services
 from onedoor.cases.models import Case, CaseItem, Referral
 from onedoor.catalogue.models import Item
 from onedoor.catalogue.seed import seed_catalogue
@@ -53,19 +53,19 @@ def returning(transactional_db: None, settings: Settings) -> dict[str, Any]:
     seed_catalogue()
     people = seed_people(seed_county())
     window, officer = people["window1"], people["medical"]
-    first = services.register_application(
+    first = registration.register_application(
         actor=window,
         township=Division.objects.get(code="130302001"),
         village=Division.objects.get(name="红旗社区"),
         members=[
-            services.MemberData(
+            registration.MemberData(
                 name="王建国",
                 id_number=HEAD_ID,
                 relation="head",
                 phone="13812345678",
                 serious_illness=True,
             ),
-            services.MemberData(
+            registration.MemberData(
                 name="王小明", id_number=CHILD_ID, relation="child", in_school=True
             ),
         ],

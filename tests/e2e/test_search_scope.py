@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
-from onedoor.cases import services
+from onedoor.cases import registration
 from onedoor.cases.models import Case, Referral
 from onedoor.catalogue.models import Item
 from onedoor.catalogue.seed import seed_catalogue
@@ -29,12 +29,12 @@ QIAN = "130302" + "19800101" + "456"
 
 def _apply(people: dict[str, Any], clerk: str, township: str, name: str, first17: str) -> Case:
     where = Division.objects.get(code=township)
-    return services.register_application(
+    return registration.register_application(
         actor=people[clerk],
         township=where,
         village=where.children.order_by("code")[0],
         members=[
-            services.MemberData(
+            registration.MemberData(
                 name=name, id_number=first17 + check_character(first17), relation="head"
             )
         ],

@@ -113,8 +113,9 @@ def test_the_export_is_the_filtered_log_in_words(extended: Case, bob: Any, dave:
     sheet = load_workbook(BytesIO(response.content)).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("时间", "操作人", "部门", "操作")
-    body = rows[1:]
+    assert rows[0][0] == "审计日志"
+    assert rows[1][:4] == ("时间", "操作人", "部门", "操作")
+    body = rows[2:]
     assert {r[3] for r in body} == {"签收", "申请延期"}
     assert all(r[1] == "李强（部门经办人）" and r[2] == "县医疗保障局" for r in body)
     assert any("需入户核查" in str(r[6] or "") for r in body)

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from SpiffWorkflow.task import TaskState
 
 from tests.conftest import complete, feedback, open_task, open_tasks, refer, start_case
-from workflows import engine
+from workflows import engine, stepping
 from workflows.errors import TaskAlreadyCompleted
 from workflows.models import HumanTask, ProcessEvent, ProcessInstance
 from workflows.signals import instance_advanced
@@ -83,7 +83,7 @@ def test_a_row_another_process_wrote_is_read_from_storage_not_the_cache(
     assert len(fresh_cache) == 1  # the start left its workflow for the next step
 
     # Another web process (its own, empty cache) completes the review.
-    monkeypatch.setattr(engine, "workflow_cache", WorkflowCache(10))
+    monkeypatch.setattr(stepping, "workflow_cache", WorkflowCache(10))
     engine.complete_task(task.task_id, actor=alice, data={"accepted": True})
     monkeypatch.undo()
 

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -87,7 +88,7 @@ def _split_name(full_name: str) -> tuple[str, str]:
 def create_staff(
     county: Division,
     *,
-    actor: Any,
+    actor: User,
     username: str,
     full_name: str,
     role: str,
@@ -138,7 +139,7 @@ def create_staff(
 def update_staff(
     staff: Staff,
     *,
-    actor: Any,
+    actor: User,
     full_name: str,
     role: str,
     division: Division,
@@ -172,7 +173,7 @@ def update_staff(
     return staff
 
 
-def set_staff_active(staff: Staff, *, actor: Any, active: bool) -> Staff:
+def set_staff_active(staff: Staff, *, actor: User, active: bool) -> Staff:
     """Deactivate (the person can no longer sign in; their history stays) or reactivate."""
     if staff.user_id == getattr(actor, "pk", None) and not active:
         raise AdminError(_("You cannot deactivate your own account"))
@@ -192,7 +193,7 @@ def set_staff_active(staff: Staff, *, actor: Any, active: bool) -> Staff:
     return staff
 
 
-def reset_password(staff: Staff, *, actor: Any, password: str) -> None:
+def reset_password(staff: Staff, *, actor: User, password: str) -> None:
     """Set a new password the person is told in person; the audit records that, not it."""
     user = staff.user
     try:
@@ -221,7 +222,7 @@ AGENCY_FIELDS = (
 )
 
 
-def update_agency(agency: Agency, *, actor: Any, **fields: str) -> Agency:
+def update_agency(agency: Agency, *, actor: User, **fields: str) -> Agency:
     """An agency's name and the three the seed documents ask for (leader, section, contact)."""
     values = {name: str(fields.get(name, "")).strip() for name in AGENCY_FIELDS}
     if not values["name"]:
@@ -244,7 +245,7 @@ def update_agency(agency: Agency, *, actor: Any, **fields: str) -> Agency:
     return agency
 
 
-def create_agency(county: Division, *, actor: Any, kind: str, **fields: str) -> Agency:
+def create_agency(county: Division, *, actor: User, kind: str, **fields: str) -> Agency:
     """A county's agency of a kind it has none of yet (one per kind: the catalogue routes each
     item to its county's agency of the item's kind)."""
     if kind not in Agency.Kind.values:
@@ -271,7 +272,7 @@ def create_agency(county: Division, *, actor: Any, kind: str, **fields: str) -> 
     return agency
 
 
-def add_division(parent: Division, *, actor: Any, code: str, name: str) -> Division:
+def add_division(parent: Division, *, actor: User, code: str, name: str) -> Division:
     """A township under the county, or a village under a township, by its statistical code."""
     level = CHILD_LEVEL.get(Division.Level(parent.level))
     if level is None:
@@ -304,7 +305,7 @@ def add_division(parent: Division, *, actor: Any, code: str, name: str) -> Divis
     return division
 
 
-def rename_division(division: Division, *, actor: Any, name: str) -> Division:
+def rename_division(division: Division, *, actor: User, name: str) -> Division:
     """The name only: the code is what cases, staff and task groups refer to."""
     name = name.strip()
     if not name:
@@ -329,7 +330,7 @@ def rename_division(division: Division, *, actor: Any, name: str) -> Division:
 ITEM_FIELDS = ("name", "category", "materials", "pays_money", "serves", "is_active")
 
 
-def update_item(item: Item, *, actor: Any, **fields: Any) -> Item:
+def update_item(item: Item, *, actor: User, **fields: Any) -> Item:
     """An item of the catalogue: its name and category, the materials an application needs,
     whether granting it pays money, whom it serves, whether new applications may ask for it
     (open referrals of an item taken out of use go on as they are)."""

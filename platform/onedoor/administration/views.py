@@ -24,6 +24,7 @@ from onedoor.cases.access import administered_county, in_county, may_edit_catalo
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.models import TimeLimitRule
 from onedoor.directory.models import Agency, Division, Staff
+from onedoor.lib.http import AuthenticatedRequest
 
 from . import services
 from .forms import (
@@ -131,7 +132,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def staff_new(request: HttpRequest) -> HttpResponse:
+def staff_new(request: AuthenticatedRequest) -> HttpResponse:
     county = administered_county(request.user)
     form = NewStaffForm(request.POST or None, county=county)
     if request.method == "POST":
@@ -161,7 +162,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     county = administered_county(request.user)
     staff = _staff_in(county, pk)
     initial = {
@@ -198,7 +199,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def staff_active(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_active(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     county = administered_county(request.user)
     staff = _staff_in(county, pk)
     active = request.POST.get("active") == "1"
@@ -217,7 +218,7 @@ def staff_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def staff_password(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_password(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     county = administered_county(request.user)
     staff = _staff_in(county, pk)
     _apply(
@@ -236,7 +237,7 @@ def _missing_kinds(county: Division) -> list[tuple[str, str]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def agencies(request: HttpRequest) -> HttpResponse:
+def agencies(request: AuthenticatedRequest) -> HttpResponse:
     county = administered_county(request.user)
     missing = _missing_kinds(county)
     form = NewAgencyForm(request.POST or None, missing=missing)
@@ -269,7 +270,7 @@ def agencies(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def agency_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     county = administered_county(request.user)
     agency = Agency.objects.filter(county=county, pk=pk).first()
     if agency is None:
@@ -293,7 +294,7 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def divisions(request: HttpRequest) -> HttpResponse:
+def divisions(request: AuthenticatedRequest) -> HttpResponse:
     county = administered_county(request.user)
     form = DivisionForm(request.POST or None, county=county)
     if request.method == "POST" and _apply(
@@ -320,7 +321,7 @@ def divisions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def rename_division(request: HttpRequest, pk: int) -> HttpResponse:
+def rename_division(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     county = administered_county(request.user)
     division = county_divisions(county).filter(pk=pk).first()
     if division is None:
@@ -352,7 +353,7 @@ def items(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def item_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     county = administered_county(request.user)
     item = Item.objects.filter(pk=pk).first()
     if item is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -32,7 +33,7 @@ def _name(user: Any) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
-def reassign_referral(referral: Referral, *, actor: Any, officer: Any, reason: str) -> Referral:
+def reassign_referral(referral: Referral, *, actor: User, officer: Any, reason: str) -> Referral:
     """改派: the agency's leader in charge gives an open referral of the agency to another of
     its officers, with a reason; audited, the new officer told. The same choice sent twice
     changes nothing the second time and says so."""

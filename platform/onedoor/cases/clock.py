@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ def _expect(task: HumanTask, bpmn_id: str) -> None:
         raise ActionError(_("This task cannot take this action"))
 
 
-def request_extension(task: HumanTask, *, actor: Any, days: int, reason: str) -> ClockChange:
+def request_extension(task: HumanTask, *, actor: User, days: int, reason: str) -> ClockChange:
     """延期: the agency asks the coordinator for more working days; its clock runs on meanwhile."""
     _expect(task, "handle_referral")
     reason = reason.strip()
@@ -70,7 +71,7 @@ def request_extension(task: HumanTask, *, actor: Any, days: int, reason: str) ->
     return change
 
 
-def decide_extension(task: HumanTask, *, actor: Any, approved: bool, note: str) -> ClockChange:
+def decide_extension(task: HumanTask, *, actor: User, approved: bool, note: str) -> ClockChange:
     """The coordinator approves or refuses an extension; approval moves the due date on."""
     _expect(task, "approve_extension")
     note = note.strip()
@@ -105,7 +106,7 @@ def _settle(
     referral: Referral,
     kind: str,
     *,
-    actor: Any,
+    actor: User,
     approved: bool,
     note: str,
     data: dict[str, Any],
@@ -129,7 +130,7 @@ def _settle(
     return change
 
 
-def request_materials(task: HumanTask, *, actor: Any, materials: str) -> ClockChange:
+def request_materials(task: HumanTask, *, actor: User, materials: str) -> ClockChange:
     """补正材料: the agency lists what is missing; the clock stops until the window has it."""
     _expect(task, "handle_referral")
     materials = materials.strip()
@@ -157,7 +158,7 @@ def request_materials(task: HumanTask, *, actor: Any, materials: str) -> ClockCh
     return change
 
 
-def receive_materials(task: HumanTask, *, actor: Any, note: str) -> ClockChange:
+def receive_materials(task: HumanTask, *, actor: User, note: str) -> ClockChange:
     """The window received the missing materials: the agency's clock runs again."""
     _expect(task, "await_materials")
     with transaction.atomic(durable=True):
@@ -196,7 +197,7 @@ def checked_answer(answer: str, promised_date: date | None) -> tuple[str, date]:
 
 
 def answer_supervision_notice(
-    notice: SupervisionNotice, *, actor: Any, answer: str, promised_date: date | None
+    notice: SupervisionNotice, *, actor: User, answer: str, promised_date: date | None
 ) -> SupervisionNotice:
     """督办回复: the agency gives the reason it is late and the date it promises to finish."""
     answer, promised = checked_answer(answer, promised_date)

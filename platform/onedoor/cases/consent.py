@@ -8,8 +8,8 @@ consent form, or given on the applicant's behalf), and 分办转办 can then go 
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ LATE_METHODS = (ConsentMethod.SIGNED_FORM, ConsentMethod.ON_BEHALF)
 
 
 def record_consent(
-    case: Case, *, actor: Any, method: str, given_by: str, given_on: date, note: str = ""
+    case: Case, *, actor: User, method: str, given_by: str, given_on: date, note: str = ""
 ) -> Case:
     """Record the applicant's consent given after registration (audited)."""
     given_by, note = given_by.strip(), note.strip()

@@ -71,7 +71,7 @@ class SupervisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     # How many 督办 the referral had when the page was drawn: the same form sent twice (or
-    # after a colleague's) finds more and sends nothing (services.issue_supervision_notice).
+    # after a colleague's) finds more and sends nothing (supervision.issue_supervision_notice).
     notices_seen = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, lowest: int = 1, **kwargs: Any) -> None:

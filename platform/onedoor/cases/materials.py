@@ -11,9 +11,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -63,7 +63,7 @@ def _names(case: Case) -> set[str]:
     return {line.name for line in checklist(case) if line.items}
 
 
-def record_received(case: Case, *, actor: Any, name: str, received_on: date) -> CaseMaterial:
+def record_received(case: Case, *, actor: User, name: str, received_on: date) -> CaseMaterial:
     """Tick a checklist line received, on the day it was."""
     if name not in _names(case):
         raise ActionError(_("This material is not on the case's checklist; reload the page"))
@@ -91,7 +91,7 @@ def record_received(case: Case, *, actor: Any, name: str, received_on: date) -> 
     return row
 
 
-def unrecord_received(case: Case, *, actor: Any, name: str) -> None:
+def unrecord_received(case: Case, *, actor: User, name: str) -> None:
     """Untick a line ticked by mistake (the audit trail keeps both)."""
     with transaction.atomic(durable=True):
         row = CaseMaterial.objects.select_for_update().filter(case=case, name=name).first()
@@ -114,7 +114,7 @@ def _kind_of(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def attach(case: Case, *, actor: Any, upload: UploadedFile, material: str) -> Attachment:
+def attach(case: Case, *, actor: User, upload: UploadedFile, material: str) -> Attachment:
     """Keep a scanned document of the case: a PDF, JPEG or PNG file of a bounded size."""
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is None or upload.size == 0:

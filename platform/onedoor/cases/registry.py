@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, fields
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -21,7 +22,8 @@ from onedoor.households.idnumber import normalize
 from onedoor.households.models import Household, Member
 from onedoor.households.plausibility import implausible
 
-from .services import ActionError, MemberData
+from .registration import MemberData
+from .services import ActionError
 
 HOUSEHOLD_FIELDS = ("address", "classification", "monthly_income_fen")
 MEMBER_FIELDS = tuple(f.name for f in fields(MemberData))
@@ -59,7 +61,7 @@ class NothingChanged(ActionError):
 def update_household(
     household: Household,
     *,
-    actor: Any,
+    actor: User,
     address: str,
     classification: str,
     monthly_income_fen: int,
@@ -97,7 +99,7 @@ def _check_members(household: Household, members: list[Any]) -> None:
         raise ActionError(pgettext("error separator", "; ").join(problems))
 
 
-def update_member(member: Member, *, actor: Any, data: MemberData, seen: str) -> Member:
+def update_member(member: Member, *, actor: User, data: MemberData, seen: str) -> Member:
     """Update a member's details and circumstances (ID number, relation, work capacity,
     disability, illness, schooling), audited before/after; the household must still fit."""
     data = MemberData(**{**asdict(data), "id_number": normalize(data.id_number)})
@@ -139,7 +141,7 @@ def update_member(member: Member, *, actor: Any, data: MemberData, seen: str) ->
     return member
 
 
-def add_member(household: Household, *, actor: Any, data: MemberData) -> Member:
+def add_member(household: Household, *, actor: User, data: MemberData) -> Member:
     """Add a member to a registered household (a birth, a marriage, someone moving in)."""
     data = MemberData(**{**asdict(data), "id_number": normalize(data.id_number)})
     taken = _("ID number %(id)s is already registered with another person") % {

@@ -6,35 +6,26 @@ exactly one audit event; notifications follow from the audit event on commit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.contrib.auth.models import User
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from onedoor.audit.actions import log_action
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.workdays import working_days_between
-from onedoor.directory.models import Agency, Division
-from onedoor.households.idnumber import normalize
-from onedoor.households.models import Household, Member
-from onedoor.households.plausibility import implausible
+from onedoor.directory.models import Agency
 from workflows import engine
 from workflows.models import HumanTask, ProcessInstance
 
 from .models import (
-    SUBJECT_CASE,
     ApplicantNotice,
     Case,
-    CaseItem,
     Handover,
     Referral,
-    SupervisionNotice,
     describe,
-    next_reference,
 )
 
 PROCESS_ID = "one_door"
@@ -42,175 +33,6 @@ PROCESS_ID = "one_door"
 
 class ActionError(Exception):
     """Input the action cannot accept; the message is shown to the user as it is."""
-
-
-class AlreadyRegistered(ActionError):
-    """A member's ID number is already registered with a household of this township: the
-    application is made from that household (its page offers "apply again")."""
-
-    def __init__(self, message: str, household: Household) -> None:
-        super().__init__(message)
-        self.household = household
-
-
-@dataclass(frozen=True)
-class MemberData:
-    name: str
-    id_number: str
-    relation: str
-    phone: str = ""
-    work_capacity: str = Member.WorkCapacity.FULL
-    disability: str = Member.Disability.NONE
-    serious_illness: bool = False
-    in_school: bool = False
-
-
-def register_application(
-    *,
-    actor: Any,
-    township: Division,
-    village: Division,
-    members: list[MemberData],
-    items: list[Item],
-    channel: str,
-    statement: str,
-    consent: bool,
-    address: str = "",
-    classification: str = Household.Classification.NONE,
-    monthly_income_fen: int = 0,
-    household: Household | None = None,
-    applicant: Member | None = None,
-    item_members: Mapping[int, Sequence[str]] | None = None,
-) -> Case:
-    """一表登记: register the household (or reuse it) and the application, start its process.
-
-    `item_members` names, by ID number, the members each item (by its pk) is for; an item
-    left out is pre-filled from the catalogue (`Item.serves`). `applicant` (a member of the
-    reused household) defaults to the head of household."""
-    if not items:
-        raise ActionError(_("Choose at least one assistance item"))
-    if household is None:
-        problems = implausible(members)
-        if problems:
-            raise ActionError(pgettext("error separator", "; ").join(problems))
-    if village.parent_id != township.pk:
-        raise ActionError(_("The village (community) chosen is not in this township (street)"))
-    try:
-        with transaction.atomic(durable=True):
-            if household is None:
-                if not members:
-                    raise ActionError(_("Register at least one household member"))
-                members = [replace(m, id_number=normalize(m.id_number)) for m in members]
-                duplicates = Member.objects.filter(id_number__in=[m.id_number for m in members])
-                first = duplicates.select_related("household__village").first()
-                if first is not None:
-                    if first.household.village.parent_id == township.pk:
-                        raise AlreadyRegistered(
-                            _(
-                                "ID number %(id)s is already registered in %(household)s: "
-                                "open the household and apply again from it, with nothing "
-                                "to type twice"
-                            )
-                            % {"id": first.masked_id_number, "household": first.household},
-                            first.household,
-                        )
-                    # Another township's (or county's) household is not this window's to see:
-                    # say where to turn, not whose it is.
-                    raise ActionError(
-                        _(
-                            "ID number %(id)s is already registered with a household of another "
-                            "township (street), so it cannot be registered here again. An "
-                            "application is made where the household is registered: ask the "
-                            "applicant, or ask the county's joint-conference office to check "
-                            "the registration."
-                        )
-                        % {"id": first.masked_id_number}
-                    )
-                household = Household.objects.create(
-                    village=village,
-                    address=address,
-                    classification=classification,
-                    monthly_income_fen=monthly_income_fen,
-                    created_by=actor,
-                )
-                Member.objects.bulk_create(
-                    [Member(household=household, **asdict(m)) for m in members]
-                )
-            if applicant is None:
-                applicant = household.head
-            elif applicant.household_id != household.pk:
-                raise ActionError(_("The applicant must be a member of the household"))
-            assert applicant is not None
-            now = timezone.now()
-            case = Case.objects.create(
-                reference=next_reference(township, timezone.localdate(now).year),
-                household=household,
-                applicant=applicant,
-                township=township,
-                channel=channel,
-                statement=statement,
-                first_contact=actor,
-                consent_to_share=consent,
-                consent_at=now if consent else None,
-            )
-            case_items = CaseItem.objects.bulk_create(
-                [CaseItem(case=case, item=item) for item in items]
-            )
-            _name_members(case_items, list(household.members.all()), item_members or {})
-            instance = engine.start_process(
-                PROCESS_ID,
-                subject_type=SUBJECT_CASE,
-                subject_id=case.pk,
-                data={
-                    "township": township.code,
-                    "county": township.parent.code if township.parent else "",
-                },
-                actor=actor,
-            )
-            case.process = instance
-            case.save(update_fields=["process"])
-            case.refresh_from_db()  # the stage the engine's projection just wrote
-            log_action(
-                "case.registered",
-                actor=actor,
-                case=case,
-                after={
-                    "reference": case.reference,
-                    "items": [i.code for i in items],
-                    "channel": channel,
-                },
-            )
-    except IntegrityError as exc:
-        # The same form sent twice at once (or two windows registering one person): the
-        # members' unique ID numbers decide, and the one that lost is told; none of it is kept.
-        raise ActionError(
-            _(
-                "This household was registered by another submission at the same moment "
-                "(was the form sent twice?); nothing was saved from this one. Look for the "
-                "household in the case list before registering again."
-            )
-        ) from exc
-    return case
-
-
-def _name_members(
-    case_items: list[CaseItem], members: list[Member], chosen: Mapping[int, Sequence[str]]
-) -> None:
-    """Each item's members: those chosen by ID number, else whom the catalogue says it serves."""
-    by_number = {m.id_number: m for m in members}
-    through = CaseItem.members.through
-    rows = []
-    for case_item in case_items:
-        if case_item.item_id in chosen:
-            numbers = [normalize(n) for n in chosen[case_item.item_id]]
-            unknown = [n for n in numbers if n not in by_number]
-            if unknown:
-                raise ActionError(_("An item can only be for members of the household"))
-            named = [by_number[n] for n in numbers]
-        else:
-            named = case_item.item.members_served(members)
-        rows += [through(caseitem_id=case_item.pk, member_id=m.pk) for m in named]
-    through.objects.bulk_create(rows)
 
 
 def lock_process(instance_id: int | None) -> None:
@@ -231,11 +53,11 @@ def lock_process(instance_id: int | None) -> None:
         )
 
 
-def _complete(task: HumanTask, actor: Any, data: dict[str, Any]) -> None:
+def _complete(task: HumanTask, actor: User, data: dict[str, Any]) -> None:
     engine.complete_task(task.task_id, actor=actor, data=data)
 
 
-def review_application(task: HumanTask, *, actor: Any, accepted: bool, reason: str = "") -> Case:
+def review_application(task: HumanTask, *, actor: User, accepted: bool, reason: str = "") -> Case:
     if not accepted and not reason.strip():
         raise ActionError(_("Refusing an application needs a reason"))
     with transaction.atomic(durable=True):
@@ -255,7 +77,7 @@ def review_application(task: HumanTask, *, actor: Any, accepted: bool, reason: s
     return case
 
 
-def refer_case(task: HumanTask, *, actor: Any, choices: list[tuple[Item, Agency]]) -> Case:
+def refer_case(task: HumanTask, *, actor: User, choices: list[tuple[Item, Agency]]) -> Case:
     """分办: send each requested item to an agency."""
     case = Case.objects.select_related("township").get(pk=int(task.subject_id))
     if not case.consent_to_share:
@@ -321,7 +143,7 @@ def _referral_of(task: HumanTask) -> Referral:
 def sign_referral(
     task: HumanTask,
     *,
-    actor: Any,
+    actor: User,
     decision: str,
     reason: str = "",
     transfer_to: Agency | None = None,
@@ -405,7 +227,7 @@ def feedback_problem(item: Item, outcome: str, amount_fen: int | None, note: str
 
 
 def give_feedback(
-    task: HumanTask, *, actor: Any, outcome: str, amount_fen: int | None, note: str
+    task: HumanTask, *, actor: User, outcome: str, amount_fen: int | None, note: str
 ) -> Referral:
     """反馈: the agency's result for the referral (final: the referral goes back to the
     window). What it must carry is `feedback_problem`'s to say."""
@@ -449,7 +271,7 @@ def give_feedback(
 
 
 def reroute_referral(
-    task: HumanTask, *, actor: Any, to: Agency | None, reason: str = ""
+    task: HumanTask, *, actor: User, to: Agency | None, reason: str = ""
 ) -> Referral:
     """The window re-routes a returned referral to another agency, or withdraws it (to=None)."""
     if to is None and not reason.strip():
@@ -475,7 +297,7 @@ def reroute_referral(
     return referral
 
 
-def notify_applicant(task: HumanTask, *, actor: Any, channel: str, text: str) -> Case:
+def notify_applicant(task: HumanTask, *, actor: User, channel: str, text: str) -> Case:
     """告知: record how and what the household was told."""
     case = Case.objects.get(pk=int(task.subject_id))
     if not text.strip():
@@ -490,7 +312,7 @@ def notify_applicant(task: HumanTask, *, actor: Any, channel: str, text: str) ->
     return case
 
 
-def close_case(task: HumanTask, *, actor: Any) -> Case:
+def close_case(task: HumanTask, *, actor: User) -> Case:
     """办结."""
     with transaction.atomic(durable=True):
         lock_process(task.instance_id)
@@ -502,7 +324,7 @@ def close_case(task: HumanTask, *, actor: Any) -> Case:
     return case
 
 
-def complete_generic_task(task: HumanTask, *, actor: Any, approved: bool, note: str) -> None:
+def complete_generic_task(task: HumanTask, *, actor: User, approved: bool, note: str) -> None:
     """A user task the platform has no special form for (a step added in the BPMN file)."""
     with transaction.atomic(durable=True):
         lock_process(task.instance_id)
@@ -518,56 +340,3 @@ def complete_generic_task(task: HumanTask, *, actor: Any, approved: bool, note: 
                 "note": note.strip(),
             },
         )
-
-
-def issue_supervision_notice(
-    referral: Referral,
-    *,
-    actor: Any,
-    text: str,
-    level: int = 1,
-    notices_seen: int | None = None,
-) -> SupervisionNotice:
-    """督办: the coordinator chases the agency about an open referral, at level 1 (the
-    agency) or 2 (its leader in charge too); never below where the process has escalated it.
-
-    `notices_seen` is how many 督办 the referral had when the coordinator's page was drawn:
-    if there are more now (the same form sent twice, a colleague's, the process's own), the
-    notice is not sent again and the coordinator is told why."""
-    if not text.strip():
-        raise ActionError(_("Please write the supervision remarks"))
-    with transaction.atomic(durable=True):
-        lock_process(Case.objects.filter(pk=referral.case_id).values_list("process_id").get()[0])
-        referral = Referral.objects.select_related("case", "agency", "item").get(pk=referral.pk)
-        if not referral.is_open:
-            raise ActionError(_("This item is completed and needs no supervision"))
-        existing = SupervisionNotice.objects.filter(referral=referral)
-        if notices_seen is not None and existing.count() != notices_seen:
-            latest = existing.select_related("issued_by").order_by("-issued_at", "-pk").first()
-            raise ActionError(
-                _(
-                    "A supervision notice for this item was already sent at %(at)s "
-                    "(after your page was shown); yours was not sent again. "
-                    "Look at the item before sending another."
-                )
-                % {"at": f"{timezone.localtime(latest.issued_at):%Y-%m-%d %H:%M}" if latest else ""}
-            )
-        if level not in (1, 2):
-            raise ActionError(_("Choose level 1 or level 2"))
-        # A coordinator's own 督办 stands at least at the level the process has escalated it to.
-        level = max(level, referral.escalation_level)
-        notice = SupervisionNotice.objects.create(
-            referral=referral,
-            level=level,
-            step="handle" if referral.signed_at else "sign",
-            due_at=referral.due_at,
-            text=text.strip(),
-            issued_by=actor,
-        )
-        log_action(
-            "referral.supervised" if level == 1 else "referral.supervised_leader",
-            actor=actor,
-            referral=referral,
-            data={"level": level, "text": text.strip()},
-        )
-    return notice

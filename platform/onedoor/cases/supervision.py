@@ -1,5 +1,6 @@
-"""督办 as the coordinator writes it: the level it goes at and the remarks drafted from the
-referral's clock (a reminder before the limit, a demand after it), which the coordinator edits.
+"""督办 as the coordinator sends it (`issue_supervision_notice`): the level it goes at and the
+remarks drafted from the referral's clock (a reminder before the limit, a demand after it),
+which the coordinator edits.
 
 Level 1 goes to the agency's officers; level 2 to the agency's leader in charge (分管领导) as
 well. A notice never stands below the level the process has escalated the referral to.
@@ -9,12 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth.models import User
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onedoor.audit.actions import log_action
 from onedoor.deadlines.words import days_late
 
-from .models import Referral
+from .models import Case, Referral, SupervisionNotice
+from .services import ActionError, lock_process
 
 # The working days a demand gives the agency to complete and report back.
 DEMAND_DAYS = 2
@@ -52,3 +57,56 @@ def drafted_remarks(referral: Referral, now: datetime) -> str:
     return _("This item is due on %(due)s. Please handle it in time and report the result.") % {
         "due": due or "—"
     }
+
+
+def issue_supervision_notice(
+    referral: Referral,
+    *,
+    actor: User,
+    text: str,
+    level: int = 1,
+    notices_seen: int | None = None,
+) -> SupervisionNotice:
+    """督办: the coordinator chases the agency about an open referral, at level 1 (the
+    agency) or 2 (its leader in charge too); never below where the process has escalated it.
+
+    `notices_seen` is how many 督办 the referral had when the coordinator's page was drawn:
+    if there are more now (the same form sent twice, a colleague's, the process's own), the
+    notice is not sent again and the coordinator is told why."""
+    if not text.strip():
+        raise ActionError(_("Please write the supervision remarks"))
+    with transaction.atomic(durable=True):
+        lock_process(Case.objects.filter(pk=referral.case_id).values_list("process_id").get()[0])
+        referral = Referral.objects.select_related("case", "agency", "item").get(pk=referral.pk)
+        if not referral.is_open:
+            raise ActionError(_("This item is completed and needs no supervision"))
+        existing = SupervisionNotice.objects.filter(referral=referral)
+        if notices_seen is not None and existing.count() != notices_seen:
+            latest = existing.select_related("issued_by").order_by("-issued_at", "-pk").first()
+            raise ActionError(
+                _(
+                    "A supervision notice for this item was already sent at %(at)s "
+                    "(after your page was shown); yours was not sent again. "
+                    "Look at the item before sending another."
+                )
+                % {"at": f"{timezone.localtime(latest.issued_at):%Y-%m-%d %H:%M}" if latest else ""}
+            )
+        if level not in (1, 2):
+            raise ActionError(_("Choose level 1 or level 2"))
+        # A coordinator's own 督办 stands at least at the level the process has escalated it to.
+        level = max(level, referral.escalation_level)
+        notice = SupervisionNotice.objects.create(
+            referral=referral,
+            level=level,
+            step="handle" if referral.signed_at else "sign",
+            due_at=referral.due_at,
+            text=text.strip(),
+            issued_by=actor,
+        )
+        log_action(
+            "referral.supervised" if level == 1 else "referral.supervised_leader",
+            actor=actor,
+            referral=referral,
+            data={"level": level, "text": text.strip()},
+        )
+    return notice

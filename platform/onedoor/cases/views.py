@@ -23,12 +23,13 @@ from django.views.decorators.vary import vary_on_headers
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.models import TimeLimitRule
 from onedoor.directory.models import Agency
+from onedoor.lib.http import AuthenticatedRequest
 from onedoor.lib.money import fen_from_yuan
 from onedoor.lib.redirects import safe_next
 from workflows.errors import EngineError
 from workflows.models import HumanTask
 
-from . import listing, materials, records, rows, services
+from . import listing, materials, records, registration, rows, services
 from .access import (
     EVERY_ROLE,
     INTAKE_ROLES,
@@ -98,7 +99,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     INTAKE_ROLES,
     gettext_lazy("Only window staff and village assistants can register applications"),
 )
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthenticatedRequest) -> HttpResponse:
     scope = intake_scope(request.user)
     township = scope.township
     existing = None
@@ -111,11 +112,11 @@ def intake(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and members.is_valid():
         data = form.cleaned_data
         try:
-            case = services.register_application(
+            case = registration.register_application(
                 actor=request.user,
                 township=township,
                 village=data["village"],
-                members=[services.MemberData(**m) for m in members.cleaned_data if m],
+                members=[registration.MemberData(**m) for m in members.cleaned_data if m],
                 item_members=_items_named(request, members, data["items"]),
                 items=list(data["items"]),
                 channel=data["channel"],
@@ -125,7 +126,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 classification=data["classification"],
                 monthly_income_fen=fen_from_yuan(data["monthly_income_yuan"]),
             )
-        except services.AlreadyRegistered as exc:
+        except registration.AlreadyRegistered as exc:
             form.add_error(None, str(exc))
             # The household's page, where the application is made again (if the user may
             # open it: a village assistant sees their own village's households only).

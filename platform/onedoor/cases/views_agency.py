@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from onedoor.directory.models import Agency, Division
+from onedoor.lib.http import AuthenticatedRequest
 from onedoor.lib.redirects import safe_next
 
 from . import assignment, clock, materials, records, rows, services, supervision
@@ -206,12 +207,12 @@ def board(request: HttpRequest) -> HttpResponse:
     SUPERVISE_ROLES,
     gettext_lazy("Only the joint-conference office can issue supervision notices"),
 )
-def supervise(request: HttpRequest, pk: int) -> HttpResponse:
+def supervise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     referral = get_referral_for_user(request.user, pk)
     form = SupervisionForm(request.POST, lowest=supervision.lowest_level(referral))
     if form.is_valid():
         try:
-            notice = services.issue_supervision_notice(
+            notice = supervision.issue_supervision_notice(
                 referral,
                 actor=request.user,
                 text=form.cleaned_data["text"],
@@ -243,7 +244,7 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def answer_notice(request: HttpRequest, pk: int) -> HttpResponse:
+def answer_notice(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """督办回复: the referral's agency answers with a reason and a promised date."""
     notice = get_notice_to_answer(request.user, pk)
     referral = notice.referral
@@ -269,7 +270,7 @@ def answer_notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def reassign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """改派: the agency's leader in charge gives a referral to another of its officers."""
     referral, _rights = access_referral(request.user, pk)
     if not may_reassign(request.user, referral):

@@ -10,6 +10,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from onedoor.lib.http import AuthenticatedRequest
+
 from . import materials
 from .access import get_case_for_user, may_keep_materials, visible_materials
 from .forms_actions import AttachmentForm, MaterialForm
@@ -23,7 +25,7 @@ def _errors(form: MaterialForm | AttachmentForm) -> str:
 
 @login_required
 @require_POST
-def tick(request: HttpRequest, pk: int) -> HttpResponse:
+def tick(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     if not may_keep_materials(request.user, case):
         raise PermissionDenied(_("Only the window keeps the materials of an open case"))
@@ -51,7 +53,7 @@ def tick(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attach(request: HttpRequest, pk: int) -> HttpResponse:
+def attach(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     if not may_keep_materials(request.user, case):
         raise PermissionDenied(_("Only the window keeps the materials of an open case"))

@@ -3,7 +3,6 @@ and consent recorded after registration, from the case page."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -22,9 +21,10 @@ from onedoor.audit.models import AuditEvent
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.models import TimeLimitRule
 from onedoor.households.models import Household, Member
-from onedoor.lib.money import fen_from_yuan
+from onedoor.lib.http import AuthenticatedRequest
+from onedoor.lib.money import fen_from_yuan, yuan_from_fen
 
-from . import consent, registry, services
+from . import consent, registration, registry, services
 from .access import (
     HOUSEHOLD_ROLES,
     INTAKE_ROLES,
@@ -119,20 +119,16 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/household.html", context)
 
 
-def _yuan(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_household(request: HttpRequest, pk: int) -> HttpResponse:
+def edit_household(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     household, rights = access_household(request.user, pk)
     if not rights.change:
         raise PermissionDenied(str(REGISTRY_ONLY))
     current = {
         "address": household.address,
         "classification": household.classification,
-        "monthly_income_yuan": _yuan(household.monthly_income_fen),
+        "monthly_income_yuan": yuan_from_fen(household.monthly_income_fen),
         "seen": registry.fingerprint(registry.household_facts(household)),
     }
     form = HouseholdForm(request.POST or None, initial=current)
@@ -159,15 +155,15 @@ def edit_household(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/household_form.html", {"household": household, "form": form})
 
 
-def _member_data(data: dict[str, Any]) -> services.MemberData:
-    return services.MemberData(
+def _member_data(data: dict[str, Any]) -> registration.MemberData:
+    return registration.MemberData(
         **{name: data[name] for name in registry.MEMBER_FIELDS if name in data}
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def add_member(request: HttpRequest, pk: int) -> HttpResponse:
+def add_member(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     household, rights = access_household(request.user, pk)
     if not rights.change:
         raise PermissionDenied(str(REGISTRY_ONLY))
@@ -192,7 +188,7 @@ def add_member(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_member(request: HttpRequest, pk: int) -> HttpResponse:
+def edit_member(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     member = get_member_for_user(request.user, pk)
     household, rights = access_household(request.user, member.household_id)
     if not rights.change:
@@ -233,7 +229,7 @@ def edit_member(request: HttpRequest, pk: int) -> HttpResponse:
     INTAKE_ROLES,
     gettext_lazy("Only window staff and village assistants can register applications"),
 )
-def apply_again(request: HttpRequest, pk: int) -> HttpResponse:
+def apply_again(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A new application of a registered household: the intake with the household filled in."""
     household, rights = access_household(request.user, pk)
     items = TimeLimitRule.objects.prime(
@@ -243,7 +239,7 @@ def apply_again(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            case = services.register_application(
+            case = registration.register_application(
                 actor=request.user,
                 township=household.township,
                 village=household.village,
@@ -282,7 +278,7 @@ def apply_again(request: HttpRequest, pk: int) -> HttpResponse:
 @require_role(
     INTAKE_ROLES, gettext_lazy("Only window staff and village assistants can record consent")
 )
-def record_consent(request: HttpRequest, pk: int) -> HttpResponse:
+def record_consent(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The applicant's consent, given after registration: 分办转办 can then go ahead."""
     case = get_case_for_user(request.user, pk)
     form = ConsentForm(request.POST)

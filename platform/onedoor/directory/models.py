@@ -121,10 +121,10 @@ class Staff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("%(name)s (%(role)s)") % {
-            "name": self.display_name,
-            "role": self.title,
-        }
+        name, title = self.display_name, self.title
+        if name == title:  # an account named after its role ("系统管理员"), said once
+            return name
+        return gettext("%(name)s (%(role)s)") % {"name": name, "role": title}
 
     @property
     def title(self) -> str:

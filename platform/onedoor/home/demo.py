@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from onedoor.cases import clock as clock_services
-from onedoor.cases import services
+from onedoor.cases import registration, services
 from onedoor.cases.models import Case
 from onedoor.catalogue.models import Item
 from onedoor.catalogue.seed import seed_catalogue
@@ -109,7 +109,7 @@ def _born(rng: random.Random, first_year: int, last_year: int) -> date:
     return start + timedelta(days=rng.randrange(0, (date(last_year, 12, 31) - start).days))
 
 
-def demo_members(rng: random.Random, n: int, today: date) -> list[services.MemberData]:
+def demo_members(rng: random.Random, n: int, today: date) -> list[registration.MemberData]:
     """A plausible household: a head of 35 to 70, often a spouse of about the same age,
     children born when the head was 20 to 38 (students among them at school age), sometimes
     a parent of the head 20 to 35 years older. Each member's ID number is unique (`n`)."""
@@ -121,7 +121,7 @@ def demo_members(rng: random.Random, n: int, today: date) -> list[services.Membe
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
     members = [
-        services.MemberData(
+        registration.MemberData(
             name=name(),
             id_number=_id_number(head_born, next(seq)),
             relation="head",
@@ -132,7 +132,7 @@ def demo_members(rng: random.Random, n: int, today: date) -> list[services.Membe
     if rng.random() < 0.7:
         spouse_born = _born(rng, head_born.year - 5, min(head_born.year + 5, today.year - 22))
         members.append(
-            services.MemberData(
+            registration.MemberData(
                 name=name(),
                 id_number=_id_number(spouse_born, next(seq)),
                 relation="spouse",
@@ -144,7 +144,7 @@ def demo_members(rng: random.Random, n: int, today: date) -> list[services.Membe
         child_born = _born(rng, first, last)
         child_age = age(child_born)
         members.append(
-            services.MemberData(
+            registration.MemberData(
                 name=name(),
                 id_number=_id_number(child_born, next(seq)),
                 relation="child",
@@ -156,7 +156,7 @@ def demo_members(rng: random.Random, n: int, today: date) -> list[services.Membe
     if rng.random() < 0.25 and head_born.year - 35 >= 1925:
         parent_born = _born(rng, head_born.year - 35, head_born.year - 20)
         members.append(
-            services.MemberData(
+            registration.MemberData(
                 name=name(),
                 id_number=_id_number(parent_born, next(seq)),
                 relation="parent",
@@ -218,7 +218,7 @@ def seed_cases(people: dict[str, Any], rng: random.Random) -> int:
             reuse = (
                 households[n - 30] if n >= 30 and households[n - 30].village == village else None
             )
-            case = services.register_application(
+            case = registration.register_application(
                 actor=window if n % 7 else (people["village"] if t_index == 0 else window),
                 township=township,
                 village=village,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -63,7 +64,7 @@ class RetryOutcome:
     # Neither: a sweeper got to the instance first, and runs it now.
 
 
-def retry_incident(incident: Incident, *, actor: Any) -> RetryOutcome:
+def retry_incident(incident: Incident, *, actor: User) -> RetryOutcome:
     """Clear an open incident (audited) and run the instance's due work at once.
 
     A second submit, or a retry of an incident a colleague retried, raises IncidentNotOpen
@@ -83,7 +84,7 @@ def retry_incident(incident: Incident, *, actor: Any) -> RetryOutcome:
 
 
 def deploy_uploaded(
-    filename: str, content: bytes, *, actor: Any, replace: bool = False
+    filename: str, content: bytes, *, actor: User, replace: bool = False
 ) -> list[DeployResult]:
     """Deploy an uploaded BPMN file as deploy_processes does (workflows.definitions, the same
     checks), each new version audited with its file and content hash. A second submit of
@@ -120,7 +121,7 @@ class MigrationOutcome:
 
 
 def migrate_instances(
-    instance_ids: list[int], target: ProcessDefinition, *, actor: Any
+    instance_ids: list[int], target: ProcessDefinition, *, actor: User
 ) -> list[MigrationOutcome]:
     """Move the chosen running instances to `target`, batch by batch, each in its own
     transaction under its row lock (workflows.migration), audited on its case's timeline.

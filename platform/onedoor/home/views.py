@@ -24,6 +24,7 @@ from onedoor.cases.access import (
 )
 from onedoor.cases.models import SUBJECT_CASE
 from onedoor.directory.models import Staff
+from onedoor.lib.http import AuthenticatedRequest
 from onedoor.meetings.models import SUBJECT_MEETING
 from workflows.errors import EngineError
 from workflows.models import HumanTask, Incident, ProcessDefinition, ProcessInstance
@@ -112,7 +113,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @require_engine_admin
-def retry_incident(request: HttpRequest, pk: int) -> HttpResponse:
+def retry_incident(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Retry an incident of the user's scope: cleared, and its step run at once."""
     incident = get_incident_for_user(request.user, pk)
     try:

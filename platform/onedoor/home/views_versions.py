@@ -26,6 +26,7 @@ from onedoor.cases.access import (
     may_deploy_processes,
     require_engine_admin,
 )
+from onedoor.lib.http import AuthenticatedRequest
 from workflows.definitions import MAX_FILE_BYTES, DefinitionError, Preview, preview_documents
 from workflows.migration import check_instance
 from workflows.models import ProcessDefinition, ProcessInstance
@@ -111,7 +112,7 @@ def process_diff(request: HttpRequest, process_id: str) -> HttpResponse:
     if old is None or new is None:
         messages.error(request, _("Choose two versions of this process to compare."))
         return redirect("home:process_versions", process_id=process_id)
-    diff = diff_versions(old, new)
+    diff = diff_versions(old, new, _lanes())
     return render(
         request,
         "home/process_diff.html",
@@ -157,7 +158,7 @@ def _preview_context(previews: list[Preview]) -> list[dict[str, Any]]:
     for preview in previews:
         diff = None
         if preview.latest is not None and not preview.unchanged:
-            diff = diff_with_upload(preview.latest, preview.definition, preview.parsed)
+            diff = diff_with_upload(preview.latest, preview.definition, preview.parsed, _lanes())
         shown.append(
             {
                 "preview": preview,
@@ -171,7 +172,7 @@ def _preview_context(previews: list[Preview]) -> list[dict[str, Any]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def process_upload(request: HttpRequest) -> HttpResponse:
+def process_upload(request: AuthenticatedRequest) -> HttpResponse:
     """Upload a BPMN file: checked as deploy_processes checks it, the difference with the
     newest version shown, and deployed (audited) only when the administrator confirms."""
     _require_deployer(request)
@@ -201,7 +202,7 @@ def process_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "home/process_upload.html", context)
 
 
-def _confirm(request: HttpRequest) -> HttpResponse:
+def _confirm(request: AuthenticatedRequest) -> HttpResponse:
     filename = request.POST.get("filename", "")[:300]
     try:
         content = base64.b64decode(request.POST.get("content", ""), validate=True)
@@ -241,7 +242,7 @@ DRY_RUN_LIMIT = 100
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def process_migrate(request: HttpRequest, process_id: str) -> HttpResponse:
+def process_migrate(request: AuthenticatedRequest, process_id: str) -> HttpResponse:
     """Running instances of an older version: the dry run (can each move to the newest
     version, and why not), and the chosen ones moved (services.migrate_instances)."""
     _require_deployer(request)

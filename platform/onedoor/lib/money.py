@@ -10,6 +10,11 @@ def fen_from_yuan(yuan: Decimal) -> int:
     return int(yuan * 100)
 
 
+def yuan_from_fen(fen: int) -> Decimal:
+    """120050 fen → Decimal("1200.50") yuan: what a form shows for an amount kept."""
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
 def format_yuan(fen: int | None) -> str:
     """An amount kept in fen, in yuan to the fen: 120050 → "¥1,200.50"; None → ""."""
     if fen is None:

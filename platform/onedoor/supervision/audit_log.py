@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from io import BytesIO
 from typing import Any
 
 from django import forms
@@ -17,9 +16,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from onedoor.audit.labels import ACTION_LABELS
 from onedoor.audit.models import AuditEvent
@@ -28,6 +24,7 @@ from onedoor.cases.access import may_see_settings_changes, staff_of
 from onedoor.cases.models import Case
 from onedoor.directory.models import Staff
 from onedoor.inputs import BoundedDateField
+from onedoor.lib.xlsx import list_workbook
 
 SYSTEM = "system"
 SETTINGS_ONLY = "none"  # ?case=none: the changes to no case (calendar, time limits)
@@ -131,10 +128,28 @@ def _rows(events: QuerySet[AuditEvent]) -> Iterator[records.Record]:
 
 
 def workbook(events: QuerySet[AuditEvent]) -> bytes:
-    """The filtered log as an .xlsx: local times as text (Excel has no zones), in words."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Audit log"))
-    bold = Font(bold=True)
+    """The filtered log as an .xlsx (lib.xlsx, like every list export): local times as text
+    (Excel has no zones), in words; a note on top when the newest EXPORT_LIMIT are cut."""
+    total = events.count()
+    note = ""
+    if total > EXPORT_LIMIT:
+        note = _(
+            "Only the newest %(limit)s of %(total)s records are exported: "
+            "narrow the filters to export the rest."
+        ) % {"limit": EXPORT_LIMIT, "total": total}
+    rows = (
+        [
+            f"{record.at:%Y-%m-%d %H:%M:%S}",
+            record.who,
+            record.agency,
+            record.label,
+            record.event.case.reference if record.event.case else "",
+            str(record.event.referral.item) if record.event.referral else "",
+            record.sentence,
+            record.event.action,
+        ]
+        for record in _rows(events[:EXPORT_LIMIT])
+    )
     headings = [
         _("Time"),
         _("Actor"),
@@ -145,38 +160,6 @@ def workbook(events: QuerySet[AuditEvent]) -> bytes:
         _("Details"),
         _("Code"),
     ]
-    header = []
-    for text in headings:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    total = events.count()
-    for record in _rows(events[:EXPORT_LIMIT]):
-        e = record.event
-        sheet.append(
-            [
-                f"{record.at:%Y-%m-%d %H:%M:%S}",
-                record.who,
-                record.agency,
-                record.label,
-                e.case.reference if e.case else "",
-                str(e.referral.item) if e.referral else "",
-                record.sentence,
-                e.action,
-            ]
-        )
-    if total > EXPORT_LIMIT:
-        sheet.append([])
-        sheet.append(
-            [
-                _(
-                    "Only the newest %(limit)s of %(total)s records are exported: "
-                    "narrow the filters to export the rest."
-                )
-                % {"limit": EXPORT_LIMIT, "total": total}
-            ]
-        )
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return list_workbook(
+        _("Audit log"), headings, rows, note=note, widths=(20, 22, 18, 16, 18, 14, 60, 28)
+    )
