@@ -32,11 +32,8 @@ ITEMS = ("yiliao", "edu_compulsory", "housing_subsidy", "legal_aid")
 
 
 @pytest.fixture(autouse=True)
-def sessions_as_deployed(settings: Any) -> None:
-    """Sessions read from a cache, as a deployment with its Redis reads them (settings.py),
-    here a local one: whether a Redis runs beside the tests does not change the counts."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+def _sessions(sessions_as_deployed: None) -> None:
+    """Every count here with sessions as deployed (tests/conftest.py)."""
 
 
 def client_for(user: Any) -> Client:
