@@ -258,3 +258,11 @@ def start_case(subject_id: int = 1, actor: Any = None) -> ProcessInstance:
 def refer(instance: ProcessInstance, actor: Any, *referrals: dict[str, Any]) -> None:
     complete(instance, "review_application", actor, accepted=True)
     complete(instance, "split_case", actor, referrals=list(referrals))
+
+
+@pytest.fixture
+def sessions_as_deployed(settings: Any) -> None:
+    """Sessions read from a cache, as a deployment with its Redis reads them (settings.py),
+    here a local one: whether a Redis runs beside the tests does not change statement counts."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
