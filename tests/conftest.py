@@ -39,7 +39,7 @@ from workflows.handlers import ServiceCall
 from workflows.models import HumanTask, ProcessInstance
 from workflows.runtime import EngineSubWorkflow, EngineWorkflow
 
-pytest_plugins = ["tests.personas"]
+pytest_plugins = ["tests.personas", "tests.demo_setup"]
 
 __all__ = ["ONE_DOOR"]  # imported from here by the engine tests
 
@@ -59,6 +59,30 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return "tests/scale" if nodeid.startswith("tests/scale/") else nodeid
 
     return ScaleTogether(config, log)
+
+
+# The longest units of the run (the scale data set, make demo's setup, the bad-input walk):
+# started first, so that the two workers of `make pytest` end together rather than one
+# running a long test alone at the end.
+LONGEST_FIRST = (
+    "tests/scale/",
+    "tests/test_demo.py",
+    "tests/test_sqlite_live.py",
+    "tests/cases/test_bad_input.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest first, after pytest-django's order (plain db tests, then transactional,
+    then those without a database): none of the longest is transactional, so no test moves
+    ahead of one that empties the tables; the demo's run in subprocesses, on SQLite."""
+
+    def rank(item: pytest.Item) -> int:
+        found = [i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)]
+        return found[0] if found else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -234,3 +258,11 @@ def start_case(subject_id: int = 1, actor: Any = None) -> ProcessInstance:
 def refer(instance: ProcessInstance, actor: Any, *referrals: dict[str, Any]) -> None:
     complete(instance, "review_application", actor, accepted=True)
     complete(instance, "split_case", actor, referrals=list(referrals))
+
+
+@pytest.fixture
+def sessions_as_deployed(settings: Any) -> None:
+    """Sessions read from a cache, as a deployment with its Redis reads them (settings.py),
+    here a local one: whether a Redis runs beside the tests does not change statement counts."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

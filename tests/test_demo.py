@@ -11,8 +11,6 @@ import os
 import random
 import re
 import sqlite3
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -26,29 +24,15 @@ from onedoor.directory.models import Staff
 from onedoor.home.demo import SCENARIOS, demo_members
 from onedoor.households.idnumber import validate_id_number
 from onedoor.households.plausibility import implausible
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def manage(*args: str, env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}"
-    return result.stdout
+from tests.demo_setup import demo_copy, manage
 
 
-def test_the_demo_sets_up_on_sqlite_and_the_sweeper_escalates_by_itself(tmp_path: Path) -> None:
-    db = tmp_path / "demo.sqlite3"
+def test_the_demo_sets_up_on_sqlite_and_the_sweeper_escalates_by_itself(
+    demo_setup: tuple[Path, str], tmp_path: Path
+) -> None:
+    db = demo_copy(demo_setup, tmp_path)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
-    manage("migrate", "--noinput", env=env)
-    manage("deploy_processes", env=env)
-    out = manage("seed_demo", env=env)
+    out = demo_setup[1]
     # It prints a login for every role, and each signs in with the password it prints.
     [password] = re.findall(r"密码均为 (\S+?)）", out)
     printed = {line.split()[0] for line in out.splitlines() if line.startswith("  ")}

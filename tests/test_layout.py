@@ -68,6 +68,8 @@ def test_manage_py_runs() -> None:
         [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr
+    # Not a warning either (a warning still exits 0).
+    assert "System check identified no issues (0 silenced)." in out.stdout, out.stdout + out.stderr
 
 
 def test_the_import_contracts_hold() -> None:

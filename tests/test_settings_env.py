@@ -114,3 +114,41 @@ def test_the_database_url_is_not_a_setting() -> None:
     from django.conf import settings
 
     assert not hasattr(settings, "DATABASE_URL")
+
+
+def _session_engine_in_a_new_process(**env: str) -> str:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"REDIS_URL", "SESSION_REDIS_URL", "CELERY_BROKER_URL"}
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **clean,
+            **env,
+            "DJANGO_SETTINGS_MODULE": "onedoor.settings",
+            "PYTHONPATH": str(PLATFORM),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 or env, done.stderr
+    return done.stdout.strip() or done.stderr.strip().splitlines()[-1]
+
+
+def test_sessions_are_read_from_the_deployments_redis_and_kept_in_the_database_too() -> None:
+    redis = "django.contrib.sessions.backends.cached_db django.core.cache.backends.redis.RedisCache"
+    assert _session_engine_in_a_new_process(REDIS_URL="redis://127.0.0.1:6379/0") == redis
+    assert _session_engine_in_a_new_process(SESSION_REDIS_URL="redis://cache:6379/1") == redis
+    # Without a Redis (the SQLite demo), in the database alone.
+    assert _session_engine_in_a_new_process() == (
+        "django.contrib.sessions.backends.db django.core.cache.backends.locmem.LocMemCache"
+    )
+    refused = _session_engine_in_a_new_process(SESSION_REDIS_URL="http://cache:6379/1")
+    assert "SESSION_REDIS_URL" in refused

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_demo import ROOT, manage
+from tests.demo_setup import ROOT, demo_copy
 
 # Work a client does: (BPMN task, the form's fields without their t<pk>- prefix).
 WORK = {
@@ -93,12 +93,11 @@ class Browser:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
-    db = tmp_path / "demo.sqlite3"
+def demo(
+    demo_setup: tuple[Path, str], tmp_path: Path
+) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    db = demo_copy(demo_setup, tmp_path)  # set up as `make demo` does, once per run
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DEBUG": "false"}
-    manage("migrate", "--noinput", env=env)
-    manage("deploy_processes", env=env)
-    manage("seed_demo", env=env)
     port = free_port()
     python = [sys.executable, str(ROOT / "manage.py")]
     logs = tmp_path / "sweeper.log"

@@ -156,6 +156,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Sessions: with a Redis (SESSION_REDIS_URL, else REDIS_URL: the deployment's, as Celery's
+# broker), each request reads its session from it, not from the database (one statement less
+# on every page); "cached_db" writes through to the database too, so a Redis restart or
+# eviction signs nobody out. Without one (the SQLite demo), sessions stay in the database.
+_session_redis = env_str("SESSION_REDIS_URL", env_str("REDIS_URL", ""))
+if _session_redis:
+    if _session_redis.partition("://")[0] not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            "SESSION_REDIS_URL (else REDIS_URL) must be a redis://, rediss:// or unix:// URL, "
+            f"got {_session_redis!r}"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _session_redis,
+            # Deployments sharing one Redis (as with CELERY_QUEUE) keep apart.
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "onedoor"),
+            # A Redis that does not answer costs a request one second, then the session is
+            # read from the database (cached_db falls back on a cache error).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # The session's user is read with its staff row, agency and divisions joined (one statement
 # per request instead of four; onedoor/directory/backends.py).
 AUTHENTICATION_BACKENDS = [

@@ -319,7 +319,7 @@ def test_the_inbox_marks_overdue_and_due_soon_rows(alice, bob) -> None:
     fresh = register(alice, "yiliao", seq=2)
     refer_all(fresh, alice)
     page = client_for(bob).get("/inbox/")
-    urgency = {row.case.reference: row.urgency for row in page.context["page"]}
+    urgency = {row["reference"]: row["urgency"] for row in page.context["page"]}
     due = Referral.objects.get(case=fresh).due_at
     assert due is not None
     assert urgency == {

@@ -76,7 +76,7 @@ def test_inbox_counts_each_view_and_pages_in_due_order(three_cases, bob, dave, m
     assert unknown.status_code == 200
     assert references(unknown.content.decode()) == refs[:2]
     row = page1.context["page"][0]
-    assert (row.notices, row.unanswered) == (1, 1)
+    assert (row["notices"], row["to_answer"]) == (1, "1 件待回复")
 
 
 def test_board_pages_the_overdue_list_and_narrows_it_to_an_agency(

@@ -208,6 +208,22 @@ def test_intake_rejects_a_wrong_id_number_with_a_clear_message_and_saves_nothing
     assert Case.objects.count() == 1
 
 
+def test_intake_refuses_more_members_than_a_household_registers_and_saves_nothing(alice) -> None:
+    """A posted member count beyond the cap (30) is refused with a clear message, before
+    thousands of member forms are built for one request."""
+    from onedoor.cases.forms_registry import MAX_MEMBERS
+
+    data = {"m-TOTAL_FORMS": "99999999999999999999", "m-INITIAL_FORMS": "0", "statement": "x"}
+    data |= {f"m-{i}-name": "李四" for i in range(MAX_MEMBERS + 5)}
+    response = client_for(alice).post("/cases/new/", data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"一户最多登记{MAX_MEMBERS}名成员" in page
+    # The page shows the members it kept, no more than the cap.
+    assert page.count('name="m-29-name"') == 1 and 'name="m-30-name"' not in page
+    assert not Case.objects.exists()
+
+
 def test_a_task_a_colleague_already_completed_gives_a_clear_message_and_changes_nothing(
     alice, county
 ) -> None:

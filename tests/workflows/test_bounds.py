@@ -4,10 +4,11 @@ range and recursive call activities are refused at deploy, files and names have 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tests.workflows import hostile
 from workflows import engine
@@ -116,7 +117,11 @@ def test_a_constant_timer_outside_a_sane_range_is_refused_at_deploy(
 
 def test_a_sane_constant_timer_deploys_and_waits(db: None) -> None:
     deploy(hostile.timer("timeDuration", '"PT1H"'))
-    assert start().next_timer_at is not None
+    began = timezone.now()
+    due = start().next_timer_at
+    # It waits at the timer, due an hour from its start.
+    assert due is not None
+    assert began + timedelta(minutes=59) <= due <= timezone.now() + timedelta(minutes=61)
 
 
 @pytest.mark.parametrize(

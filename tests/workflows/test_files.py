@@ -219,8 +219,12 @@ def test_the_command_replaces_only_when_told(db: None, tmp_path: Path) -> None:
     call_command("deploy_processes", str(first), stdout=StringIO())
     with pytest.raises(CommandError, match="first.bpmn"):
         call_command("deploy_processes", str(second), stdout=StringIO())
+    # Refused: the first file is still the process's only version.
+    hostile_versions = ProcessDefinition.objects.filter(process_id="hostile")
+    assert list(hostile_versions.values_list("filename", flat=True)) == ["first.bpmn"]
     call_command("deploy_processes", str(second), "--replace", stdout=StringIO())
-    assert ProcessDefinition.objects.filter(filename="second.bpmn").exists()
+    newest = hostile_versions.latest("version")
+    assert newest.filename == "second.bpmn" and "x = 2" in newest.source
 
 
 def test_completing_split_case_with_no_data_is_invalid_task_data(one_door: None, alice) -> None:

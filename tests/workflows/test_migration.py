@@ -104,10 +104,15 @@ def test_a_case_at_a_step_the_new_version_removes_stays_and_says_why(one_door: N
 def test_an_ended_case_or_one_on_the_version_already_does_not_move(one_door: None, alice) -> None:
     case = start_case(actor=alice)
     current = ProcessDefinition.objects.get(pk=case.definition_id)
-    assert check_instance(case, current).reasons
+    with translation.override("en"):
+        same = check_instance(case, current)
+    assert not same.can_move
+    assert same.reasons == [f"it already runs on version {current.version}"]
     complete(case, "review_application", alice, accepted=False, refusal_reason="不符合")
     case.refresh_from_db()
-    assert check_instance(case, _deploy(VARIANT)).reasons
+    with translation.override("en"):
+        ended = check_instance(case, _deploy(VARIANT))
+    assert not ended.can_move and ended.reasons == ["it has ended"]
 
 
 def test_an_older_variant_without_the_clocks_takes_no_running_case(one_door: None, alice) -> None:

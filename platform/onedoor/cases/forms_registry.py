@@ -92,6 +92,10 @@ class MemberForm(forms.Form):
 
 
 class BaseMemberFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": _("A household is registered with at most %(num)d members"),
+    }
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -103,10 +107,21 @@ class BaseMemberFormSet(forms.BaseFormSet):
             raise forms.ValidationError(_("Register exactly one head of household"))
 
 
+# At most this many members: a posted form count beyond it is refused before any member form
+# is built (Django's default builds up to 2,000, seconds of work for one hostile request).
+MAX_MEMBERS = 30
+
 # One row to start with; 增加成员 adds more (a blank extra row would fail validation, since its
 # selects always submit a value).
 MemberFormSet = formset_factory(
-    MemberForm, formset=BaseMemberFormSet, extra=0, min_num=1, validate_min=True
+    MemberForm,
+    formset=BaseMemberFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_MEMBERS,
+    validate_max=True,
+    absolute_max=MAX_MEMBERS,
 )
 
 

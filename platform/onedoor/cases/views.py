@@ -29,7 +29,7 @@ from onedoor.lib.redirects import safe_next
 from workflows.errors import EngineError
 from workflows.models import HumanTask
 
-from . import listing, materials, records, registration, services
+from . import listing, materials, records, registration, rows, services
 from .access import (
     EVERY_ROLE,
     INTAKE_ROLES,
@@ -76,12 +76,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     assert staff is not None  # @require_role
     filters = listing.filters_of(request)
-    cases = listing.matching(request.user, filters).select_related(
-        "household__village", "township", "applicant"
-    )
+    cases = listing.matching(request.user, filters).order_by("-created_at")
+    page = Paginator(cases.values(*rows.CASE_LIST_FIELDS), 30).get_page(request.GET.get("page"))
+    page.object_list = rows.case_list_rows(page.object_list)
     visible = Case.objects.visible_to(request.user)
     context = {
-        "page": Paginator(cases.order_by("-created_at"), 30).get_page(request.GET.get("page")),
+        "page": page,
         "stages": visible.order_by().values_list("stage", "stage_name").distinct(),
         "items": Item.objects.filter(is_active=True),
         # The county's member agencies: every case is referred within its county.

@@ -19,7 +19,7 @@ from onedoor.directory.models import Agency, Division
 from onedoor.lib.http import AuthenticatedRequest
 from onedoor.lib.redirects import safe_next
 
-from . import assignment, clock, materials, records, services, supervision
+from . import assignment, clock, materials, records, rows, services, supervision
 from .access import (
     BOARD_ROLES,
     INBOX_ROLES,
@@ -59,13 +59,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "all")
     if show not in INBOX_VIEWS:
         show = "all"
-    paginator = Paginator(mine.inbox(show, now, soon), INBOX_PAGE)
+    paginator = Paginator(mine.inbox(show, now, soon).values(*rows.INBOX_FIELDS), INBOX_PAGE)
     paginator.count = counts[show]  # already counted above
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = rows.inbox_rows(page.object_list, now, staff.county.code)
     return render(
         request,
         "cases/inbox.html",
         {
-            "page": paginator.get_page(request.GET.get("page")),
+            "page": page,
             "counts": counts,
             "show": show,
             "now": now,
