@@ -95,9 +95,15 @@ class VersionDiff:
 
 
 def _root(definition: ProcessDefinition) -> etree._Element:
-    return etree.fromstring(
+    """The definition's own process element: a file may hold several processes (one_door.bpmn
+    holds one_door and the referral_handling it calls), and each is compared on its own."""
+    document = etree.fromstring(
         text_bytes(definition.source), parser=etree.XMLParser(resolve_entities=False)
     )
+    for process in document.iter(_q("process")):
+        if process.get("id") == definition.process_id:
+            return process
+    return document
 
 
 def _q(tag: str) -> str:

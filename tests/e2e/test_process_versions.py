@@ -117,7 +117,13 @@ def test_a_new_version_previewed_deployed_and_running_cases_moved(
     expect(page.locator('[data-element-id="lane_window"] text').first).to_have_text("窗口工作人员")
     screenshot("version-preview")
     page.get_by_role("button", name="部署此版本").click()
-    expect(page.get_by_text("第 2 版已部署：新申请将按此版本办理。")).to_be_visible()
+    expect(
+        page.get_by_text("一门受理、协同办理第 2 版已部署：新申请将按此版本办理。")
+    ).to_be_visible()
+    # The file holds the referral steps one_door calls: they are stored as a version too.
+    expect(
+        page.get_by_text("转办事项协同办理第 2 版已部署：新申请将按此版本办理。")
+    ).to_be_visible()
     screenshot("version-list")
     page.get_by_role("link", name="迁移在办申请到 v2").click()
     expect(page.locator("table.migration tbody tr")).to_have_count(2)
