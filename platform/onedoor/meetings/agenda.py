@@ -3,8 +3,7 @@ rules propose, free topics, their order."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -20,7 +19,7 @@ from .topics import Candidate, candidate
 
 
 def flag_difficult(
-    case: Case, *, actor: Any, reason: str, referral: Referral | None = None
+    case: Case, *, actor: User, reason: str, referral: Referral | None = None
 ) -> DifficultFlag:
     """Window staff or an agency officer asks the joint conference to study a case."""
     reason = reason.strip()
@@ -59,7 +58,7 @@ def flag_difficult(
     return flag
 
 
-def add_topic(meeting: Meeting, key: str, *, actor: Any) -> Topic:
+def add_topic(meeting: Meeting, key: str, *, actor: User) -> Topic:
     """Put a proposed topic (by its key) on the draft agenda, with the rules' reasons."""
     found: Candidate | None = candidate(meeting.conference, key)
     if found is None:
@@ -84,7 +83,7 @@ def add_topic(meeting: Meeting, key: str, *, actor: Any) -> Topic:
 
 
 def add_free_topic(
-    meeting: Meeting, *, actor: Any, title: str, reason: str, units: list[Agency]
+    meeting: Meeting, *, actor: User, title: str, reason: str, units: list[Agency]
 ) -> Topic:
     """A policy question written by the office (or brought by a member unit)."""
     title, reason = title.strip(), reason.strip()
@@ -109,7 +108,7 @@ def add_free_topic(
 def _create_topic(
     meeting: Meeting,
     *,
-    actor: Any,
+    actor: User,
     key: str,
     title: str,
     sources: list[str],
@@ -140,7 +139,7 @@ def _create_topic(
     return topic
 
 
-def remove_topic(topic: Topic, *, actor: Any) -> None:
+def remove_topic(topic: Topic, *, actor: User) -> None:
     meeting = topic.meeting
     with transaction.atomic(durable=True):
         require_step(meeting, "draft_agenda")
@@ -149,7 +148,7 @@ def remove_topic(topic: Topic, *, actor: Any) -> None:
         meeting_event("meeting.topic_removed", meeting, actor, key=key)
 
 
-def move_topic(topic: Topic, *, actor: Any, up: bool) -> None:
+def move_topic(topic: Topic, *, actor: User, up: bool) -> None:
     """Swap a topic with its neighbour on the agenda."""
     meeting = topic.meeting
     with transaction.atomic(durable=True):

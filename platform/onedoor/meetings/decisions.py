@@ -3,8 +3,7 @@ reported carried out by the lead unit."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -24,7 +23,7 @@ from .services import ActionError, require_step
 def add_decision(
     topic: Topic,
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     text: str,
     lead: Agency,
@@ -84,7 +83,7 @@ def add_decision(
     return decision
 
 
-def remove_decision(decision: Decision, *, actor: Any) -> None:
+def remove_decision(decision: Decision, *, actor: User) -> None:
     with transaction.atomic(durable=True):
         require_step(decision.meeting, "hold_meeting")
         meeting_pk, number = decision.meeting_id, decision.number
@@ -95,7 +94,7 @@ def remove_decision(decision: Decision, *, actor: Any) -> None:
         )
 
 
-def complete_decision(decision: Decision, *, actor: Any, note: str) -> Decision:
+def complete_decision(decision: Decision, *, actor: User, note: str) -> Decision:
     """The lead unit reports the decision carried out (落实)."""
     note = note.strip()
     if not note:

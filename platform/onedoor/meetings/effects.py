@@ -28,6 +28,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -60,7 +61,7 @@ def decision_line(decision: Decision) -> str:
         }
 
 
-def apply_decision(decision: Decision, *, actor: Any) -> None:
+def apply_decision(decision: Decision, *, actor: User) -> None:
     """Put an issued decision into force: its deadline, and its effect on the case."""
     county = decision.meeting.conference.county.code
     today = timezone.localdate()
@@ -111,7 +112,7 @@ def apply_decision(decision: Decision, *, actor: Any) -> None:
         )
 
 
-def _special(decision: Decision, actor: Any, line: str) -> tuple[Referral, dict[str, Any]]:
+def _special(decision: Decision, actor: User, line: str) -> tuple[Referral, dict[str, Any]]:
     """一事一议: a new referral of the case to the lead unit, on the decision's basis, and its
     process (the referral steps of one_door.bpmn, on their own)."""
     case = decision.case
@@ -155,7 +156,7 @@ def _current(referral: Referral) -> HumanTask:
 
 
 def _assign(
-    decision: Decision, referral: Referral, actor: Any, line: str
+    decision: Decision, referral: Referral, actor: User, line: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     task = _current(referral)
     before = describe(referral)
@@ -196,7 +197,7 @@ def _assign(
 
 
 def _deadline(
-    decision: Decision, referral: Referral, actor: Any, line: str
+    decision: Decision, referral: Referral, actor: User, line: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     task = _current(referral)
     if task.bpmn_id != "handle_referral":

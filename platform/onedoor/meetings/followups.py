@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -102,7 +103,7 @@ def lowest_level(decision: Decision) -> int:
 def supervise_decision(
     decision: Decision,
     *,
-    actor: Any,
+    actor: User,
     text: str,
     level: int | None = None,
     notices_seen: int | None = None,
@@ -155,7 +156,7 @@ def supervise_decision(
 
 
 def answer_decision_notice(
-    notice: DecisionNotice, *, actor: Any, answer: str, promised_date: date | None
+    notice: DecisionNotice, *, actor: User, answer: str, promised_date: date | None
 ) -> DecisionNotice:
     """督办回复: the lead unit gives the reason it is late and the date it promises."""
     answer, promised = checked_answer(answer, promised_date)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from .services import ActionError
 def update_conference(
     conference: Conference,
     *,
-    actor: Any,
+    actor: User,
     convenor: Any,
     overdue_days: int,
     handovers: int,
@@ -55,7 +56,7 @@ def update_conference(
 
 
 def set_member_unit(
-    conference: Conference, agency: Agency, *, actor: Any, liaison: Any, active: bool
+    conference: Conference, agency: Agency, *, actor: User, liaison: Any, active: bool
 ) -> MemberUnit:
     """A member unit joins, leaves, or names its liaison officer (an officer of the agency)."""
     if agency.county_id != conference.county_id:

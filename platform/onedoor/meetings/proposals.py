@@ -4,8 +4,7 @@ policy question or a case with a reason; the office accepts it onto the candidat
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from .models import MemberUnit, TopicProposal
 def propose_topic(
     unit: MemberUnit,
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     title: str,
     reason: str,
@@ -71,7 +70,7 @@ def propose_topic(
 
 
 def answer_proposal(
-    proposal: TopicProposal, *, actor: Any, accept: bool, reason: str
+    proposal: TopicProposal, *, actor: User, accept: bool, reason: str
 ) -> TopicProposal:
     """The office accepts the proposal onto the candidate topics, or declines it with a reason."""
     reason = reason.strip()

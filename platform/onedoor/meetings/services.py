@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -86,7 +87,7 @@ def require_step(meeting: Meeting, bpmn_id: str) -> HumanTask:
     return task
 
 
-def meeting_event(action: str, meeting: Meeting, actor: Any, **data: Any) -> None:
+def meeting_event(action: str, meeting: Meeting, actor: User, **data: Any) -> None:
     log_action(action, actor=actor, data={"meeting": meeting.pk, **data})
     notify.after(action, meeting, getattr(actor, "pk", None))
 
@@ -101,7 +102,7 @@ def _end_of(day: date) -> str:
 
 
 def plan_meeting(
-    conference: Conference, *, actor: Any, kind: str, held_on: date, place: str
+    conference: Conference, *, actor: User, kind: str, held_on: date, place: str
 ) -> Meeting:
     """Plan a meeting: numbered for its year, its process started at the draft agenda."""
     if kind not in Meeting.Kind.values:
@@ -151,7 +152,7 @@ def member_ids(conference: Conference) -> set[int]:
     )
 
 
-def submit_agenda(task: HumanTask, meeting: Meeting, *, actor: Any, positions_due: date) -> None:
+def submit_agenda(task: HumanTask, meeting: Meeting, *, actor: User, positions_due: date) -> None:
     """The draft agenda goes to the units it concerns, who may answer until `positions_due`."""
     _expect(task, meeting, "draft_agenda")
     if not meeting.topics.exists():
@@ -185,7 +186,7 @@ def submit_agenda(task: HumanTask, meeting: Meeting, *, actor: Any, positions_du
 
 
 def submit_positions(
-    task: HumanTask, meeting: Meeting, *, actor: Any, texts: dict[int, str]
+    task: HumanTask, meeting: Meeting, *, actor: User, texts: dict[int, str]
 ) -> list[Position]:
     """书面意见: the liaison officer answers for the unit, topic by topic (blank: no view)."""
     _expect(task, meeting, "submit_position")
@@ -209,7 +210,7 @@ def submit_positions(
 
 
 def decide_agenda(
-    task: HumanTask, meeting: Meeting, *, actor: Any, approved: bool, note: str
+    task: HumanTask, meeting: Meeting, *, actor: User, approved: bool, note: str
 ) -> None:
     """The convenor approves the agenda (the notice goes out) or sends it back with a note."""
     _expect(task, meeting, "approve_agenda")
@@ -232,7 +233,7 @@ def decide_agenda(
 
 
 def record_attendance(
-    meeting: Meeting, agency: Agency, *, actor: Any, status: str, person: str, reason: str
+    meeting: Meeting, agency: Agency, *, actor: User, status: str, person: str, reason: str
 ) -> Attendance:
     if status not in Attendance.Status.values:
         raise ActionError(_("Choose attended, substitute or absent"))
@@ -255,7 +256,7 @@ def record_attendance(
     return row
 
 
-def record_topic_note(topic: Topic, *, actor: Any, note: str) -> Topic:
+def record_topic_note(topic: Topic, *, actor: User, note: str) -> Topic:
     with transaction.atomic(durable=True):
         require_step(topic.meeting, "hold_meeting")
         topic.note = note.strip()
@@ -264,7 +265,7 @@ def record_topic_note(topic: Topic, *, actor: Any, note: str) -> Topic:
     return topic
 
 
-def finish_meeting(task: HumanTask, meeting: Meeting, *, actor: Any) -> None:
+def finish_meeting(task: HumanTask, meeting: Meeting, *, actor: User) -> None:
     """The meeting is over: every member unit's attendance must be recorded."""
     _expect(task, meeting, "hold_meeting")
     members = set(member_ids(meeting.conference))
@@ -284,7 +285,7 @@ def submit_minutes(
     task: HumanTask,
     meeting: Meeting,
     *,
-    actor: Any,
+    actor: User,
     summary: str,
     recorder: str,
     observers: str,
@@ -302,7 +303,7 @@ def submit_minutes(
 
 
 def decide_minutes(
-    task: HumanTask, meeting: Meeting, *, actor: Any, approved: bool, note: str
+    task: HumanTask, meeting: Meeting, *, actor: User, approved: bool, note: str
 ) -> list[Decision]:
     """The convenor signs the minutes (签发) or sends them back. When the process ends at
     `minutes_issued`, every decision takes effect on its case, in this transaction: if one

@@ -19,6 +19,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onedoor.directory.models import Agency, Staff
+from onedoor.lib.http import AuthenticatedRequest
 from workflows.errors import EngineError
 from workflows.models import HumanTask
 
@@ -108,7 +109,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: AuthenticatedRequest) -> HttpResponse:
     rights = require_rights(request.user)
     if not rights.sees_all:
         raise PermissionDenied(
@@ -184,7 +185,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: AuthenticatedRequest) -> HttpResponse:
     rights = require_rights(request.user)
     require_office(rights)
     form = PlanForm(request.POST)
@@ -270,7 +271,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def perform_task(request: HttpRequest, step: UUID) -> HttpResponse:
+def perform_task(request: AuthenticatedRequest, step: UUID) -> HttpResponse:
     """Work one open step of a meeting's process: the form is chosen by the step's BPMN id."""
     task = HumanTask.objects.filter(task_id=step, subject_type=SUBJECT_MEETING).first()
     if task is None:

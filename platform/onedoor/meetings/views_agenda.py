@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from onedoor.lib.http import AuthenticatedRequest
 
 from . import agenda, decisions, services
 from .access import (
@@ -25,7 +27,7 @@ from .views import require_office, run_action, submit_form
 
 @login_required
 @require_POST
-def add_topic(request: HttpRequest, pk: int) -> HttpResponse:
+def add_topic(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting, rights = get_meeting_for_user(request.user, pk)
     require_office(rights)
     key = request.POST.get("key", "")
@@ -37,7 +39,7 @@ def add_topic(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_free_topic(request: HttpRequest, pk: int) -> HttpResponse:
+def add_free_topic(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting, rights = get_meeting_for_user(request.user, pk)
     require_office(rights)
     form = FreeTopicForm(request.POST, county=meeting.conference.county)
@@ -58,7 +60,7 @@ def add_free_topic(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def change_topic(request: HttpRequest, pk: int, change: str) -> HttpResponse:
+def change_topic(request: AuthenticatedRequest, pk: int, change: str) -> HttpResponse:
     topic, rights = get_topic_for_user(request.user, pk)
     require_office(rights)
     if change == "remove":
@@ -88,7 +90,7 @@ def change_topic(request: HttpRequest, pk: int, change: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_decision(request: HttpRequest, pk: int) -> HttpResponse:
+def add_decision(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     topic, rights = get_topic_for_user(request.user, pk)
     require_office(rights)
     form = DecisionForm(request.POST, county=topic.meeting.conference.county)
@@ -112,7 +114,7 @@ def add_decision(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove_decision(request: HttpRequest, pk: int) -> HttpResponse:
+def remove_decision(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     decision, rights = get_decision_for_user(request.user, pk)
     require_office(rights)
     run_action(
@@ -123,7 +125,7 @@ def remove_decision(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting, rights = get_meeting_for_user(request.user, pk)
     require_office(rights)
     form = AttendanceForm(request.POST, county=meeting.conference.county)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onedoor.cases.access import get_case_for_user, get_referral_for_user
+from onedoor.lib.http import AuthenticatedRequest
 from onedoor.lib.redirects import safe_next
 
 from . import agenda, decisions, followups
@@ -51,7 +52,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def complete_decision(request: HttpRequest, pk: int) -> HttpResponse:
+def complete_decision(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     decision, rights = get_decision_for_user(request.user, pk)
     if not rights.reports_done(decision):
         raise PermissionDenied(_("Only the lead unit or the office can report it carried out"))
@@ -66,7 +67,7 @@ def complete_decision(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def flag(request: AuthenticatedRequest, kind: str, pk: int) -> HttpResponse:
     """提请联席会议研究, from the case or referral page."""
     if kind == "referral":
         referral = get_referral_for_user(request.user, pk)
@@ -142,7 +143,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def supervise_decision(request: HttpRequest, pk: int) -> HttpResponse:
+def supervise_decision(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     decision, rights = get_decision_for_user(request.user, pk)
     require_office(rights)
     submit_form(
@@ -162,7 +163,7 @@ def supervise_decision(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def answer_decision_notice(request: HttpRequest, pk: int) -> HttpResponse:
+def answer_decision_notice(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """督办回复 from the lead unit."""
     notice = DecisionNotice.objects.filter(pk=pk).first()
     if notice is None:

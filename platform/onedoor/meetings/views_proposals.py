@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from onedoor.lib.http import AuthenticatedRequest
+
 from . import proposals
 from .access import liaison_unit, proposals_for, require_rights
 from .forms import ProposalAnswerForm, ProposalForm
@@ -47,7 +49,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def propose(request: HttpRequest) -> HttpResponse:
+def propose(request: AuthenticatedRequest) -> HttpResponse:
     rights = require_rights(request.user)
     unit = liaison_unit(request.user, rights)
     if unit is None:
@@ -70,7 +72,7 @@ def propose(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def answer_proposal(request: HttpRequest, pk: int) -> HttpResponse:
+def answer_proposal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rights = require_rights(request.user)
     proposal = proposals_for(rights).filter(pk=pk).first()
     if proposal is None:
