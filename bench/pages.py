@@ -107,10 +107,10 @@ def statements(run: Callable[[], Any]) -> int:
 
 
 def get(client: Client, path: str) -> Callable[[], Any]:
-    headers = {"HTTP_HX_REQUEST": "true"} if path.startswith("/notifications/bell") else {}
+    headers = {"HX-Request": "true"} if path.startswith("/notifications/bell") else {}
 
     def run() -> Any:
-        response = client.get(path, **headers)
+        response = client.get(path, headers=headers)
         assert response.status_code == 200, (path, response.status_code)
         return response
 
