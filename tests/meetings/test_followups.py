@@ -12,7 +12,7 @@ from notifications.models import Notification
 
 from onedoor.audit.models import AuditEvent
 from onedoor.cases.services import ActionError
-from onedoor.meetings import followups
+from onedoor.meetings import decisions, followups
 from onedoor.meetings.models import Decision, DecisionNotice, Meeting
 from tests.cases.test_views import client_for
 from workflows.models import HumanTask
@@ -93,6 +93,43 @@ def test_the_office_supervises_an_overdue_follow_up_in_two_levels(
     assert Notification.objects.filter(recipient=frank, verb__contains="Level-2").exists()
 
 
+def test_the_office_picks_the_level_of_a_decisions_supervision_with_drafted_remarks(
+    issued: Meeting, dave: Any, bob: Any, frank: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """As on a referral: the form offers level 1 or 2 with remarks drafted from the clock; a
+    level-2 notice goes to the convenor at once; once a notice stands, level 1 is no choice."""
+    decision = Decision.objects.get()
+    url = f"/meetings/decisions/{decision.pk}/"
+    with time_machine.travel(LATE, tick=False):
+        office = client_for(dave)
+        page = office.get(url).content.decode()
+        assert 'name="level"' in page and 'value="1"' in page and 'value="2"' in page
+        assert "一级督办：督促牵头单位" in page and "二级督办：督促牵头单位并报召集人" in page
+        assert "4 个工作日" in page  # the drafted remarks say how late it is
+        with django_capture_on_commit_callbacks(execute=True):
+            office.post(
+                f"{url}supervise/", {"level": "2", "text": "请分管领导督促落实", "notices_seen": 0}
+            )
+        notice = DecisionNotice.objects.get()
+        assert notice.level == 2
+        assert Notification.objects.filter(recipient=frank, verb__contains="Level-2").exists()
+        assert Notification.objects.filter(recipient=bob).exists()
+        event = AuditEvent.objects.get(action="meeting.decision_supervised")
+        assert event.data["level"] == 2
+        # Now only level 2 is offered: a level 1 posted is refused, nothing sent; the service
+        # asked for level 1 sends it at level 2.
+        page = office.get(url).content.decode()
+        assert 'name="level" value="1"' not in page and 'value="2"' in page
+        office.post(f"{url}supervise/", {"level": "1", "text": "再次督办", "notices_seen": 1})
+        assert DecisionNotice.objects.count() == 1
+        followups.supervise_decision(decision, actor=dave, text="再次督办", level=1, notices_seen=1)
+    assert list(DecisionNotice.objects.order_by("pk").values_list("level", flat=True)) == [2, 2]
+    # A level that is none is refused, nothing sent.
+    with time_machine.travel(LATE, tick=False), pytest.raises(ActionError):
+        followups.supervise_decision(decision, actor=dave, text="x", level=3, notices_seen=2)
+    assert DecisionNotice.objects.count() == 2
+
+
 def test_the_lead_unit_answers_and_then_carries_out_from_the_follow_up_page(
     issued: Meeting, dave: Any, bob: Any, carol: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -162,3 +199,35 @@ def test_bad_input_on_the_follow_up_changes_nothing(issued: Meeting, dave: Any, 
         notice.refresh_from_db()
         assert notice.answered_at is None
         assert client_for(bob).post("/meetings/notices/999999/answer/", {}).status_code == 404
+
+
+def test_a_broken_promise_to_a_decisions_supervision_is_a_topic_by_its_own_rule(
+    issued: Meeting, dave: Any, bob: Any
+) -> None:
+    """The lead unit answers the 督办 with a date; once that date passes with the decision not
+    carried out, the rule proposes it, saying who promised what, when, at which level."""
+    from onedoor.meetings.models import Topic
+    from onedoor.meetings.topics import candidates
+
+    decision = Decision.objects.get()
+    key = f"decision:{decision.pk}"
+    with time_machine.travel(LATE, tick=False):
+        notice = followups.supervise_decision(decision, actor=dave, text="请落实", notices_seen=0)
+        followups.answer_decision_notice(
+            notice, actor=bob, answer="需协调民政局", promised_date=date(2026, 12, 23)
+        )
+    # The promised day itself and before: carried over as overdue, the promise not yet broken.
+    with time_machine.travel(at(date(2026, 12, 23)), tick=False):
+        [found] = [c for c in candidates(issued.conference) if c.key == key]
+        assert found.sources == [Topic.Source.DECISION_OVERDUE]
+    with time_machine.travel(at(date(2026, 12, 24)), tick=False):
+        [found] = [c for c in candidates(issued.conference) if c.key == key]
+        assert found.sources == [
+            Topic.Source.DECISION_OVERDUE,
+            Topic.Source.DECISION_PROMISE_BROKEN,
+        ]
+        [reason] = [r for r in found.reasons if "2026-12-23" in r]
+        assert "2026-12-21" in reason and "1" in reason and str(decision.lead) in reason
+        # Carried out: no promise is broken any more, nor anything carried over.
+        decisions.complete_decision(decision, actor=bob, note="已落实")
+        assert key not in {c.key for c in candidates(issued.conference)}

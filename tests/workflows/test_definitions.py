@@ -73,8 +73,11 @@ def test_a_case_started_on_v1_finishes_on_v1_after_v2_is_deployed(
 
 def test_going_back_to_an_earlier_file_is_a_new_version(one_door: None) -> None:
     deploy_files([VARIANT], replace=True)
-    [back] = deploy_files([ONE_DOOR], replace=True)
+    results = {r.definition.process_id: r for r in deploy_files([ONE_DOOR], replace=True)}
+    back = results["one_door"]
     assert back.created and back.definition.version == 3
+    # The referral process it calls, in the same file, is unchanged by the variant.
+    assert not results["referral_handling"].created
 
 
 def _broken(tmp_path: Path, name: str, text: str) -> Path:

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from onedoor.audit.actions import log_action
 from onedoor.directory.models import Agency, Staff
 
-from .models import Case, Referral
-from .services import ActionError, lock_process
+from .models import Referral
+from .services import ActionError, lock_process, referral_process_id
 
 
 def officers_of(agency: Agency) -> QuerySet[Any]:
@@ -41,7 +41,7 @@ def reassign_referral(referral: Referral, *, actor: User, officer: Any, reason: 
     if not reason:
         raise ActionError(_("Please give the reason for the reassignment"))
     with transaction.atomic(durable=True):
-        lock_process(Case.objects.filter(pk=referral.case_id).values_list("process_id").get()[0])
+        lock_process(referral_process_id(referral))
         referral = Referral.objects.select_related("agency", "officer").get(pk=referral.pk)
         if not referral.is_open or referral.current_task is None:
             raise ActionError(_("This item is completed and cannot be reassigned"))

@@ -18,8 +18,8 @@ from onedoor.audit.actions import log_action
 from workflows import engine
 from workflows.models import HumanTask
 
-from .models import Case, ClockChange, Referral, SupervisionNotice
-from .services import ActionError, _referral_of, lock_process
+from .models import ClockChange, Referral, SupervisionNotice
+from .services import ActionError, _referral_of, lock_process, referral_process_id
 
 
 def _expect(task: HumanTask, bpmn_id: str) -> None:
@@ -202,11 +202,7 @@ def answer_supervision_notice(
     """督办回复: the agency gives the reason it is late and the date it promises to finish."""
     answer, promised = checked_answer(answer, promised_date)
     with transaction.atomic(durable=True):
-        lock_process(
-            Case.objects.filter(referrals__supervision_notices=notice.pk)
-            .values_list("process_id", flat=True)
-            .first()
-        )
+        lock_process(referral_process_id(Referral.objects.get(supervision_notices=notice.pk)))
         notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
         if notice.answered_at is not None:
             raise ActionError(

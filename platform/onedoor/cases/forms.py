@@ -322,6 +322,37 @@ class NotifyForm(forms.Form):
         self.fields["text"].initial = drafted_notice(case)
 
 
+def drafted_referral_notice(case: Case, referral: Referral | None) -> str:
+    """The notice of one referral's outcome, told on its own (a referral made on a
+    joint-conference decision after the case's own notice went out)."""
+    if referral is None:
+        return drafted_notice(case)
+    outcome = referral.get_outcome_display() or str(_("not finished yet"))
+    line = _("Your application for %(item)s (%(agency)s) has been handled: %(outcome)s") % {
+        "item": referral.item.name,
+        "agency": referral.agency.name,
+        "outcome": outcome,
+    }
+    if referral.amount_fen:
+        line += str(_(", %(amount)s")) % {"amount": format_yuan(referral.amount_fen)}
+    if referral.note.strip():
+        line += str(_("; %(note)s")) % {"note": referral.note.strip()}
+    closing = str(
+        _("For any question, please contact the social assistance window of %(township)s.")
+    ) % {"township": case.township.name}
+    return f"{line}\n{closing}"
+
+
+class ReferralNotifyForm(NotifyForm):
+    """告知 of one referral's outcome (its own notice step, `notify_household`)."""
+
+    def __init__(
+        self, *args: Any, case: Case, referral: Referral | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["text"].initial = drafted_referral_notice(case, referral)
+
+
 class CloseForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("The applicant has been told the outcome of every item: close and file the case")
@@ -351,6 +382,7 @@ class TaskAction:
     perform: Callable[[HumanTask, Any, dict[str, Any]], object]
     needs_case: bool = False
     needs_item: bool = False  # the form is told its referral's catalogue item
+    needs_referral: bool = False  # the form is told its referral
     # The message once it is done, naming what was done (from the cleaned data); None:
     # "“<task name>” done".
     done: Callable[[dict[str, Any]], StrOrPromise] | None = None
@@ -428,6 +460,14 @@ TASK_ACTIONS: dict[str, TaskAction] = {
         needs_case=True,
         done=lambda d: _("The notice to the applicant is recorded"),
     ),
+    # The notice of a referral told on its own (the referral process of one_door.bpmn).
+    "notify_household": TaskAction(
+        ReferralNotifyForm,
+        lambda t, u, d: services.notify_applicant(t, actor=u, channel=d["channel"], text=d["text"]),
+        needs_case=True,
+        needs_referral=True,
+        done=lambda d: _("The notice to the applicant is recorded"),
+    ),
     "close_case": TaskAction(
         CloseForm,
         lambda t, u, d: services.close_case(t, actor=u),
@@ -452,14 +492,17 @@ def form_for(task: HumanTask, case: Case, data: Any = None) -> forms.Form:
     kwargs: dict[str, Any] = {"prefix": f"t{task.pk}"}
     if action.needs_case:
         kwargs["case"] = case
-    if action.needs_item:
+    if action.needs_item or action.needs_referral:
         rid = _referral_id(task)
         referral = (
-            Referral.objects.filter(pk=rid, case=case).select_related("item").first()
+            Referral.objects.filter(pk=rid, case=case).select_related("item", "agency").first()
             if rid is not None
             else None
         )
-        kwargs["item"] = referral.item if referral else None
+        if action.needs_item:
+            kwargs["item"] = referral.item if referral else None
+        if action.needs_referral:
+            kwargs["referral"] = referral
     return action.form(data, **kwargs)
 
 

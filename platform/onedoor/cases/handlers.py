@@ -24,6 +24,7 @@ from onedoor.audit.actions import build_action, log_actions
 from onedoor.audit.models import AuditEvent
 from workflows import handlers
 from workflows.handlers import ServiceCall
+from workflows.models import HumanTask, ProcessInstance
 
 from .models import SUBJECT_CASE, ApplicantNotice, Case, Referral, SupervisionNotice
 
@@ -50,6 +51,31 @@ def refused(call: ServiceCall) -> dict[str, Any]:
             case=case, kind="refusal", channel=ApplicantNotice.Channel.IN_WRITING, text=text
         )
     return {"notice": text, "issued_at": call.now.isoformat()}
+
+
+@handlers.register("case.notice_ahead")
+def notice_ahead(call: ServiceCall) -> dict[str, Any]:
+    """Whether the case's own notice to the household (`notice_step` of its one-door process)
+    is still to come: a referral made on another basis (a joint-conference decision) whose
+    feedback arrives before it is told with it; after it, the window tells the household on
+    its own. A referral run by the case's own process is told with it by construction."""
+    step = str(call.params.get("notice_step") or "")
+    case = (
+        Case.objects.filter(pk=int(call.instance.subject_id)).only("process").first()
+        if call.instance.subject_type == SUBJECT_CASE and call.instance.subject_id.isdigit()
+        else None
+    )
+    if case is None or case.process_id is None:
+        return {"ahead": False}
+    if case.process_id == call.instance.pk:
+        return {"ahead": True}
+    running = ProcessInstance.objects.filter(
+        pk=case.process_id, state=ProcessInstance.State.RUNNING
+    ).exists()
+    told = HumanTask.objects.filter(
+        instance_id=case.process_id, bpmn_id=step, state=HumanTask.State.COMPLETED
+    ).exists()
+    return {"ahead": running and not told}
 
 
 @dataclass

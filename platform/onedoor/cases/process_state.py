@@ -192,9 +192,14 @@ def case_process_state(case: Case, user: Any) -> ProcessState:
     subprocess_id = next((t.scope for t in task_list if t.scope), "")
     case_steps: dict[str, Step] = {}
     per_referral: dict[str, dict[str, Step]] = defaultdict(dict)
+    # Referrals the case's own process runs (in its subprocess); a referral made later on
+    # another basis (a joint-conference decision) runs in a process of its own, top level.
+    in_subprocess: set[str] = set()
     for task in task_list:
         referral_id = str(task.properties.get("referralId") or "")
         if task.scope:
+            in_subprocess.add(referral_id)
+        if task.scope or referral_id:
             if referral_id not in by_pk:
                 continue  # a referral this user may not see
             if agency_code and task.lane == "agency" and task.candidate_group != agency_code:
@@ -218,7 +223,7 @@ def case_process_state(case: Case, user: Any) -> ProcessState:
                 state = "waiting"
             elif not referral.is_open:
                 state = "done"
-            if subprocess_id:
+            if subprocess_id and pk in in_subprocess:
                 _add(case_steps, Step(subprocess_id, "", state, [label]))
     _light_due_timers(case_steps, timers)
     instance = case.process

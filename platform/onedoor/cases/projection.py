@@ -29,7 +29,10 @@ def project_case(
     if case is None:  # the process is being started for a case saved in this transaction
         return
     _project_referrals(opened, closed)
-    _project_stage(case, instance)
+    if case.process_id in (None, instance.pk):
+        # The case's own (one-door) process; a referral's process started on its own (a
+        # joint-conference decision's) moves that referral only.
+        _project_stage(case, instance)
 
 
 def _referral_id(row: HumanTask) -> int | None:

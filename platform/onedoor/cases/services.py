@@ -53,6 +53,24 @@ def lock_process(instance_id: int | None) -> None:
         )
 
 
+def referral_process_id(referral: Referral) -> int | None:
+    """The process instance that runs the referral: the one holding its open task (the case's
+    one-door process, or the referral's own when it was made on a joint-conference decision),
+    else the case's."""
+    open_in = (
+        HumanTask.objects.filter(pk=referral.current_task_id).values_list("instance_id", flat=True)
+        if referral.current_task_id is not None
+        else None
+    )
+    found = open_in.first() if open_in is not None else None
+    if found is not None:
+        return int(found)
+    process_id: int | None = (
+        Case.objects.filter(pk=referral.case_id).values_list("process_id", flat=True).get()
+    )
+    return process_id
+
+
 def _complete(task: HumanTask, actor: User, data: dict[str, Any]) -> None:
     engine.complete_task(task.task_id, actor=actor, data=data)
 

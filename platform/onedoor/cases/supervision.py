@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from onedoor.audit.actions import log_action
 from onedoor.deadlines.words import days_late
 
-from .models import Case, Referral, SupervisionNotice
-from .services import ActionError, lock_process
+from .models import Referral, SupervisionNotice
+from .services import ActionError, lock_process, referral_process_id
 
 # The working days a demand gives the agency to complete and report back.
 DEMAND_DAYS = 2
@@ -76,7 +76,7 @@ def issue_supervision_notice(
     if not text.strip():
         raise ActionError(_("Please write the supervision remarks"))
     with transaction.atomic(durable=True):
-        lock_process(Case.objects.filter(pk=referral.case_id).values_list("process_id").get()[0])
+        lock_process(referral_process_id(referral))
         referral = Referral.objects.select_related("case", "agency", "item").get(pk=referral.pk)
         if not referral.is_open:
             raise ActionError(_("This item is completed and needs no supervision"))

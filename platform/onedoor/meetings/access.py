@@ -81,7 +81,10 @@ class Rights:
         return self.office or self.convenor
 
     def reports_done(self, decision: Decision) -> bool:
-        """The lead unit (or the office) reports a decision carried out."""
+        """The lead unit (or the office) reports a decision carried out; one of special
+        assistance is carried out by its referral's feedback, not by a report."""
+        if decision.new_referral_id is not None:
+            return False
         return self.office or (self.unit is not None and self.unit.pk == decision.lead_id)
 
 

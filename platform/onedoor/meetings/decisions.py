@@ -51,8 +51,15 @@ def add_decision(
             raise ActionError(_("The referral is no longer open"))
         if kind == Decision.Kind.ASSIGN and referral.agency_id == lead.pk:
             raise ActionError(_("The referral is already with %(agency)s") % {"agency": lead})
-    if kind == Decision.Kind.SPECIAL and topic.case is None:
-        raise ActionError(_("Special assistance needs a topic about a case"))
+    if kind == Decision.Kind.SPECIAL:
+        if topic.case is None:
+            raise ActionError(_("Special assistance needs a topic about a case"))
+        # A new referral of the case: for the item chosen, else the topic's referral's.
+        item = item or (referral.item if referral is not None else None)
+        if item is None:
+            raise ActionError(_("Choose the assistance item the special assistance grants"))
+    else:
+        item = None
     with transaction.atomic(durable=True):
         require_step(meeting, "hold_meeting")
         last = Decision.objects.filter(meeting=meeting).aggregate(n=Max("number"))["n"]
@@ -100,6 +107,13 @@ def complete_decision(decision: Decision, *, actor: Any, note: str) -> Decision:
         if decision.done_at is not None:
             raise ActionError(
                 _("Already reported carried out by %(who)s") % {"who": decision.done_by}
+            )
+        if decision.new_referral_id is not None:
+            raise ActionError(
+                _(
+                    "This decision is carried out by its referral: the lead unit signs for it, "
+                    "handles it and gives its feedback from the referral page"
+                )
             )
         task = HumanTask.objects.filter(
             instance_id=decision.process_id, bpmn_id="carry_out", state=HumanTask.State.OPEN

@@ -12,8 +12,14 @@ task through the engine room as the case service for that step would, writes the
 - handle by a date: the handling clock is moved to the decision's deadline through the
   process's own extension path (申请延期 → 审批延期 → 顺延办理时限), a lawful clock change
   whose recorded reason is the meeting;
-- special assistance and action: a follow-up for the lead unit (the decision itself, with its
-  deadline), shown on the case's timeline when there is a case.
+- special assistance (一事一议): a new referral on the case to the lead unit, the decision its
+  basis, run by the referral process of one_door.bpmn (`referral_handling`) started on its own:
+  the unit signs for it (or returns / transfers it), handles it within the item's limit on the
+  county calendar with the same reminders, 督办 and extensions, and feeds back; the household
+  is then told by the window (with the case's notice if that is still to come). That referral
+  is the decision's follow-up: its feedback carries the decision out (meetings/projection.py);
+- action: a follow-up for the lead unit (the decision itself, with its deadline,
+  meeting_decision.bpmn), shown on the case's timeline when there is a case.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from onedoor.audit.actions import log_action
-from onedoor.cases.models import ClockChange, Handover, Referral, describe
+from onedoor.cases.models import SUBJECT_CASE, ClockChange, Handover, Referral, describe
 from onedoor.cases.services import ActionError
 from onedoor.deadlines.handlers import END_OF_DAY, REMIND_AT
 from onedoor.deadlines.workdays import (
@@ -40,6 +46,8 @@ from workflows.models import HumanTask
 from .models import SUBJECT_DECISION, Decision
 
 FOLLOW_UP_PROCESS = "meeting_decision"
+# The referral process of one_door.bpmn, started on its own for special assistance.
+REFERRAL_PROCESS = "referral_handling"
 
 
 def decision_line(decision: Decision) -> str:
@@ -59,23 +67,27 @@ def apply_decision(decision: Decision, *, actor: Any) -> None:
     decision.due_on = add_working_days(today, decision.deadline_days, county).day
     decision.applied_at = timezone.now()
     remind_on = previous_working_day(decision.due_on, county).day
-    decision.process = engine.start_process(
-        FOLLOW_UP_PROCESS,
-        subject_type=SUBJECT_DECISION,
-        subject_id=decision.pk,
-        data={
-            "decision": decision.pk,
-            "lead": decision.lead.code,
-            "due_at": _at(decision.due_on, END_OF_DAY),
-            "remind_at": _at(max(remind_on, today), REMIND_AT),
-        },
-        actor=actor,
-    )
-    decision.save(update_fields=["due_on", "applied_at", "process"])
     line = decision_line(decision)
     referral = decision.referral
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    if decision.kind == Decision.Kind.SPECIAL:
+        # Its follow-up is the new referral's own process, worked like any referral.
+        referral, after = _special(decision, actor, line)
+    else:
+        decision.process = engine.start_process(
+            FOLLOW_UP_PROCESS,
+            subject_type=SUBJECT_DECISION,
+            subject_id=decision.pk,
+            data={
+                "decision": decision.pk,
+                "lead": decision.lead.code,
+                "due_at": _at(decision.due_on, END_OF_DAY),
+                "remind_at": _at(max(remind_on, today), REMIND_AT),
+            },
+            actor=actor,
+        )
+    decision.save(update_fields=["due_on", "applied_at", "process", "new_referral"])
     if decision.kind == Decision.Kind.ASSIGN:
         assert referral is not None
         before, after = _assign(decision, referral, actor, line)
@@ -97,6 +109,41 @@ def apply_decision(decision: Decision, *, actor: Any) -> None:
                 "due_on": decision.due_on.isoformat(),
             },
         )
+
+
+def _special(decision: Decision, actor: Any, line: str) -> tuple[Referral, dict[str, Any]]:
+    """一事一议: a new referral of the case to the lead unit, on the decision's basis, and its
+    process (the referral steps of one_door.bpmn, on their own)."""
+    case = decision.case
+    if case is None:
+        raise ActionError(_("special assistance needs a case"))
+    item = decision.item
+    if item is None:
+        raise ActionError(_("special assistance needs the assistance item it grants"))
+    township = case.township
+    county = township.parent.code if township.parent else ""
+    referral = Referral.objects.create(case=case, item=item, agency=decision.lead)
+    decision.new_referral = referral
+    decision.process = engine.start_process(
+        REFERRAL_PROCESS,
+        subject_type=SUBJECT_CASE,
+        subject_id=case.pk,
+        data={
+            "township": township.code,
+            "county": county,
+            "referral": {
+                "id": referral.pk,
+                "item": item.name,
+                "item_code": item.code,
+                "agency": decision.lead.code,
+                "basis": line,
+                "decision": decision.pk,
+            },
+        },
+        actor=actor,
+    )
+    referral.refresh_from_db()
+    return referral, describe(referral)
 
 
 def _current(referral: Referral) -> HumanTask:

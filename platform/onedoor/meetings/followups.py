@@ -94,16 +94,28 @@ def register() -> None:
     register_panel(INBOX, "meetings.follow_ups", inbox_section)
 
 
-def supervise_decision(
-    decision: Decision, *, actor: Any, text: str, notices_seen: int | None = None
-) -> DecisionNotice:
-    """督办: the office chases the lead unit about a decision past its deadline.
+def lowest_level(decision: Decision) -> int:
+    """The lowest level the office's next 督办 of the decision may take: 2 once one stands."""
+    return 2 if DecisionNotice.objects.filter(decision=decision).exists() else 1
 
-    A notice issued while an earlier one stands is level 2 and the convenor hears of it;
-    `notices_seen` (the count when the page was drawn) stops a double submit."""
+
+def supervise_decision(
+    decision: Decision,
+    *,
+    actor: Any,
+    text: str,
+    level: int | None = None,
+    notices_seen: int | None = None,
+) -> DecisionNotice:
+    """督办: the office chases the lead unit about a decision past its deadline, at level 1
+    (the unit) or 2 (the convenor hears of it too), as it chooses; a notice issued while an
+    earlier one stands is level 2 whatever was chosen. `notices_seen` (the count when the
+    page was drawn) stops a double submit."""
     text = text.strip()
     if not text:
         raise ActionError(_("Please write the supervision remarks"))
+    if level is not None and level not in (1, 2):
+        raise ActionError(_("Choose level 1 or level 2"))
     with transaction.atomic(durable=True):
         decision = (
             Decision.objects.select_for_update(of=("self",))
@@ -122,7 +134,7 @@ def supervise_decision(
                     "was shown; yours was not sent again."
                 )
             )
-        level = 2 if existing.exists() else 1
+        level = max(level or 1, 2 if existing.exists() else 1)
         notice = DecisionNotice.objects.create(
             decision=decision, level=level, text=text, issued_by=actor
         )

@@ -179,6 +179,10 @@ class Topic(models.Model):
         DIFFICULT = "difficult", _("Flagged difficult")
         SLOW_UNIT = "slow_unit", _("Unit below the on-time rate")
         DECISION_OVERDUE = "decision", _("Earlier decision not carried out")
+        DECISION_PROMISE_BROKEN = (
+            "decision_promise",
+            _("Promise to a decision's supervision broken"),
+        )
         FREE = "free", _("Proposed by the office")
         PROPOSED = "proposed", _("Proposed by a member unit")
 
@@ -374,6 +378,14 @@ class DecisionNotice(models.Model):
 
     class Meta:
         ordering = ["issued_at", "pk"]
+        indexes = [
+            # The topic rule "a promise to a decision's 督办 broken": answered notices by date.
+            models.Index(
+                fields=["promised_date"],
+                name="decision_notice_promise_idx",
+                condition=Q(answered_at__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return gettext("Supervision of %(decision)s") % {"decision": self.decision}

@@ -10,7 +10,9 @@ Candidates are computed on demand for one county, each from an indexed table:
 5. cases or referrals flagged difficult (提请联席会议研究) and not yet decided on;
 6. member units below the on-time rate over the last P days (the supervision figures);
 7. decisions of earlier meetings in force and past their deadline, not carried out;
-8. topics member units proposed and the office accepted, not yet on any agenda.
+8. topics member units proposed and the office accepted, not yet on any agenda;
+9. decisions past a date their lead unit promised in answer to a 督办 of the decision, not
+   carried out (the answered-promise index of decisions' notices).
 
 A referral hit by several rules is one candidate with every reason. A candidate already on
 the agenda of a meeting whose minutes are not issued yet is left out (it is being dealt with).
@@ -30,7 +32,7 @@ from onedoor.cases.models import Case, Referral, SupervisionNotice
 from onedoor.deadlines.workdays import WorkingCalendar
 from onedoor.directory.models import Agency
 
-from .models import Conference, Decision, DifficultFlag, Topic, TopicProposal
+from .models import Conference, Decision, DecisionNotice, DifficultFlag, Topic, TopicProposal
 
 
 @dataclass
@@ -204,10 +206,10 @@ def candidates(conference: Conference, *, now: datetime | None = None) -> list[C
         .filter(meeting__conference=conference)
         .select_related("meeting__conference__county", "lead", "case")
     )
-    for decision in late_decisions:
+
+    def for_decision(decision: Decision) -> Candidate:
         key = f"decision:{decision.pk}"
-        assert decision.due_on is not None
-        candidate = found.setdefault(
+        return found.setdefault(
             key,
             Candidate(
                 key=key,
@@ -218,10 +220,38 @@ def candidates(conference: Conference, *, now: datetime | None = None) -> list[C
                 units={decision.lead_id},
             ),
         )
+
+    for decision in late_decisions:
+        assert decision.due_on is not None
+        candidate = for_decision(decision)
         candidate.add(
             Topic.Source.DECISION_OVERDUE,
             _("Due on %(date)s, %(lead)s has not reported it carried out")
             % {"date": decision.due_on.isoformat(), "lead": decision.lead},
+        )
+
+    # 9. A promise made in answer to a decision's 督办, broken: the date passed, not done.
+    decision_promises = DecisionNotice.objects.filter(
+        decision__meeting__conference=conference,
+        decision__applied_at__isnull=False,
+        decision__done_at__isnull=True,
+        answered_at__isnull=False,
+        promised_date__lt=today,
+    ).select_related("decision__meeting__conference__county", "decision__lead", "decision__case")
+    for promise in decision_promises.order_by("promised_date", "pk"):
+        assert promise.promised_date is not None and promise.answered_at is not None
+        for_decision(promise.decision).add(
+            Topic.Source.DECISION_PROMISE_BROKEN,
+            _(
+                "%(lead)s promised on %(answered)s, in answer to level-%(level)s supervision, "
+                "to carry it out by %(date)s; not reported carried out"
+            )
+            % {
+                "lead": promise.decision.lead,
+                "answered": timezone.localdate(promise.answered_at).isoformat(),
+                "level": promise.level,
+                "date": promise.promised_date.isoformat(),
+            },
         )
 
     # 8. Proposed by a member unit and accepted by the office; discussed once.

@@ -129,7 +129,8 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lateness": followups.lateness_of(decision),
             "done_form": DoneForm() if rights.reports_done(decision) else None,
             "supervise_form": DecisionSuperviseForm(
-                initial={"notices_seen": len(notices), "text": _draft_remarks(decision)}
+                initial={"notices_seen": len(notices), "text": _draft_remarks(decision)},
+                lowest=2 if notices else 1,
             )
             if rights.office and decision.is_overdue and decision.applied_at
             else None,
@@ -146,9 +147,13 @@ def supervise_decision(request: HttpRequest, pk: int) -> HttpResponse:
     require_office(rights)
     submit_form(
         request,
-        DecisionSuperviseForm(request.POST),
+        DecisionSuperviseForm(request.POST, lowest=followups.lowest_level(decision)),
         lambda data: followups.supervise_decision(
-            decision, actor=request.user, text=data["text"], notices_seen=data["notices_seen"]
+            decision,
+            actor=request.user,
+            text=data["text"],
+            level=data["level"],
+            notices_seen=data["notices_seen"],
         ),
         _("Supervision notice sent to the lead unit"),
     )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import proposals
 from .access import liaison_unit, proposals_for, require_rights
 from .forms import ProposalAnswerForm, ProposalForm
+from .models import TopicProposal
 from .views import require_office, submit_form
 
 
@@ -20,9 +21,18 @@ from .views import require_office, submit_form
 def proposal_list(request: HttpRequest) -> HttpResponse:
     rights = require_rights(request.user)
     unit = liaison_unit(request.user, rights)
-    rows = proposals_for(rights).select_related(
-        "agency", "case", "proposed_by__staff", "answered_by__staff"
+    rows = list(
+        proposals_for(rights).select_related(
+            "agency", "case", "proposed_by__staff", "answered_by__staff"
+        )
     )
+    # One answer form per pending proposal, its fields' ids its own (a label names its input).
+    for p in rows:
+        p.answer_form = (
+            ProposalAnswerForm(auto_id=f"id_proposal{p.pk}_%s")
+            if rights.office and p.state == TopicProposal.State.PENDING
+            else None
+        )
     return render(
         request,
         "meetings/proposals.html",
@@ -31,7 +41,6 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "unit": unit,
             "form": ProposalForm() if unit is not None else None,
-            "answer_form": ProposalAnswerForm() if rights.office else None,
         },
     )
 

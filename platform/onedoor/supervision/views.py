@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from onedoor.cases import records
 from onedoor.cases.access import AUDIT_LOG_ROLES, FIGURES_ROLES, led_agency, require_role
 from onedoor.cases.agency_work import agency_work
 from onedoor.cases.panels import FIGURES, panels_for
+from onedoor.lib import paging
 
 from . import audit_log as auditlog
 from . import charts
@@ -128,7 +128,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     by who, what, when and case."""
     form = auditlog.AuditFilterForm(request.GET or None, user=request.user)
     events, settings_changes = auditlog.filtered(request.user, form)
-    page = Paginator(events, auditlog.PAGE_SIZE).get_page(request.GET.get("page"))
+    # Newer / older without counting the log (its COUNT was most of the page at 1M cases).
+    page = paging.window(events, auditlog.PAGE_SIZE, request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
