@@ -87,3 +87,33 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"value": str(pk)[:50]},
                 )
         return super()._check_values(value)  # type: ignore[misc]
+
+
+class NoticeLevelForm(forms.Form):
+    """What every 督办 form asks besides its remarks: the level it goes at (never below
+    `lowest`, where the case or decision already stands) and how many notices the page was
+    drawn with, so the same form sent twice sends nothing. Subclasses name the LEVELS and add
+    the remarks."""
+
+    LEVELS: tuple[tuple[int, Any], ...] = ()
+    # Not sent (a page drawn before levels were offered): the lowest level it may take.
+    level = forms.TypedChoiceField(
+        label=_("Supervision level"),
+        coerce=int,
+        choices=(),
+        widget=forms.RadioSelect,
+        required=False,
+        empty_value=None,
+    )
+    notices_seen = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, lowest: int = 1, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        level = self.fields["level"]
+        assert isinstance(level, forms.TypedChoiceField)
+        level.choices = [(n, label) for n, label in self.LEVELS if n >= lowest]
+        level.initial = self.lowest = lowest
+
+    def clean_level(self) -> int:
+        chosen = self.cleaned_data.get("level")
+        return self.lowest if chosen is None else int(chosen)

@@ -283,23 +283,28 @@ class RerouteForm(forms.Form):
             _listed(self.fields["to"], list(agencies))
 
 
+def _outcome_words(referral: Referral) -> str:
+    """A referral's outcome as a notice tells it: the outcome, the amount, the agency's note."""
+    words = referral.get_outcome_display() or str(_("not finished yet"))
+    if referral.amount_fen:
+        words += str(_(", %(amount)s")) % {"amount": format_yuan(referral.amount_fen)}
+    if referral.note.strip():
+        words += str(_("; %(note)s")) % {"note": referral.note.strip()}
+    return words
+
+
 def drafted_notice(case: Case) -> str:
     """The notice to the applicant as the outcomes read: one line per item, the agency, its
     outcome, the amount and the agency's note; the window edits it before it is recorded."""
     lines = [str(_("Your applications have been handled as follows:"))]
     referrals = case.referrals.select_related("agency", "item").order_by("pk")
     for n, referral in enumerate(referrals, start=1):
-        outcome = referral.get_outcome_display() or str(_("not finished yet"))
         line = _("%(n)s. %(item)s (%(agency)s): %(outcome)s") % {
             "n": n,
             "item": referral.item.name,
             "agency": referral.agency.name,
-            "outcome": outcome,
+            "outcome": _outcome_words(referral),
         }
-        if referral.amount_fen:
-            line += str(_(", %(amount)s")) % {"amount": format_yuan(referral.amount_fen)}
-        if referral.note.strip():
-            line += str(_("; %(note)s")) % {"note": referral.note.strip()}
         lines.append(line)
     lines.append(
         str(_("For any question, please contact the social assistance window of %(township)s."))
@@ -327,16 +332,11 @@ def drafted_referral_notice(case: Case, referral: Referral | None) -> str:
     joint-conference decision after the case's own notice went out)."""
     if referral is None:
         return drafted_notice(case)
-    outcome = referral.get_outcome_display() or str(_("not finished yet"))
     line = _("Your application for %(item)s (%(agency)s) has been handled: %(outcome)s") % {
         "item": referral.item.name,
         "agency": referral.agency.name,
-        "outcome": outcome,
+        "outcome": _outcome_words(referral),
     }
-    if referral.amount_fen:
-        line += str(_(", %(amount)s")) % {"amount": format_yuan(referral.amount_fen)}
-    if referral.note.strip():
-        line += str(_("; %(note)s")) % {"note": referral.note.strip()}
     closing = str(
         _("For any question, please contact the social assistance window of %(township)s.")
     ) % {"township": case.township.name}

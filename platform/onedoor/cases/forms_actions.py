@@ -13,6 +13,7 @@ from onedoor.inputs import (
     NOTE_MAX,
     BoundedDateField,
     IdChoiceField,
+    NoticeLevelForm,
 )
 
 
@@ -49,42 +50,18 @@ class SupervisionAnswerForm(forms.Form):
     )
 
 
-class SupervisionForm(forms.Form):
+class SupervisionForm(NoticeLevelForm):
     """督办: its level and remarks, drafted from the referral's clock (cases/supervision.py)."""
 
     LEVELS = (
         (1, _("Level 1: to the agency")),
         (2, _("Level 2: to the agency and its leader in charge")),
     )
-    # Not sent (a page drawn before levels were offered): the lowest level it may take.
-    level = forms.TypedChoiceField(
-        label=_("Supervision level"),
-        coerce=int,
-        choices=LEVELS,
-        widget=forms.RadioSelect,
-        required=False,
-        empty_value=None,
-    )
     text = forms.CharField(
         max_length=NOTE_MAX,
         label=_("Supervision remarks"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    # How many 督办 the referral had when the page was drawn: the same form sent twice (or
-    # after a colleague's) finds more and sends nothing (supervision.issue_supervision_notice).
-    notices_seen = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, lowest: int = 1, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Below the level the process has escalated to is no choice.
-        level = self.fields["level"]
-        assert isinstance(level, forms.TypedChoiceField)
-        level.choices = [(n, label) for n, label in self.LEVELS if n >= lowest]
-        level.initial = self.lowest = lowest
-
-    def clean_level(self) -> int:
-        chosen = self.cleaned_data.get("level")
-        return self.lowest if chosen is None else int(chosen)
 
 
 class MaterialForm(forms.Form):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onedoor.catalogue.models import Item
 from onedoor.directory.models import Agency, Staff
-from onedoor.inputs import BoundedDateField
+from onedoor.inputs import BoundedDateField, NoticeLevelForm
 
 from .models import Attendance, Conference, Decision, Meeting
 
@@ -151,21 +151,12 @@ class FlagForm(forms.Form):
     )
 
 
-class DecisionSuperviseForm(forms.Form):
+class DecisionSuperviseForm(NoticeLevelForm):
     """督办 of a decision: its level and remarks, as a referral's (cases.forms_actions)."""
 
     LEVELS = (
         (1, _("Level 1: to the lead unit")),
         (2, _("Level 2: to the lead unit and the convenor")),
-    )
-    # Not sent (a page drawn before levels were offered): the lowest level it may take.
-    level = forms.TypedChoiceField(
-        label=_("Supervision level"),
-        coerce=int,
-        choices=LEVELS,
-        widget=forms.RadioSelect,
-        required=False,
-        empty_value=None,
     )
     text = forms.CharField(
         max_length=2000,
@@ -176,20 +167,6 @@ class DecisionSuperviseForm(forms.Form):
             "Please carry it out within 5 working days and report back."
         ),
     )
-    # How many 督办 the decision had when the page was drawn (a double submit sends none).
-    notices_seen = forms.IntegerField(min_value=0, max_value=1_000_000, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, lowest: int = 1, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Once a notice stands, the next is level 2 at least: below is no choice.
-        level = self.fields["level"]
-        assert isinstance(level, forms.TypedChoiceField)
-        level.choices = [(n, label) for n, label in self.LEVELS if n >= lowest]
-        level.initial = self.lowest = lowest
-
-    def clean_level(self) -> int:
-        chosen = self.cleaned_data.get("level")
-        return self.lowest if chosen is None else int(chosen)
 
 
 class DecisionAnswerForm(forms.Form):
