@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
     from django_stubs_ext import StrOrPromise
 
+    from .materials import Requested
+
 Role = Staff.Role
 
 # The BPMN lane a task stands in names the role that works it.
@@ -552,14 +554,32 @@ def may_keep_materials(user: Any, case: Case) -> bool:
     return has_role(user, INTAKE_ROLES) and case.is_open
 
 
-def visible_materials(user: Any, case: Case, lines: list[Any]) -> list[Any]:
+def visible_requested(user: Any, case: Case, items: list[Requested]) -> list[Requested]:
+    """Of a case's requested items read once (cases.materials.requested), those the user may
+    read, by the rule of `visible_case_items`: an agency officer the items referred to it."""
+    staff = staff_of(user)
+    if staff is None or staff.role != Role.AGENCY_OFFICER:
+        return items
+    referred = set(
+        Referral.objects.visible_to(user).filter(case=case).values_list("item_id", flat=True)
+    )
+    return [row for row in items if row.item_id in referred]
+
+
+def visible_materials(
+    user: Any, case: Case, lines: list[Any], visible: list[Requested] | None = None
+) -> list[Any]:
     """The checklist lines (cases.materials.Line) the user may read: an agency officer those of
     the items referred to their agency, as with the case's items; everyone else who may see the
-    case, all of them."""
+    case, all of them. `visible`: the requested items `visible_requested` left the user, when
+    the page read them already."""
     staff = staff_of(user)
     if staff is None or staff.role != Role.AGENCY_OFFICER:
         return lines
-    names = {str(row.item.name) for row in visible_case_items(user, case)}
+    if visible is None:
+        names = {str(row.item.name) for row in visible_case_items(user, case)}
+    else:
+        names = {row.name for row in visible}
     return [line for line in lines if names & set(line.items)]
 
 

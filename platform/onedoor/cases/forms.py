@@ -487,18 +487,23 @@ def action_for(task: HumanTask) -> TaskAction:
     return TASK_ACTIONS.get(task.bpmn_id, GENERIC_ACTION)
 
 
-def form_for(task: HumanTask, case: Case, data: Any = None) -> forms.Form:
+def form_for(
+    task: HumanTask, case: Case, data: Any = None, *, referral: Referral | None = None
+) -> forms.Form:
+    """The task's form; `referral`: the task's own referral when the page read it already
+    (with its item and agency), so that it is not read again."""
     action = action_for(task)
     kwargs: dict[str, Any] = {"prefix": f"t{task.pk}"}
     if action.needs_case:
         kwargs["case"] = case
     if action.needs_item or action.needs_referral:
         rid = _referral_id(task)
-        referral = (
-            Referral.objects.filter(pk=rid, case=case).select_related("item", "agency").first()
-            if rid is not None
-            else None
-        )
+        if referral is None or referral.pk != rid or referral.case_id != case.pk:
+            referral = (
+                Referral.objects.filter(pk=rid, case=case).select_related("item", "agency").first()
+                if rid is not None
+                else None
+            )
         if action.needs_item:
             kwargs["item"] = referral.item if referral else None
         if action.needs_referral:

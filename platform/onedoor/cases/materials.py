@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,11 +19,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from onedoor.audit.actions import log_action
 from onedoor.inputs import EARLIEST_DATE
 
-from .models import Attachment, Case, CaseMaterial
+from .models import Attachment, Case, CaseItem, CaseMaterial
 from .services import ActionError
 
 # What a scan or a photo of a document is, by its first bytes (the name can say anything).
@@ -44,13 +46,45 @@ class Line:
     attachments: list[Attachment] = field(default_factory=list)
 
 
-def checklist(case: Case) -> list[Line]:
+@dataclass(frozen=True)
+class Requested:
+    """An item the household asked for, as the case and referral pages show it."""
+
+    item_id: int
+    name: str
+    materials: list[str]
+    for_names: str  # whom it is for ("张三, 李四"; "" for the household as a whole)
+
+
+def requested(case_id: int) -> list[Requested]:
+    """The case's requested items in the catalogue's order, each with its materials and whom it
+    is for: one statement, read once for the checklist, the items applied for and the names
+    (as `CaseItem.names_for` joins them)."""
+    rows = (
+        CaseItem.objects.filter(case_id=case_id)
+        .order_by("item__category", "item__code", "pk", "members__id")
+        .values_list("pk", "item_id", "item__name", "item__materials", "members__name")
+    )
+    found: dict[int, tuple[int, str, list[str], list[str]]] = {}
+    for pk, item_id, name, needed, member in rows:
+        entry = found.setdefault(pk, (item_id, name, needed or [], []))
+        if member is not None:
+            entry[3].append(member)
+    separator = pgettext("list separator", ", ")
+    return [
+        Requested(item_id, name, needed, separator.join(members))
+        for item_id, name, needed, members in found.values()
+    ]
+
+
+def checklist(case: Case, items: Iterable[Requested] | None = None) -> list[Line]:
     """The union of the requested items' catalogue materials, in the catalogue's order, then
-    any material received or attached under another name. Three queries."""
+    any material received or attached under another name. Three queries, two when the
+    items were read already (`requested`)."""
     lines: dict[str, Line] = {}
-    for case_item in case.items.select_related("item").order_by("item__category", "item__code"):
-        for name in case_item.item.materials or []:
-            lines.setdefault(name, Line(name)).items.append(case_item.item.name)
+    for case_item in requested(case.pk) if items is None else items:
+        for name in case_item.materials:
+            lines.setdefault(name, Line(name)).items.append(case_item.name)
     for received in case.materials.select_related("recorded_by__staff"):
         lines.setdefault(received.name, Line(received.name)).received = received
     for attachment in case.attachments.select_related("uploaded_by__staff"):

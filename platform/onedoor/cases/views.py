@@ -47,6 +47,7 @@ from .access import (
     visible_case_items,
     visible_households,
     visible_materials,
+    visible_requested,
 )
 from .forms import action_for, cleaned, confirmation_of, form_for
 from .forms_actions import AttachmentForm
@@ -192,13 +193,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if can_act(request.user, task)
     ]
     referrals = list(view.referrals)
-    for_whom = CaseItem.names_for(case.pk)
+    # The requested items, read once: whom each is for, the checklist, what the user may read.
+    requested = materials.requested(case.pk)
+    visible = visible_requested(request.user, case, requested)
+    for_whom = {row.item_id: row.for_names for row in requested}
     for referral in referrals:
         referral.for_names = for_whom.get(referral.item_id, "")  # type: ignore[attr-defined]
-    # What the household asked for (before the split too), as this user may read it.
-    applied = [
-        (ci.item, for_whom.get(ci.item_id, "")) for ci in visible_case_items(request.user, case)
-    ]
+    # What the household asked for (before the split too), as this user may read it, in the
+    # order the catalogue's items were entered (as the page has always listed them).
+    applied = [(row.name, row.for_names) for row in sorted(visible, key=lambda row: row.item_id)]
     context = {
         "applied": applied,
         "case": case,
@@ -211,7 +214,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "progress": progress(view.steps, view.referrals),
         "timeline": records.read(view.timeline),
         "notices": case.notices.all(),
-        "materials": visible_materials(request.user, case, materials.checklist(case)),
+        "materials": visible_materials(
+            request.user, case, materials.checklist(case, requested), visible
+        ),
         "keep_materials": may_keep_materials(request.user, case),
         "today": timezone.localdate(),
         "attachment_form": AttachmentForm(),

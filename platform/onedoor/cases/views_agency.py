@@ -32,11 +32,12 @@ from .access import (
     require_role,
     staff_of,
     visible_materials,
+    visible_requested,
 )
 from .board import late_window_steps
 from .forms import form_for
 from .forms_actions import ReassignForm, SupervisionAnswerForm, SupervisionForm
-from .models import INBOX_VIEWS, UNLISTED_CASE_FIELDS, CaseItem, Referral
+from .models import INBOX_VIEWS, UNLISTED_CASE_FIELDS, Referral
 from .panels import BOARD, INBOX, panels_for
 
 DUE_SOON = timedelta(days=2)
@@ -84,8 +85,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral, rights = access_referral(request.user, pk)
     task = referral.current_task
-    form = form_for(task, referral.case) if task is not None and rights.work_task else None
+    form = (
+        form_for(task, referral.case, referral=referral)
+        if task is not None and rights.work_task
+        else None
+    )
     now = timezone.now()
+    # The case's requested items, read once: the checklist, what the user may read of it, and
+    # whom the referral's item is for.
+    requested = materials.requested(referral.case_id)
+    visible = visible_requested(request.user, referral.case, requested)
+    for_names = next((row.for_names for row in requested if row.item_id == referral.item_id), "")
     return render(
         request,
         "cases/referral.html",
@@ -96,9 +106,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "members": referral.case.household.members.all(),
             "materials": visible_materials(
-                request.user, referral.case, materials.checklist(referral.case)
+                request.user, referral.case, materials.checklist(referral.case, requested), visible
             ),
-            "for_names": CaseItem.names_for(referral.case_id).get(referral.item_id, ""),
+            "for_names": for_names,
             "show_personal": rights.see_personal_data,
             "supervision_form": SupervisionForm(
                 lowest=supervision.lowest_level(referral),

@@ -34,8 +34,14 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         staff: Staff | None = getattr(user, "staff", None) if user.is_authenticated else None
         if staff is not None and staff.role == Staff.Role.AGENCY_OFFICER:
             assert staff.agency is not None
+            # A referral's tasks are its case's (subject "case": the one-door process and a
+            # referral's own process alike), so they are looked up by the case's subject index
+            # and then by the referral id in their properties, not by a scan of every task.
             touched = HumanTask.objects.annotate(rid=KT("properties__referralId")).filter(
-                rid=Cast(OuterRef("pk"), models.CharField()), candidate_group=staff.agency.code
+                subject_type="case",
+                subject_id=Cast(OuterRef("case_id"), models.CharField()),
+                rid=Cast(OuterRef("pk"), models.CharField()),
+                candidate_group=staff.agency.code,
             )
             return self.filter(Q(agency=staff.agency) | Exists(touched))
         if staff is not None and staff.role == Staff.Role.WINDOW:
