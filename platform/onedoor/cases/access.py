@@ -561,7 +561,10 @@ def visible_requested(user: Any, case: Case, items: list[Requested]) -> list[Req
     if staff is None or staff.role != Role.AGENCY_OFFICER:
         return items
     referred = set(
-        Referral.objects.visible_to(user).filter(case=case).values_list("item_id", flat=True)
+        Referral.objects.visible_to(user)
+        .filter(case=case)
+        .order_by()
+        .values_list("item_id", flat=True)
     )
     return [row for row in items if row.item_id in referred]
 

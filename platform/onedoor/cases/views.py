@@ -23,6 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from onedoor.catalogue.models import Item
 from onedoor.deadlines.models import TimeLimitRule
 from onedoor.directory.models import Agency
+from onedoor.lib import fieldhtml
 from onedoor.lib.http import AuthenticatedRequest
 from onedoor.lib.money import fen_from_yuan
 from onedoor.lib.redirects import safe_next
@@ -61,12 +62,14 @@ class TaskToWork:
     """An open task the user may work on the case page, with its form."""
 
     task: HumanTask
-    form: forms.Form
+    fields: fieldhtml.Fields  # its form's fields, as the template writes them by hand
     overdue: bool  # past its due time: the page marks it (templates compare no dates)
 
 
 def _to_work(task: HumanTask, form: forms.Form, now: datetime) -> TaskToWork:
-    return TaskToWork(task, form, overdue=task.due_at is not None and task.due_at < now)
+    return TaskToWork(
+        task, fieldhtml.fields_of(form), overdue=task.due_at is not None and task.due_at < now
+    )
 
 
 @login_required

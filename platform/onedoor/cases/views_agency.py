@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from onedoor.directory.models import Agency, Division
+from onedoor.lib import fieldhtml
 from onedoor.lib.http import AuthenticatedRequest
 from onedoor.lib.redirects import safe_next
 
@@ -85,8 +86,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral, rights = access_referral(request.user, pk)
     task = referral.current_task
+    # The forms' fields as the template writes them by hand (onedoor/lib/fieldhtml.py).
     form = (
-        form_for(task, referral.case, referral=referral)
+        fieldhtml.fields_of(form_for(task, referral.case, referral=referral))
         if task is not None and rights.work_task
         else None
     )
@@ -110,12 +112,14 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "for_names": for_names,
             "show_personal": rights.see_personal_data,
-            "supervision_form": SupervisionForm(
-                lowest=supervision.lowest_level(referral),
-                initial={
-                    "notices_seen": referral.supervision_notices.count(),
-                    "text": supervision.drafted_remarks(referral, now),
-                },
+            "supervision_form": fieldhtml.fields_of(
+                SupervisionForm(
+                    lowest=supervision.lowest_level(referral),
+                    initial={
+                        "notices_seen": referral.supervision_notices.count(),
+                        "text": supervision.drafted_remarks(referral, now),
+                    },
+                )
             )
             if rights.supervise and referral.is_open
             else None,
@@ -125,10 +129,14 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "notices": referral.supervision_notices.select_related(
                 "issued_by__staff", "answered_by__staff"
             ),
-            "answer_form": SupervisionAnswerForm() if rights.answer_notices else None,
-            "reassign_form": ReassignForm(
-                officers=assignment.officers_of(referral.agency),
-                initial={"officer": referral.officer_id},
+            "answer_form": fieldhtml.fields_of(SupervisionAnswerForm())
+            if rights.answer_notices
+            else None,
+            "reassign_form": fieldhtml.fields_of(
+                ReassignForm(
+                    officers=assignment.officers_of(referral.agency),
+                    initial={"officer": referral.officer_id},
+                )
             )
             if referral.signed_at and referral.is_open and may_reassign(request.user, referral)
             else None,
