@@ -19,6 +19,11 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext
 
 
+def _value(value: Any) -> str:
+    """`{{ value|stringformat:'s' }}` in an autoescaping template."""
+    return conditional_escape(value if isinstance(value, SafeData) else str(value))
+
+
 def attributes(attrs: dict[str, Any]) -> SafeString:
     """A widget's attributes as django/forms/widgets/attrs.html writes them, in their order:
     ` name="value"`, ` name` for True, nothing for False."""
@@ -26,7 +31,7 @@ def attributes(attrs: dict[str, Any]) -> SafeString:
         "".join(
             f" {conditional_escape(name)}"
             if value is True
-            else f' {conditional_escape(name)}="{conditional_escape(value if isinstance(value, SafeData) else str(value))}"'
+            else f' {conditional_escape(name)}="{_value(value)}"'
             for name, value in attrs.items()
             if value is not False
         )
