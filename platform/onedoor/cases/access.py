@@ -359,6 +359,17 @@ def visible_households(user: Any) -> HouseholdQuerySet:
     return Household.objects.filter(village__in=villages)
 
 
+def may_open_household(user: Any, household: Household) -> bool:
+    """Whether `household` (with its village read) is among `visible_households(user)`, by
+    the same rule, without a query: an assistant's own village, a window's township's."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in HOUSEHOLD_ROLES:
+        return False
+    if staff.role == Role.VILLAGE_ASSISTANT:
+        return household.village_id == staff.division_id
+    return household.village.parent_id == staff.division_id
+
+
 def search_villages(user: Any) -> list[int]:
     """The villages whose households a user's search may reach at most: their village, their
     township's villages, or their county's. Which of those households and cases they may
@@ -432,9 +443,9 @@ def can_record_consent(user: Any, case: Case) -> bool:
     and not yet referred (once referred, the consent it needed is on record)."""
     return (
         has_role(user, INTAKE_ROLES)
-        and Case.objects.visible_to(user).filter(pk=case.pk).exists()
         and case.is_open
         and not case.consent_to_share
+        and Case.objects.visible_to(user).filter(pk=case.pk).exists()
         and not case.referrals.exists()
     )
 

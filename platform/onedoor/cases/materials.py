@@ -51,6 +51,7 @@ class Requested:
     """An item the household asked for, as the case and referral pages show it."""
 
     item_id: int
+    code: str
     name: str
     materials: list[str]
     for_names: str  # whom it is for ("张三, 李四"; "" for the household as a whole)
@@ -63,17 +64,19 @@ def requested(case_id: int) -> list[Requested]:
     rows = (
         CaseItem.objects.filter(case_id=case_id)
         .order_by("item__category", "item__code", "pk", "members__id")
-        .values_list("pk", "item_id", "item__name", "item__materials", "members__name")
+        .values_list(
+            "pk", "item_id", "item__code", "item__name", "item__materials", "members__name"
+        )
     )
-    found: dict[int, tuple[int, str, list[str], list[str]]] = {}
-    for pk, item_id, name, needed, member in rows:
-        entry = found.setdefault(pk, (item_id, name, needed or [], []))
+    found: dict[int, tuple[int, str, str, list[str], list[str]]] = {}
+    for pk, item_id, code, name, needed, member in rows:
+        entry = found.setdefault(pk, (item_id, code, name, needed or [], []))
         if member is not None:
-            entry[3].append(member)
+            entry[4].append(member)
     separator = pgettext("list separator", ", ")
     return [
-        Requested(item_id, name, needed, separator.join(members))
-        for item_id, name, needed, members in found.values()
+        Requested(item_id, code, name, needed, separator.join(members))
+        for item_id, code, name, needed, members in found.values()
     ]
 
 

@@ -59,14 +59,22 @@ def person(user: Any) -> str:
     }
 
 
-def progress(steps: Iterable[HumanTask], referrals: Iterable[Referral]) -> list[Group]:
-    """The steps (ordered by creation) as groups in time order: by each group's first step."""
+def progress(
+    steps: Iterable[HumanTask], referrals: Iterable[Referral], township: Division | None = None
+) -> list[Group]:
+    """The steps (ordered by creation) as groups in time order: by each group's first step.
+    Where each step stood is named from the referrals' agencies (read with them) and the
+    case's `township` (its window); any other place is looked up."""
     steps = list(steps)
     by_id = {r.pk: r for r in referrals}
     codes = {t.candidate_group for t in steps}
-    where = dict(Agency.objects.filter(code__in=codes).values_list("code", "name"))
-    for code, name in Division.objects.filter(code__in=codes).values_list("code", "name"):
-        where.setdefault(code, _("%(division)s window") % {"division": name})
+    where = {r.agency.code: r.agency.name for r in by_id.values() if r.agency.code in codes}
+    if township is not None and township.code in codes and township.code not in where:
+        where[township.code] = _("%(division)s window") % {"division": township.name}
+    if missing := codes - where.keys():
+        where.update(Agency.objects.filter(code__in=missing).values_list("code", "name"))
+        for code, name in Division.objects.filter(code__in=missing).values_list("code", "name"):
+            where.setdefault(code, _("%(division)s window") % {"division": name})
     now = timezone.now()
     # A referral's latest group and where it stood: a step at the same place joins it, a
     # step elsewhere (transferred on, back at the window) starts the next group.

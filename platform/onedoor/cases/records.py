@@ -47,7 +47,14 @@ class Record:
 class Names:
     """Agencies and items by code, looked up once for a page of events."""
 
-    def __init__(self, events: Iterable[AuditEvent]) -> None:
+    def __init__(
+        self,
+        events: Iterable[AuditEvent],
+        agencies_known: dict[str, str] | None = None,
+        items_known: dict[str, str] | None = None,
+    ) -> None:
+        """`agencies_known`, `items_known`: names by code the page has read already (its
+        referrals' agencies, its requested items); only the others are looked up."""
         agencies: set[str] = set()
         items: set[str] = set()
         for e in events:
@@ -59,10 +66,16 @@ class Names:
                     if isinstance(r, dict):
                         agencies.add(str(r.get("agency") or ""))
                         items.add(str(r.get("item") or ""))
-        agencies.discard("")
-        items.discard("")
-        self.agencies = dict(Agency.objects.filter(code__in=agencies).values_list("code", "name"))
-        self.items = dict(Item.objects.filter(code__in=items).values_list("code", "name"))
+        self.agencies = dict(agencies_known or {})
+        self.items = dict(items_known or {})
+        agencies -= {"", *self.agencies}
+        items -= {"", *self.items}
+        if agencies:
+            self.agencies.update(
+                Agency.objects.filter(code__in=agencies).values_list("code", "name")
+            )
+        if items:
+            self.items.update(Item.objects.filter(code__in=items).values_list("code", "name"))
 
     def agency(self, code: object) -> str:
         return self.agencies.get(str(code), str(code or ""))
@@ -71,10 +84,15 @@ class Names:
         return self.items.get(str(code), str(code or ""))
 
 
-def read(events: Iterable[AuditEvent]) -> list[Record]:
-    """The events in words (select_related("actor__staff") spares a query per row)."""
+def read(
+    events: Iterable[AuditEvent],
+    agencies_known: dict[str, str] | None = None,
+    items_known: dict[str, str] | None = None,
+) -> list[Record]:
+    """The events in words (select_related("actor__staff") spares a query per row); the
+    names by code a page knows already are not looked up again (`Names`)."""
     events = list(events)
-    names = Names(events)
+    names = Names(events, agencies_known, items_known)
     return [_record(e, names) for e in events]
 
 

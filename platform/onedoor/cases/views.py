@@ -43,6 +43,7 @@ from .access import (
     get_task_for_user,
     intake_scope,
     may_keep_materials,
+    may_open_household,
     require_role,
     staff_of,
     visible_case_items,
@@ -209,13 +210,17 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "applied": applied,
         "case": case,
         "consent_form": ConsentForm(case=case) if can_record_consent(request.user, case) else None,
-        "household_link": visible_households(request.user).filter(pk=case.household_id).exists(),
+        "household_link": may_open_household(request.user, case.household),
         "members": case.household.members.all(),
         "show_personal": view.see_personal_data,
         "referrals": referrals,
         "actionable": actionable,
-        "progress": progress(view.steps, view.referrals),
-        "timeline": records.read(view.timeline),
+        "progress": progress(view.steps, referrals, township=case.township),
+        "timeline": records.read(
+            view.timeline,
+            agencies_known={r.agency.code: r.agency.name for r in referrals},
+            items_known={row.code: row.name for row in requested},
+        ),
         "notices": case.notices.all(),
         "materials": visible_materials(
             request.user, case, materials.checklist(case, requested), visible

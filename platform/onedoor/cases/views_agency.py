@@ -124,7 +124,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if rights.supervise and referral.is_open
             else None,
             "events": records.read(
-                referral.audit_events.select_related("actor__staff").order_by("at", "pk")
+                referral.audit_events.select_related("actor__staff").order_by("at", "pk"),
+                agencies_known={referral.agency.code: referral.agency.name},
+                items_known={row.code: row.name for row in requested},
             ),
             "notices": referral.supervision_notices.select_related(
                 "issued_by__staff", "answered_by__staff"
