@@ -27,13 +27,12 @@ from onedoor.directory.models import Agency, Division, Staff
 from onedoor.households.models import Household, HouseholdQuerySet, Member
 from workflows.models import HumanTask, Incident, ProcessInstance
 
+from .materials import Requested, requested
 from .models import SUBJECT_CASE, Case, Referral, ReferralQuerySet, SupervisionNotice
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
     from django_stubs_ext import StrOrPromise
-
-    from .materials import Requested
 
 Role = Staff.Role
 
@@ -565,19 +564,16 @@ def may_keep_materials(user: Any, case: Case) -> bool:
     return has_role(user, INTAKE_ROLES) and case.is_open
 
 
-def visible_requested(user: Any, case: Case, items: list[Requested]) -> list[Requested]:
-    """Of a case's requested items read once (cases.materials.requested), those the user may
-    read, by the rule of `visible_case_items`: an agency officer the items referred to it."""
+def requested_items(user: Any, case: Case) -> tuple[list[Requested], list[Requested]]:
+    """A case's requested items read once (cases.materials.requested), and of them those the
+    user may read, by the rule of `visible_case_items`: an agency officer the items referred
+    to it (marked in the same statement)."""
     staff = staff_of(user)
     if staff is None or staff.role != Role.AGENCY_OFFICER:
-        return items
-    referred = set(
-        Referral.objects.visible_to(user)
-        .filter(case=case)
-        .order_by()
-        .values_list("item_id", flat=True)
-    )
-    return [row for row in items if row.item_id in referred]
+        items = requested(case.pk)
+        return items, items
+    items = requested(case.pk, Referral.objects.visible_to(user).order_by())
+    return items, [row for row in items if row.referred]
 
 
 def visible_materials(
@@ -585,7 +581,7 @@ def visible_materials(
 ) -> list[Any]:
     """The checklist lines (cases.materials.Line) the user may read: an agency officer those of
     the items referred to their agency, as with the case's items; everyone else who may see the
-    case, all of them. `visible`: the requested items `visible_requested` left the user, when
+    case, all of them. `visible`: the requested items `requested_items` left the user, when
     the page read them already."""
     staff = staff_of(user)
     if staff is None or staff.role != Role.AGENCY_OFFICER:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -24,7 +25,7 @@ from django.utils.translation import pgettext
 from onedoor.audit.actions import log_action
 from onedoor.inputs import EARLIEST_DATE
 
-from .models import Attachment, Case, CaseItem, CaseMaterial
+from .models import Attachment, Case, CaseItem, CaseMaterial, Referral
 from .services import ActionError
 
 # What a scan or a photo of a document is, by its first bytes (the name can say anything).
@@ -55,28 +56,36 @@ class Requested:
     name: str
     materials: list[str]
     for_names: str  # whom it is for ("张三, 李四"; "" for the household as a whole)
+    referred: bool  # referred in `requested`'s referrals (True when none were given)
 
 
-def requested(case_id: int) -> list[Requested]:
+def requested(case_id: int, referrals: QuerySet[Referral] | None = None) -> list[Requested]:
     """The case's requested items in the catalogue's order, each with its materials and whom it
     is for: one statement, read once for the checklist, the items applied for and the names
-    (as `CaseItem.names_for` joins them)."""
-    rows = (
-        CaseItem.objects.filter(case_id=case_id)
-        .order_by("item__category", "item__code", "pk", "members__id")
-        .values_list(
-            "pk", "item_id", "item__code", "item__name", "item__materials", "members__name"
+    (as `CaseItem.names_for` joins them). `referrals`: each item is marked whether one of
+    these referred it (access.requested_items: those the user may see)."""
+    rows = CaseItem.objects.filter(case_id=case_id)
+    if referrals is not None:
+        rows = rows.annotate(
+            referred=Exists(
+                referrals.filter(case_id=OuterRef("case_id"), item_id=OuterRef("item_id"))
+            )
         )
-    )
-    found: dict[int, tuple[int, str, str, list[str], list[str]]] = {}
-    for pk, item_id, code, name, needed, member in rows:
-        entry = found.setdefault(pk, (item_id, code, name, needed or [], []))
+    else:
+        rows = rows.annotate(referred=Value(True))
+    found: dict[int, tuple[int, str, str, list[str], list[str], bool]] = {}
+    for pk, item_id, code, name, needed, member, referred in rows.order_by(
+        "item__category", "item__code", "pk", "members__id"
+    ).values_list(
+        "pk", "item_id", "item__code", "item__name", "item__materials", "members__name", "referred"
+    ):
+        entry = found.setdefault(pk, (item_id, code, name, needed or [], [], referred))
         if member is not None:
             entry[4].append(member)
     separator = pgettext("list separator", ", ")
     return [
-        Requested(item_id, code, name, needed, separator.join(members))
-        for item_id, code, name, needed, members in found.values()
+        Requested(item_id, code, name, needed, separator.join(members), referred)
+        for item_id, code, name, needed, members, referred in found.values()
     ]
 
 

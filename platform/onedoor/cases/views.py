@@ -44,12 +44,12 @@ from .access import (
     intake_scope,
     may_keep_materials,
     may_open_household,
+    requested_items,
     require_role,
     staff_of,
     visible_case_items,
     visible_households,
     visible_materials,
-    visible_requested,
 )
 from .forms import action_for, cleaned, confirmation_of, form_for
 from .forms_actions import AttachmentForm
@@ -198,8 +198,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     referrals = list(view.referrals)
     # The requested items, read once: whom each is for, the checklist, what the user may read.
-    requested = materials.requested(case.pk)
-    visible = visible_requested(request.user, case, requested)
+    requested, visible = requested_items(request.user, case)
     for_whom = {row.item_id: row.for_names for row in requested}
     for referral in referrals:
         referral.for_names = for_whom.get(referral.item_id, "")  # type: ignore[attr-defined]

@@ -30,10 +30,10 @@ from .access import (
     get_notice_to_answer,
     get_referral_for_user,
     may_reassign,
+    requested_items,
     require_role,
     staff_of,
     visible_materials,
-    visible_requested,
 )
 from .board import late_window_steps
 from .forms import form_for
@@ -95,8 +95,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     # The case's requested items, read once: the checklist, what the user may read of it, and
     # whom the referral's item is for.
-    requested = materials.requested(referral.case_id)
-    visible = visible_requested(request.user, referral.case, requested)
+    requested, visible = requested_items(request.user, referral.case)
     for_names = next((row.for_names for row in requested if row.item_id == referral.item_id), "")
     return render(
         request,
