@@ -52,7 +52,6 @@ from .access import (
     visible_materials,
 )
 from .forms import action_for, cleaned, confirmation_of, form_for
-from .forms_actions import AttachmentForm
 from .forms_registry import ConsentForm, IntakeForm, MemberFormSet
 from .models import Case, CaseItem
 from .progress import progress
@@ -210,7 +209,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "case": case,
         "consent_form": ConsentForm(case=case) if can_record_consent(request.user, case) else None,
         "household_link": may_open_household(request.user, case.household),
-        "members": case.household.members.all(),
+        # Every row the page shows is read here, none from inside the template.
+        "members": list(case.household.members.all()),
         "show_personal": view.see_personal_data,
         "referrals": referrals,
         "actionable": actionable,
@@ -220,13 +220,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             agencies_known={r.agency.code: r.agency.name for r in referrals},
             items_known={row.code: row.name for row in requested},
         ),
-        "notices": case.notices.all(),
+        "notices": list(case.notices.all()),
         "materials": visible_materials(
             request.user, case, materials.checklist(case, requested), visible
         ),
         "keep_materials": may_keep_materials(request.user, case),
         "today": timezone.localdate(),
-        "attachment_form": AttachmentForm(),
         "now": now,
     }
     return render(request, "cases/detail.html", context)

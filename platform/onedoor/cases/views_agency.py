@@ -105,7 +105,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case": referral.case,
             "task": task,
             "form": form,
-            "members": referral.case.household.members.all(),
+            # Every row the page shows is read here, none from inside the template.
+            "members": list(referral.case.household.members.all()),
             "materials": visible_materials(
                 request.user, referral.case, materials.checklist(referral.case, requested), visible
             ),
@@ -127,8 +128,10 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 agencies_known={referral.agency.code: referral.agency.name},
                 items_known={row.code: row.name for row in requested},
             ),
-            "notices": referral.supervision_notices.select_related(
-                "issued_by__staff", "answered_by__staff"
+            "notices": list(
+                referral.supervision_notices.select_related(
+                    "issued_by__staff", "answered_by__staff"
+                )
             ),
             "answer_form": fieldhtml.fields_of(SupervisionAnswerForm())
             if rights.answer_notices
@@ -141,8 +144,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if referral.signed_at and referral.is_open and may_reassign(request.user, referral)
             else None,
-            "clock_changes": referral.clock_changes.select_related(
-                "requested_by__staff", "decided_by__staff"
+            "clock_changes": list(
+                referral.clock_changes.select_related("requested_by__staff", "decided_by__staff")
             ),
             # The form marks its task late; the page compares no dates itself.
             "task_overdue": task is not None and task.due_at is not None and task.due_at < now,
