@@ -143,7 +143,7 @@ def test_the_referral_page_reads_a_fixed_number_of_statements(alice, bob, dave) 
         few = statements(client, f"/referrals/{plain.pk}/")
         many = statements(client, f"/referrals/{busy.pk}/")
     assert many == few, f"{few} statements for a quiet referral, {many} for a busy one\n{listing()}"
-    assert many <= 17, listing()  # 16, and the decision it may be made on (一事一议)
+    assert many <= 14, listing()  # 13, and the decision it may be made on (一事一议)
 
 
 def test_the_case_page_reads_a_fixed_number_of_statements(alice, dave) -> None:
@@ -157,7 +157,8 @@ def test_the_case_page_reads_a_fixed_number_of_statements(alice, dave) -> None:
     assert many == few, (
         f"{few} statements for a case of one item, {many} for {len(ITEMS)}\n{listing()}"
     )
-    assert many <= 22, listing()  # 21, and the items applied for (shown before the split)
+    # The requested items once (the items applied for, the checklist, whom each is for).
+    assert many <= 12, listing()
 
 
 def test_the_bell_is_one_count(two_cases, bob) -> None:
@@ -211,4 +212,4 @@ def test_the_split_form_reads_the_agencies_once(alice) -> None:
     assert page.count("（不转办）") == len(ITEMS)  # one agency choice per item, shown
     assert page.count("selected>") >= len(ITEMS)  # each with the catalogue's agency chosen
     assert many == few, f"{few} statements for one item to split, {many} for {len(ITEMS)}"
-    assert many <= 24, listing()  # 23, and the items applied for
+    assert many <= 15, listing()  # 12, and the split form's agencies, items and members
