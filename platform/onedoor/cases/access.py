@@ -461,6 +461,7 @@ def get_case_for_user(user: Any, pk: int) -> Case:
             "consent_recorded_by",
         )
         .filter(pk=pk)
+        .order_by()  # one row: not sorted by the cases' order (first() takes it by pk)
         .first()
     )
     if case is None:
@@ -480,6 +481,7 @@ def get_referral_for_user(user: Any, pk: int) -> Referral:
             "officer__staff",
         )
         .filter(pk=pk)
+        .order_by()  # one row: not joined to its case to be sorted (first() takes it by pk)
         .first()
     )
     if referral is None:
@@ -596,7 +598,8 @@ def visible_materials(
 def access_case(user: Any, pk: int) -> tuple[Case, CaseView]:
     case = get_case_for_user(user, pk)
     staff = staff_of(user)
-    referrals = case.referrals.select_related("agency", "item", "current_task")
+    # In their order (the case's, then by id): by id alone for one case, not joined to it.
+    referrals = case.referrals.select_related("agency", "item", "current_task").order_by("pk")
     steps = HumanTask.objects.filter(subject_type=SUBJECT_CASE, subject_id=str(case.pk))
     timeline = AuditEvent.objects.for_case(case.pk)
     if staff is not None and staff.role == Role.AGENCY_OFFICER:

@@ -210,7 +210,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "consent_form": ConsentForm(case=case) if can_record_consent(request.user, case) else None,
         "household_link": may_open_household(request.user, case.household),
         # Every row the page shows is read here, none from inside the template.
-        "members": list(case.household.members.all()),
+        # Members in their order (by household, then id): by id within the one household.
+        "members": list(case.household.members.order_by("pk")),
         "show_personal": view.see_personal_data,
         "referrals": referrals,
         "actionable": actionable,

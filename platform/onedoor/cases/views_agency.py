@@ -106,7 +106,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "form": form,
             # Every row the page shows is read here, none from inside the template.
-            "members": list(referral.case.household.members.all()),
+            # Members in their order (by household, then id): by id within the one household.
+            "members": list(referral.case.household.members.order_by("pk")),
             "materials": visible_materials(
                 request.user, referral.case, materials.checklist(referral.case, requested), visible
             ),
