@@ -99,7 +99,7 @@ def checklist(case: Case, items: Iterable[Requested] | None = None) -> list[Line
             lines.setdefault(name, Line(name)).items.append(case_item.name)
     for received in case.materials.select_related("recorded_by__staff"):
         lines.setdefault(received.name, Line(received.name)).received = received
-    for attachment in case.attachments.select_related("uploaded_by__staff"):
+    for attachment in case.attachments.all():  # who uploaded it is not shown: not joined
         key = attachment.material or _("Other documents")
         lines.setdefault(key, Line(key)).attachments.append(attachment)
     return list(lines.values())

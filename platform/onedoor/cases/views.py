@@ -187,9 +187,10 @@ def _items_named(request: HttpRequest, members: Any, items: Any) -> dict[int, li
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case, view = access_case(request.user, pk)
     now = timezone.now()
-    open_tasks = HumanTask.objects.filter(
-        subject_type="case", subject_id=str(case.pk), state=HumanTask.State.OPEN
-    ).order_by("id")
+    steps = list(view.steps)
+    # The open tasks the user may work (can_act: of their own scope) are among the steps they
+    # may see; in the order they were created, by id.
+    open_tasks = sorted((t for t in steps if t.state == HumanTask.State.OPEN), key=lambda t: t.pk)
     actionable = [
         _to_work(task, form_for(task, case), now)
         for task in open_tasks
@@ -215,7 +216,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_personal": view.see_personal_data,
         "referrals": referrals,
         "actionable": actionable,
-        "progress": progress(view.steps, referrals, township=case.township),
+        "progress": progress(steps, referrals, township=case.township),
         "timeline": records.read(
             view.timeline,
             agencies_known={r.agency.code: r.agency.name for r in referrals},
