@@ -1,4 +1,5 @@
-"""Panels that apps above cases add to pages drawn below them.
+"""Panels that apps above cases add to pages drawn below them, and facts they add to a
+referral's page.
 
 The inbox lists an agency's referrals, the board and the supervision figures a county's; the
 joint conference gives agencies work too (decisions to carry out) and has figures of its own.
@@ -44,3 +45,27 @@ def register_panel(page: str, name: str, provider: PanelProvider) -> None:
 def panels_for(page: str, user: Any, now: datetime) -> list[Panel]:
     found = (provider(user, now) for provider in PROVIDERS[page].values())
     return [panel for panel in found if panel is not None]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A line an app above cases adds to a referral's facts: a template that draws `values`
+    (given to it as `fact`), worked out by the view, not by a tag inside the template."""
+
+    template: str
+    values: dict[str, Any]
+
+
+# provider(referral, request) -> a fact, or None when it has nothing to say of the referral.
+FactProvider = Callable[[Any, Any], "Fact | None"]
+REFERRAL_FACTS: dict[str, FactProvider] = {}
+
+
+def register_referral_fact(name: str, provider: FactProvider) -> None:
+    """Register (or replace, by name) a provider of a line of the referral page's facts."""
+    REFERRAL_FACTS[name] = provider
+
+
+def referral_facts(referral: Any, request: Any) -> list[Fact]:
+    found = (provider(referral, request) for provider in REFERRAL_FACTS.values())
+    return [fact for fact in found if fact is not None]

@@ -39,7 +39,7 @@ from .board import late_window_steps
 from .forms import form_for
 from .forms_actions import ReassignForm, SupervisionAnswerForm, SupervisionForm
 from .models import INBOX_VIEWS, UNLISTED_CASE_FIELDS, Referral
-from .panels import BOARD, INBOX, panels_for
+from .panels import BOARD, INBOX, panels_for, referral_facts
 
 DUE_SOON = timedelta(days=2)
 
@@ -112,6 +112,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 request.user, referral.case, materials.checklist(referral.case, requested), visible
             ),
             "for_names": for_names,
+            # Lines other apps add to the facts (the joint conference's decision it was made on).
+            "facts": referral_facts(referral, request),
             "show_personal": rights.see_personal_data,
             "supervision_form": fieldhtml.fields_of(
                 SupervisionForm(

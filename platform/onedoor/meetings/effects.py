@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from onedoor.audit.actions import log_action
 from onedoor.cases.models import SUBJECT_CASE, ClockChange, Handover, Referral, describe
+from onedoor.cases.panels import Fact, register_referral_fact
 from onedoor.cases.services import ActionError
 from onedoor.deadlines.handlers import END_OF_DAY, REMIND_AT
 from onedoor.deadlines.workdays import (
@@ -45,6 +46,8 @@ from workflows import engine
 from workflows.models import HumanTask
 
 from .models import SUBJECT_DECISION, Decision
+
+BASIS_TEMPLATE = "meetings/_referral_basis.html"
 
 FOLLOW_UP_PROCESS = "meeting_decision"
 # The referral process of one_door.bpmn, started on its own for special assistance.
@@ -59,6 +62,30 @@ def decision_line(decision: Decision) -> str:
             "n": decision.meeting.number,
             "text": decision.text,
         }
+
+
+def referral_basis(referral: Referral, request: Any) -> Fact:
+    """The decision a referral was made on (一事一议), for the referral page's facts: the
+    timeline line, linked to the decision and the minutes for those the conference shows them
+    to; nothing for a referral of the case's own split."""
+    decision = (
+        Decision.objects.filter(new_referral=referral)
+        .select_related("meeting__conference__county")
+        .first()
+    )
+    if decision is None:
+        return Fact(BASIS_TEMPLATE, {"decision": None})
+    from .access import decisions_for, rights_for_page
+
+    rights = rights_for_page(request) if request is not None else None
+    linked = rights is not None and decisions_for(rights).filter(pk=decision.pk).exists()
+    return Fact(
+        BASIS_TEMPLATE, {"decision": decision, "line": decision_line(decision), "linked": linked}
+    )
+
+
+def register() -> None:
+    register_referral_fact("meetings.basis", referral_basis)
 
 
 def apply_decision(decision: Decision, *, actor: User) -> None:
