@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bench.scale.build import Options, seed_scale
-from tests.baseline import empty_every_table, seed_baseline
+from tests.baseline import empty_every_table, seed_baseline, truncate_every_table
 
 
 @pytest.fixture(scope="package")
@@ -30,5 +30,5 @@ def scale_data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[st
             yield figures
         finally:
             # The tests after this folder stand on the run's baseline again.
-            empty_every_table()
+            truncate_every_table()
             seed_baseline()
