@@ -134,7 +134,8 @@ def refer_case(task: HumanTask, *, actor: User, choices: list[tuple[Item, Agency
                 ]
             },
         )
-        case.refresh_from_db()
+        # Its township kept: the agencies' notifications name the case's county.
+        case.refresh_from_db(from_queryset=Case.objects.select_related("township"))
         log_action(
             "case.referred",
             actor=actor,
@@ -146,13 +147,21 @@ def refer_case(task: HumanTask, *, actor: User, choices: list[tuple[Item, Agency
     return case
 
 
+def _with_relations() -> Any:
+    """A referral with what its audit event and notifications read of it (the case with its
+    township and county, the agency, the item): read in its one statement."""
+    return Referral.objects.select_related("case__township__parent", "agency", "item")
+
+
+def reread(referral: Referral) -> None:
+    """The referral as the step left it (the projection moved its step, due time and maybe
+    its agency), its relations read with it in one statement."""
+    referral.refresh_from_db(from_queryset=_with_relations())
+
+
 def _referral_of(task: HumanTask) -> Referral:
     rid = task.properties.get("referralId")
-    referral = (
-        Referral.objects.select_related("case__township__parent", "agency", "item")
-        .filter(pk=rid)
-        .first()
-    )
+    referral = _with_relations().filter(pk=rid).first()
     if referral is None:
         raise ActionError(_("This task belongs to no referral"))
     return referral
@@ -208,7 +217,7 @@ def sign_referral(
                 actor=actor,
             )
         _complete(task, actor, data)
-        referral.refresh_from_db()
+        reread(referral)
         action = {
             "sign": "referral.signed",
             "return": "referral.returned",
@@ -277,7 +286,7 @@ def give_feedback(
                 "note": note.strip(),
             },
         )
-        referral.refresh_from_db()
+        reread(referral)
         log_action(
             "referral.feedback",
             actor=actor,
@@ -303,7 +312,7 @@ def reroute_referral(
             referral.note = reason.strip()
             referral.save(update_fields=["outcome", "note"])
         _complete(task, actor, {"reroute_to": to.code if to else "", "reason": reason.strip()})
-        referral.refresh_from_db()
+        reread(referral)
         log_action(
             "referral.rerouted" if to else "referral.withdrawn",
             actor=actor,
