@@ -155,8 +155,19 @@ def _with_relations() -> Any:
 
 def reread(referral: Referral) -> None:
     """The referral as the step left it (the projection moved its step, due time and maybe
-    its agency), its relations read with it in one statement."""
-    referral.refresh_from_db(from_queryset=_with_relations())
+    its agency), in one statement without joins: the case and item it was read with are kept
+    (no step changes which case or item a referral is of; the case's own stage is as read
+    before the step), its agency too unless the step moved it to another."""
+    agency = referral.agency if Referral.agency.is_cached(referral) else None
+    referral.refresh_from_db(fields=_OWN_FIELDS)
+    if agency is not None and agency.pk == referral.agency_id:
+        referral.agency = agency
+
+
+# Every field of a referral's own row but what never changes once it is made.
+_OWN_FIELDS = [
+    f.name for f in Referral._meta.concrete_fields if f.name not in {"id", "case", "item"}
+]
 
 
 def _referral_of(task: HumanTask) -> Referral:
