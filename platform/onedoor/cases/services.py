@@ -116,9 +116,11 @@ def refer_case(task: HumanTask, *, actor: User, choices: list[tuple[Item, Agency
             )
     with transaction.atomic(durable=True):
         lock_process(task.instance_id)
-        referrals = [
-            Referral.objects.create(case=case, item=item, agency=agency) for item, agency in choices
-        ]
+        # One INSERT for them all (Referral.save's township, given here).
+        referrals = Referral.objects.bulk_create(
+            Referral(case=case, township_id=case.township_id, item=item, agency=agency)
+            for item, agency in choices
+        )
         _complete(
             task,
             actor,
