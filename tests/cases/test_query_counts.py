@@ -126,9 +126,11 @@ def test_the_board_reads_a_fixed_number_of_statements(two_cases, alice, dave) ->
         more = add_cases(alice, 10, 3, ITEMS)
         notices(Referral.objects.filter(case=more[0]).order_by("pk")[0], dave, 2)
 
-    # 12 for the board itself, 3 for the window's late steps (townships, counts, the page of
-    # tasks), 6 for the joint conference's figures panel and its line (meetings per year,
-    # topics by source, decisions per unit), whatever the rows.
+    # 8 for the board itself (the user, the bell, the tables by agency and by township, the
+    # overdue page and its count, the extensions and broken promises: their rows as values),
+    # 3 for the window's late steps (townships, counts with their names, the page of tasks;
+    # with late steps, their cases' references), 9 for the joint conference's figures panel
+    # and its line, whatever the rows.
     same_for_more_rows(lambda: statements(client, "/board/"), grow, ceiling=20)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 
 from onedoor.directory.models import Division
 
@@ -50,13 +50,20 @@ def late_window_steps(
     """Window steps past their due time (a referral back at the window is on the referral
     list already, so it is left out here); lateness counted on `county`'s calendar."""
     late = visible_window_tasks(user).filter(due_at__lt=now, referral__isnull=True)
-    counts = dict(
+    # How many per township, with the township's name read in the same statement.
+    township_name = Division.objects.filter(code=OuterRef("candidate_group")).values("name")[:1]
+    counted = (
         late.order_by()
         .values("candidate_group")
-        .annotate(n=Count("id"))
-        .values_list("candidate_group", "n")
+        .annotate(n=Count("id"), township_name=Subquery(township_name))
+        .values_list("candidate_group", "n", "township_name")
     )
-    names = dict(Division.objects.filter(code__in=counts).values_list("code", "name"))
+    counts: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for code, n, name in counted:
+        counts[code] = n
+        if name is not None:
+            names[code] = name
     by_township = sorted(
         ((code, names.get(code, code), n) for code, n in counts.items()),
         key=lambda row: (-row[2], row[1]),
