@@ -242,7 +242,9 @@ def test_feeding_back_reads_a_fixed_number_of_statements(
         assert task.state == task.State.COMPLETED
         referral.refresh_from_db()
         assert referral.outcome == Referral.Outcome.GRANTED and referral.amount_fen == 50000
-    assert counts[1] == counts[2], f"{counts[1:]}: feeding back costs more on a larger case\n{listing()}"
+    assert counts[1] == counts[2], (
+        f"{counts[1:]}: feeding back costs more on a larger case\n{listing()}"
+    )
     # The sign-for POST's 17 less its referral UPDATE's, plus the form's referral (it checks
     # what granting the item needs), the feedback's UPDATE, and the window's notification:
     # its recipients and its INSERT.
