@@ -60,8 +60,9 @@ demo: install
 	$(PY) manage.py deploy_processes
 	$(PY) manage.py seed_demo
 	@echo "OneDoor on http://$(HOST):$(PORT)/  (timer sweeper running beside it)"
-	@trap 'kill 0' EXIT INT TERM; \
-	  $(PY) manage.py run_timers --interval 5 & \
+	@# Ctrl-C stops both: the sweeper is stopped (and waited for) when the web server ends.
+	@$(PY) manage.py run_timers --interval 5 & timers=$$!; \
+	  trap 'kill $$timers 2>/dev/null; wait $$timers' EXIT INT TERM; \
 	  $(PY) manage.py runserver --insecure $(HOST):$(PORT)
 
 lint: install

@@ -10,8 +10,10 @@ per page, the mean process CPU (time.process_time: this process only, the databa
 backend not counted) and wall time per request, and the statements one request runs. On a
 shared machine the CPU time is the figure to compare; wall time moves with the load.
 
-`--posts N` signs for N referrals awaiting signature (each a real completion, so the
-database changes: run it on a copy). `--profile KIND` prints cProfile's top functions over
+`--posts N` signs for N referrals awaiting signature, and `--feedback N` feeds N signed ones
+back (granted, with an amount and a note: the first POST renders the confirmation page, the
+second, confirmed, completes the task); each a real completion, so the database changes: run
+them on a copy. `--profile KIND` prints cProfile's top functions over
 the requests of that page. `--save DIR` writes each page's HTML, rendered at a fixed instant
 with the CSRF tokens blanked, so that two versions of the code can be diffed for what the
 user sees.
@@ -144,17 +146,60 @@ def sign_for(client: Client, paths: list[str]) -> Callable[[], Any]:
     return run
 
 
-def awaiting_signature(username: str, n: int) -> list[str]:
+def feed_back(client: Client, paths: list[str]) -> Callable[[], Any]:
+    """Each call feeds the next referral back: GET its page for the form, POST it (the
+    confirmation page comes back), then POST the confirmation."""
+    queue = list(paths)
+    times: dict[str, list[float]] = {"ask": [], "confirm": []}
+    counts: dict[str, list[int]] = {"ask": [], "confirm": []}
+
+    def post(kind: str, action: str, data: dict[str, str], status: int) -> Any:
+        with CaptureQueriesContext(connection) as captured:
+            c0 = time.process_time()
+            response = client.post(action, data)
+            times[kind].append(time.process_time() - c0)
+        counts[kind].append(len(captured))
+        assert response.status_code == status, (action, kind, response.status_code)
+        return response
+
+    def run() -> Any:
+        path = queue.pop()
+        page = client.get(path).content.decode()
+        action = TASK_ACTION.search(page)
+        prefix = re.search(r'name="(t\d+)-handling"', page)
+        assert action is not None and prefix is not None, path
+        p = prefix.group(1)
+        answers = {
+            f"{p}-handling": "feedback",
+            f"{p}-outcome": "granted",
+            f"{p}-amount_yuan": "500",
+            f"{p}-note": "已按规定办理",
+        }
+        asked = post("ask", action.group(1), {**answers, "next": path}, 200).content.decode()
+        assert 'class="confirm-form"' in asked, path
+        return post("confirm", action.group(1), {**answers, "next": path, "confirmed": "yes"}, 302)
+
+    run.times = times  # type: ignore[attr-defined]
+    run.counts = counts  # type: ignore[attr-defined]
+    return run
+
+
+def awaiting(username: str, n: int, step: str = "sign_for_referral") -> list[str]:
+    """The first `n` referrals of the user's agency whose open task is `step`."""
     from onedoor.cases.models import Referral
     from onedoor.directory.models import Staff
 
     staff = Staff.objects.select_related("agency").get(user__username=username)
     pks = (
-        Referral.objects.filter(agency=staff.agency, current_task__bpmn_id="sign_for_referral")
+        Referral.objects.filter(agency=staff.agency, current_task__bpmn_id=step)
         .order_by("pk")
         .values_list("pk", flat=True)[:n]
     )
     return [f"/referrals/{pk}/" for pk in pks]
+
+
+def awaiting_signature(username: str, n: int) -> list[str]:
+    return awaiting(username, n)
 
 
 INBOX_TABS = ("all", "overdue", "soon", "unanswered")
@@ -202,6 +247,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--posts", type=int, default=0, help="sign-fors measured (changes the DB)")
+    parser.add_argument(
+        "--feedback", type=int, default=0, help="feedbacks measured (changes the DB)"
+    )
     parser.add_argument("--save", type=Path, default=None)
     parser.add_argument("--at", default="2026-12-07T10:00:00+08:00", help="--save's instant")
     args = parser.parse_args()
@@ -227,6 +275,7 @@ def main() -> None:
         for _ in range(5):
             run()
         run.post_cpu.clear()  # type: ignore[attr-defined]
+        run.post_statements.clear()  # type: ignore[attr-defined]
         n = min(args.posts, len(paths) - 5)
         cpu0 = time.process_time()
         for _ in range(n):
@@ -242,6 +291,34 @@ def main() -> None:
         print(f"{'':<20} {'':>8} {'':>8} {count:10d}  statements at most, {n} signed)")
         if profile is not None:
             pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
+    if args.feedback:
+        feedbacks(args.feedback, args.profile == "confirm POST", args)
+
+
+def feedbacks(n: int, profiled: bool, args: Any) -> None:
+    """The feedback's two POSTs: the one that asks for confirmation, the confirmed one."""
+    officer = accounts()["officer"][-1]
+    paths = awaiting(officer, n + 5, "handle_referral")
+    run = feed_back(client_for(officer), paths)
+    for _ in range(5):
+        run()
+    for kind in ("ask", "confirm"):  # the warm-up's reads once per process left out
+        run.times[kind].clear()  # type: ignore[attr-defined]
+        run.counts[kind].clear()  # type: ignore[attr-defined]
+    profile = cProfile.Profile() if profiled else None
+    done = min(n, len(paths) - 5)
+    for _ in range(done):
+        if profile is not None:
+            profile.enable()
+        run()
+        if profile is not None:
+            profile.disable()
+    for kind, label in (("ask", "feedback POST"), ("confirm", "confirm POST")):
+        cpu = statistics.mean(run.times[kind]) * 1000  # type: ignore[attr-defined]
+        most = max(run.counts[kind])  # type: ignore[attr-defined]
+        print(f"{label:<20} {cpu:8.2f} {'':>8} {most:10d}  (statements at most, {done} sent)")
+    if profile is not None:
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":

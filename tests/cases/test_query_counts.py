@@ -126,9 +126,11 @@ def test_the_board_reads_a_fixed_number_of_statements(two_cases, alice, dave) ->
         more = add_cases(alice, 10, 3, ITEMS)
         notices(Referral.objects.filter(case=more[0]).order_by("pk")[0], dave, 2)
 
-    # 12 for the board itself, 3 for the window's late steps (townships, counts, the page of
-    # tasks), 6 for the joint conference's figures panel and its line (meetings per year,
-    # topics by source, decisions per unit), whatever the rows.
+    # 8 for the board itself (the user, the bell, the tables by agency and by township, the
+    # overdue page and its count, the extensions and broken promises: their rows as values),
+    # 3 for the window's late steps (townships, counts with their names, the page of tasks;
+    # with late steps, their cases' references), 9 for the joint conference's figures panel
+    # and its line, whatever the rows.
     same_for_more_rows(lambda: statements(client, "/board/"), grow, ceiling=20)
 
 
@@ -192,7 +194,62 @@ def test_signing_for_a_referral_reads_a_fixed_number_of_statements(alice, bob) -
         task.refresh_from_db()
         assert task.state == task.State.COMPLETED
     assert counts[1] == counts[2], f"{counts[1:]}: signing costs more on a larger case"
-    assert counts[2] <= 22, listing()
+    # The user; the task and its case; under the process lock the referral, its UPDATE, the
+    # engine's step (a savepoint, its read and write, the projection's referral and stage
+    # with the open tasks), the referral as left; the audit event; the transaction's own.
+    assert counts[2] <= 17, listing()
+
+
+def test_feeding_back_reads_a_fixed_number_of_statements(
+    alice, bob, django_capture_on_commit_callbacks
+) -> None:
+    """The feedback's confirmed POST, the notification to the window sent on commit counted
+    too (the test's transaction never commits: the callbacks are run inside the capture)."""
+    cases = [
+        add_cases(alice, seq, 1, items)[0]
+        # The first warms what a process reads once; the others stay in the agencies' hands.
+        for seq, items in ((1, ITEMS[:1]), (2, ITEMS[:2]), (3, ITEMS))
+    ]
+    client = client_for(bob)
+    counts = []
+    for case in cases:
+        with time_machine.travel(START + timedelta(days=1), tick=False):
+            services.sign_referral(
+                task_of(case, "sign_for_referral", "130302-medical"), actor=bob, decision="sign"
+            )
+        task = task_of(case, "handle_referral", "130302-medical")
+        referral = Referral.objects.get(case=case, agency__kind="medical")
+        p = f"t{task.pk}"
+        answers = {
+            f"{p}-handling": "feedback",
+            f"{p}-outcome": "granted",
+            f"{p}-amount_yuan": "500",
+            f"{p}-note": "已按规定办理",
+            "next": f"/referrals/{referral.pk}/",
+            "confirmed": "yes",
+        }
+        with time_machine.travel(START + timedelta(days=2), tick=False):
+            client.get(f"/referrals/{referral.pk}/")  # the page the form is sent from
+            with (
+                CaptureQueriesContext(connection) as captured,
+                django_capture_on_commit_callbacks(execute=True) as callbacks,
+            ):
+                response = client.post(f"/tasks/{task.task_id}/", answers)
+            assert response.status_code == 302
+            assert callbacks, "the window is notified on commit"
+        SEEN.append([q["sql"][:160] for q in captured.captured_queries])
+        counts.append(len(captured))
+        task.refresh_from_db()
+        assert task.state == task.State.COMPLETED
+        referral.refresh_from_db()
+        assert referral.outcome == Referral.Outcome.GRANTED and referral.amount_fen == 50000
+    assert counts[1] == counts[2], (
+        f"{counts[1:]}: feeding back costs more on a larger case\n{listing()}"
+    )
+    # The sign-for POST's 17 less its referral UPDATE's, plus the form's referral (it checks
+    # what granting the item needs), the feedback's UPDATE, and the window's notification:
+    # its recipients and its INSERT.
+    assert counts[2] <= 20, listing()
 
 
 def test_the_split_form_reads_the_agencies_once(alice) -> None:

@@ -5,7 +5,7 @@ them through the test Client, so a change to a view's query is checked as it is)
 sweeper's claim. Each is EXPLAINed (FORMAT JSON) and must not Seq Scan a big table.
 
 Why this is robust without `enable_seqscan = off`: the data set is seeded across sixteen
-counties (4,000 cases, ~30,000 task rows) and ANALYZEd, so one agency, township or county is
+counties (2,000 cases, ~15,000 task rows) and ANALYZEd, so one agency, township or county is
 a small slice of each big table, as in production, and the planner's own costs prefer an
 index when one applies. A plan that still scans a big table whole means no index fits the query any more:
 exactly the regression to catch. On a table of a few pages the planner would rightly scan

@@ -21,6 +21,8 @@ from workflows.projections import parse_timestamp
 from workflows.runtime import load_state, spec_cache
 from workflows.timers import fire_due_timers
 
+from .conftest import CASES
+
 pytestmark = pytest.mark.django_db
 
 
@@ -29,7 +31,7 @@ def officer_of(referral: Referral) -> Any:
 
 
 def test_it_makes_every_state_over_two_years(scale_data: dict[str, Any]) -> None:
-    assert Case.objects.count() == 4000
+    assert Case.objects.count() == CASES
     stages = set(Case.objects.values_list("stage", flat=True))
     assert {"case_closed", "application_refused", "review_application", "split_case"} <= stages
     assert {"referral_work", "notify_applicant", "close_case"} <= stages

@@ -29,7 +29,7 @@ def sweeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
         return outcome
 
     monkeypatch.setattr(run_timers, "fire_due_timers", sweep)
-    monkeypatch.setattr(run_timers.time, "sleep", waits.append)
+    monkeypatch.setattr(run_timers, "pause", lambda stop, seconds: waits.append(seconds))
     yield script
 
 

@@ -489,12 +489,22 @@ def get_referral_for_user(user: Any, pk: int) -> Referral:
     return referral
 
 
-def get_task_for_user(user: Any, task_id: Any) -> HumanTask:
-    """An open or closed task of a case the user can see (acting is checked by can_act)."""
+def get_task_to_work(user: Any, task_id: Any) -> tuple[HumanTask, Case]:
+    """A task of a case the user can see, with that case as its form needs it (the county's
+    agencies to choose from), in the task POST's two reads. An open or closed task; 404
+    outside the user's scope; acting is checked by can_act."""
     task = HumanTask.objects.filter(task_id=task_id).first()
-    if task is None or not Case.objects.visible_to(user).filter(pk=int(task.subject_id)).exists():
+    case = (
+        Case.objects.visible_to(user)
+        .select_related("township__parent")
+        .filter(pk=int(task.subject_id))
+        .first()
+        if task is not None
+        else None
+    )
+    if task is None or case is None:
         raise Http404("task not found")
-    return task
+    return task, case
 
 
 def get_notice_to_answer(user: Any, pk: int) -> SupervisionNotice:

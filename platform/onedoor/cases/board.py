@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 
 from onedoor.directory.models import Division
-from workflows.models import HumanTask
 
+from . import rows
 from .access import visible_window_tasks
 from .models import Case
 
@@ -23,10 +23,15 @@ LIST_LIMIT = 50
 
 @dataclass(frozen=True)
 class LateWindowStep:
-    task: HumanTask
+    """One late step as its row shows it, every text made here (rows.py's way)."""
+
     case_id: int
+    href: str  # the case's page
     reference: str
+    step: str  # the task's name (its BPMN id if it has none)
     township: str
+    due: str
+    lateness: str
 
 
 @dataclass(frozen=True)
@@ -39,34 +44,49 @@ class LateWindowSteps:
     narrowed: str  # the township's name when the list shows one township
 
 
-def late_window_steps(user: Any, now: datetime, *, township: str = "") -> LateWindowSteps:
+def late_window_steps(
+    user: Any, now: datetime, *, township: str = "", county: str = ""
+) -> LateWindowSteps:
     """Window steps past their due time (a referral back at the window is on the referral
-    list already, so it is left out here)."""
+    list already, so it is left out here); lateness counted on `county`'s calendar."""
     late = visible_window_tasks(user).filter(due_at__lt=now, referral__isnull=True)
-    counts = dict(
+    # How many per township, with the township's name read in the same statement.
+    township_name = Division.objects.filter(code=OuterRef("candidate_group")).values("name")[:1]
+    counted = (
         late.order_by()
         .values("candidate_group")
-        .annotate(n=Count("id"))
-        .values_list("candidate_group", "n")
+        .annotate(n=Count("id"), township_name=Subquery(township_name))
+        .values_list("candidate_group", "n", "township_name")
     )
-    names = dict(Division.objects.filter(code__in=counts).values_list("code", "name"))
+    counts: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for code, n, name in counted:
+        counts[code] = n
+        if name is not None:
+            names[code] = name
     by_township = sorted(
         ((code, names.get(code, code), n) for code, n in counts.items()),
         key=lambda row: (-row[2], row[1]),
     )
     listed = late.filter(candidate_group=township) if township else late
-    tasks = list(listed.order_by("due_at", "pk")[:LIST_LIMIT])
+    fields = ("subject_id", "name", "bpmn_id", "candidate_group", "due_at")
+    tasks = list(listed.order_by("due_at", "pk").values(*fields)[:LIST_LIMIT])
     references = dict(
-        Case.objects.filter(pk__in=[int(t.subject_id) for t in tasks]).values_list(
+        Case.objects.filter(pk__in=[int(t["subject_id"]) for t in tasks]).values_list(
             "pk", "reference"
         )
     )
+    href = rows.address_of("cases:case")
+    lateness = rows.Lateness(now, county)
     steps = [
         LateWindowStep(
-            task=t,
-            case_id=int(t.subject_id),
-            reference=references.get(int(t.subject_id), ""),
-            township=names.get(t.candidate_group, t.candidate_group),
+            case_id=int(t["subject_id"]),
+            href=href(int(t["subject_id"])),
+            reference=references.get(int(t["subject_id"]), ""),
+            step=t["name"] or t["bpmn_id"],
+            township=names.get(t["candidate_group"], t["candidate_group"]),
+            due=rows.day(t["due_at"]),
+            lateness=lateness(t["due_at"]),
         )
         for t in tasks
     ]

@@ -19,7 +19,7 @@ from workflows import engine
 from workflows.models import HumanTask
 
 from .models import ClockChange, Referral, SupervisionNotice
-from .services import ActionError, _referral_of, lock_process, referral_process_id
+from .services import ActionError, _referral_of, lock_process, referral_process_id, reread
 
 
 def _expect(task: HumanTask, bpmn_id: str) -> None:
@@ -123,7 +123,7 @@ def _settle(
     if change is None:
         raise ActionError(none_pending)
     engine.complete_task(task.task_id, actor=actor, data=data)
-    referral.refresh_from_db()
+    reread(referral)
     change.approved, change.decided_by, change.decided_at = approved, actor, timezone.now()
     change.decision_note, change.due_after = note, referral.handle_due_at
     change.save()

@@ -78,11 +78,13 @@ class SplitForm(forms.Form):
             _listed(self.fields[f"item_{case_item.item_id}"], listed)
 
     def choices(self) -> list[tuple[Item, Agency]]:
-        picked = []
-        for name, agency in self.cleaned_data.items():
-            if agency is not None:
-                picked.append((Item.objects.get(pk=int(name.removeprefix("item_"))), agency))
-        return picked
+        picked = [
+            (int(name.removeprefix("item_")), agency)
+            for name, agency in self.cleaned_data.items()
+            if agency is not None
+        ]
+        items = Item.objects.in_bulk([pk for pk, _agency in picked])  # one read for them all
+        return [(items[pk], agency) for pk, agency in picked]
 
 
 class SignForm(forms.Form):

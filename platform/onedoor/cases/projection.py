@@ -1,9 +1,17 @@
-"""Keeps Case.stage and each Referral's step in line with the engine, in its transaction."""
+"""Keeps Case.stage and each Referral's step in line with the engine, in its transaction.
+
+Every completion runs this, so it writes without reading first where it can: the agency an
+opened task names is looked up inside the referral's UPDATE, and the case's stage is set by
+an UPDATE that matches only a case whose own process this is (issue 17: two statements fewer
+per task POST).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import F, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 
 from onedoor.directory.models import Agency
@@ -25,14 +33,10 @@ def project_case(
         return
     if not opened and not closed and instance.state == ProcessInstance.State.RUNNING:
         return  # no task came or went (a timer fired inside a step): nothing to project
-    case = Case.objects.filter(pk=instance.subject_id).first()
-    if case is None:  # the process is being started for a case saved in this transaction
-        return
+    # A case not saved yet (its process started in the transaction that makes it) has no
+    # referrals and no row to update: both writes below then match nothing.
     _project_referrals(opened, closed)
-    if case.process_id in (None, instance.pk):
-        # The case's own (one-door) process; a referral's process started on its own (a
-        # joint-conference decision's) moves that referral only.
-        _project_stage(case, instance)
+    _project_stage(instance)
 
 
 def _referral_id(row: HumanTask) -> int | None:
@@ -48,10 +52,6 @@ def _project_referrals(opened: list[HumanTask], closed: list[HumanTask]) -> None
             Referral.objects.filter(pk=rid, current_task_id=row.pk).update(
                 current_task=None, step="", due_at=None
             )
-    # The agencies the opened rows name, in one query (a split opens several at once).
-    codes = {row.properties.get("agency") for row in opened if _referral_id(row) is not None}
-    codes.discard(None)
-    agencies = {a.code: a for a in Agency.objects.filter(code__in=codes)} if codes else {}
     for row in opened:
         rid = _referral_id(row)
         if rid is None:
@@ -64,23 +64,34 @@ def _project_referrals(opened: list[HumanTask], closed: list[HumanTask]) -> None
             changes["sign_due_at"] = row.due_at
         elif row.bpmn_id == "handle_referral":
             changes["handle_due_at"] = row.due_at
-        agency = agencies.get(row.properties.get("agency"))
-        if agency is not None:
-            changes["agency"] = agency
+        code = row.properties.get("agency")
+        if code is not None:
+            # The agency the task names, read in the UPDATE; a code naming none leaves it.
+            named = Agency.objects.filter(code=code).order_by().values("pk")[:1]
+            changes["agency"] = Coalesce(Subquery(named), F("agency_id"))
         Referral.objects.filter(pk=rid).update(**changes)
 
 
-def _project_stage(case: Case, instance: ProcessInstance) -> None:
+def _project_stage(instance: ProcessInstance) -> None:
+    """The case's stage from its own (one-door) process; a referral's process started on its
+    own (a joint-conference decision's) moves that referral only, so its case is not matched."""
+    changes: dict[str, Any] = {}
     if instance.state == ProcessInstance.State.COMPLETED:
-        case.stage, case.stage_name = instance.end_event, instance.end_event_name
-        case.closed_at = instance.completed_at
+        stage, stage_name = instance.end_event, instance.end_event_name
+        changes["closed_at"] = instance.completed_at
     else:
         open_rows = list(
-            HumanTask.objects.filter(instance=instance, state=HumanTask.State.OPEN).order_by("id")
+            HumanTask.objects.filter(instance=instance, state=HumanTask.State.OPEN)
+            .order_by("id")
+            .values_list("bpmn_id", "name", "scope", "scope_name")
         )
-        top = [row for row in open_rows if not row.scope]
+        top = [row for row in open_rows if not row[2]]
         if top:
-            case.stage, case.stage_name = top[0].bpmn_id, top[0].name
+            stage, stage_name = top[0][0], top[0][1]
         elif open_rows:
-            case.stage, case.stage_name = open_rows[0].scope, open_rows[0].scope_name
-    case.save(update_fields=["stage", "stage_name", "closed_at"])
+            stage, stage_name = open_rows[0][2], open_rows[0][3]
+        else:
+            return  # no task open (nor finished): the stage stays as it was
+    changes.update(stage=stage, stage_name=stage_name)
+    own = Q(process_id__isnull=True) | Q(process_id=instance.pk)
+    Case.objects.filter(own, pk=instance.subject_id).update(**changes)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext, ngettext
 
 from onedoor.deadlines import words
 
+from . import supervision
 from .models import Case
 
 SENTINEL = 987654321
@@ -135,3 +136,102 @@ def case_list_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for c in rows
     ]
+
+
+BOARD_FIELDS = (
+    "pk",
+    "case__reference",
+    "item__name",
+    "agency__name",
+    "township__name",
+    "township__parent__code",
+    "due_at",
+    "signed_at",
+    "referred_at",
+    "escalation_level",
+    "notices",
+    "unanswered",
+)
+
+
+def board_rows(rows: Iterable[dict[str, Any]], now: datetime, county: str) -> list[dict[str, Any]]:
+    """The board's overdue referrals (read with BOARD_FIELDS and their notice counts), each
+    with the 督办 its button sends: the remarks drafted at the level it goes at."""
+    href = address_of("cases:referral")
+    supervise = address_of("cases:supervise")
+    lateness = Lateness(now, county)
+    remarks: dict[tuple[Any, ...], str] = {}
+    label = gettext("Supervise %(reference)s %(item)s")
+    made = []
+    for r in rows:
+        due_at, level = r["due_at"], r["escalation_level"]
+        # The same remarks for every row due on the same day, signed or not, since the same.
+        key = (
+            timezone.localdate(due_at) if due_at else None,
+            due_at is not None and due_at < now,
+            r["signed_at"] is None,
+            timezone.localdate(r["referred_at"]),
+            r["township__parent__code"],
+        )
+        drafted = remarks.get(key)
+        if drafted is None:
+            drafted = remarks[key] = supervision.remarks_for(
+                due_at, r["signed_at"], r["referred_at"], r["township__parent__code"] or "", now
+            )
+        made.append(
+            {
+                "href": href(r["pk"]),
+                "supervise": supervise(r["pk"]),
+                "reference": r["case__reference"],
+                "item": r["item__name"],
+                "agency": r["agency__name"],
+                "township": r["township__name"],
+                "due": day(due_at),
+                "lateness": lateness(due_at),
+                "level": words.supervision_level(level) or "—",
+                "notices": r["notices"],
+                "unanswered": r["unanswered"],
+                "drafted": drafted,
+                "lowest": max(1, level),
+                "label": label % {"reference": r["case__reference"], "item": r["item__name"]},
+            }
+        )
+    return made
+
+
+LISTED_FIELDS = ("pk", "case__reference", "item__name", "agency__name", "due_at", "handle_due_at")
+
+
+def listed_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The board's short lists of referrals (read with LISTED_FIELDS): the extension requests
+    awaiting a decision, the promises broken."""
+    href = address_of("cases:referral")
+    return [
+        {
+            "pk": r["pk"],
+            "href": href(r["pk"]),
+            "reference": r["case__reference"],
+            "item": r["item__name"],
+            "agency": r["agency__name"],
+            "due": day(r["due_at"]),
+            "handle_due": day(r["handle_due_at"]),
+        }
+        for r in rows
+    ]
+
+
+def pending_changes(rows: list[dict[str, Any]], changes: Iterable[Any]) -> None:
+    """Each row's pending extension requests in words ("3 more working days: reason"), from
+    the clock changes of those referrals still undecided (ClockChange, in their order)."""
+    told: dict[int, list[str]] = {}
+    for change in changes:
+        told.setdefault(change.referral_id, []).append(
+            ngettext(
+                "%(days)s more working day: %(reason)s",
+                "%(days)s more working days: %(reason)s",
+                change.days,
+            )
+            % {"days": change.days, "reason": change.reason}
+        )
+    for row in rows:
+        row["request"] = "".join(told.get(row["pk"], ()))

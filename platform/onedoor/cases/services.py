@@ -116,9 +116,11 @@ def refer_case(task: HumanTask, *, actor: User, choices: list[tuple[Item, Agency
             )
     with transaction.atomic(durable=True):
         lock_process(task.instance_id)
-        referrals = [
-            Referral.objects.create(case=case, item=item, agency=agency) for item, agency in choices
-        ]
+        # One INSERT for them all (Referral.save's township, given here).
+        referrals = Referral.objects.bulk_create(
+            Referral(case=case, township_id=case.township_id, item=item, agency=agency)
+            for item, agency in choices
+        )
         _complete(
             task,
             actor,
@@ -134,7 +136,8 @@ def refer_case(task: HumanTask, *, actor: User, choices: list[tuple[Item, Agency
                 ]
             },
         )
-        case.refresh_from_db()
+        # Its township kept: the agencies' notifications name the case's county.
+        case.refresh_from_db(from_queryset=Case.objects.select_related("township"))
         log_action(
             "case.referred",
             actor=actor,
@@ -146,13 +149,32 @@ def refer_case(task: HumanTask, *, actor: User, choices: list[tuple[Item, Agency
     return case
 
 
+def _with_relations() -> Any:
+    """A referral with what its audit event and notifications read of it (the case with its
+    township and county, the agency, the item): read in its one statement."""
+    return Referral.objects.select_related("case__township__parent", "agency", "item")
+
+
+def reread(referral: Referral) -> None:
+    """The referral as the step left it (the projection moved its step, due time and maybe
+    its agency), in one statement without joins: the case and item it was read with are kept
+    (no step changes which case or item a referral is of; the case's own stage is as read
+    before the step), its agency too unless the step moved it to another."""
+    agency = referral.agency if Referral.agency.is_cached(referral) else None
+    referral.refresh_from_db(fields=_OWN_FIELDS)
+    if agency is not None and agency.pk == referral.agency_id:
+        referral.agency = agency
+
+
+# Every field of a referral's own row but what never changes once it is made.
+_OWN_FIELDS = [
+    f.name for f in Referral._meta.concrete_fields if f.name not in {"id", "case", "item"}
+]
+
+
 def _referral_of(task: HumanTask) -> Referral:
     rid = task.properties.get("referralId")
-    referral = (
-        Referral.objects.select_related("case__township__parent", "agency", "item")
-        .filter(pk=rid)
-        .first()
-    )
+    referral = _with_relations().filter(pk=rid).first()
     if referral is None:
         raise ActionError(_("This task belongs to no referral"))
     return referral
@@ -208,7 +230,7 @@ def sign_referral(
                 actor=actor,
             )
         _complete(task, actor, data)
-        referral.refresh_from_db()
+        reread(referral)
         action = {
             "sign": "referral.signed",
             "return": "referral.returned",
@@ -277,7 +299,7 @@ def give_feedback(
                 "note": note.strip(),
             },
         )
-        referral.refresh_from_db()
+        reread(referral)
         log_action(
             "referral.feedback",
             actor=actor,
@@ -303,7 +325,7 @@ def reroute_referral(
             referral.note = reason.strip()
             referral.save(update_fields=["outcome", "note"])
         _complete(task, actor, {"reroute_to": to.code if to else "", "reason": reason.strip()})
-        referral.refresh_from_db()
+        reread(referral)
         log_action(
             "referral.rerouted" if to else "referral.withdrawn",
             actor=actor,

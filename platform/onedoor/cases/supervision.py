@@ -33,27 +33,55 @@ def lowest_level(referral: Referral) -> int:
 def working_days_late(referral: Referral, now: datetime) -> int:
     """Working days past the step's limit on the county's calendar (0: not late); a limit
     passed since the last working day counts as one, so a demand never says "0 days"."""
+    return _days_late(referral.due_at, _county_if_late(referral, now), now)
+
+
+def _county_if_late(referral: Referral, now: datetime) -> str:
+    """The referral's county code, read only when it is late (its calendar counts the days)."""
     if referral.due_at is None or referral.due_at >= now:
-        return 0
+        return ""
     county = referral.township.parent
-    return max(1, days_late(referral.due_at, now, county.code if county is not None else ""))
+    return county.code if county is not None else ""
+
+
+def _days_late(due_at: datetime | None, county: str, now: datetime) -> int:
+    if due_at is None or due_at >= now:
+        return 0
+    return max(1, days_late(due_at, now, county))
 
 
 def drafted_remarks(referral: Referral, now: datetime) -> str:
     """The remarks a 督办 starts with, from where the referral's clock stands."""
-    due = f"{timezone.localdate(referral.due_at):%Y-%m-%d}" if referral.due_at else ""
-    late = working_days_late(referral, now)
+    return remarks_for(
+        referral.due_at,
+        referral.signed_at,
+        referral.referred_at,
+        _county_if_late(referral, now),
+        now,
+    )
+
+
+def remarks_for(
+    due_at: datetime | None,
+    signed_at: datetime | None,
+    referred_at: datetime,
+    county: str,
+    now: datetime,
+) -> str:
+    """`drafted_remarks` from the referral's fields (the board's rows are read as values)."""
+    due = f"{timezone.localdate(due_at):%Y-%m-%d}" if due_at else ""
+    late = _days_late(due_at, county, now)
     if late:
         return _(
             "This item is %(days)s working days past its time limit (%(due)s). Please complete "
             "it within %(demand)s working days and report back; if it cannot be done, give the "
             "reason and a promised completion date."
         ) % {"days": late, "due": due, "demand": DEMAND_DAYS}
-    if referral.signed_at is None:
+    if signed_at is None:
         return _(
             "This item was referred to your agency on %(referred)s and has not been signed "
             "for yet. Please sign for it by %(due)s and handle it within the time limit."
-        ) % {"referred": f"{timezone.localdate(referral.referred_at):%Y-%m-%d}", "due": due}
+        ) % {"referred": f"{timezone.localdate(referred_at):%Y-%m-%d}", "due": due}
     return _("This item is due on %(due)s. Please handle it in time and report the result.") % {
         "due": due or "—"
     }

@@ -40,7 +40,7 @@ from .access import (
     can_record_consent,
     get_case_for_user,
     get_referral_for_user,
-    get_task_for_user,
+    get_task_to_work,
     intake_scope,
     may_keep_materials,
     may_open_household,
@@ -237,8 +237,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
     """Work one open task of a case: the form is chosen by the task's BPMN id."""
-    task = get_task_for_user(request.user, task_id)
-    case = get_case_for_user(request.user, int(task.subject_id))
+    task, case = get_task_to_work(request.user, task_id)
     target = safe_next(request, request.POST.get("next"), f"/cases/{case.pk}/")
     if task.state != HumanTask.State.OPEN:
         who = task.completed_by.get_username() if task.completed_by else _("System")

@@ -14,6 +14,7 @@ from workflows.models import HumanTask, ProcessInstance
 from workflows.signals import instance_advanced
 
 from . import notify
+from .effects import REFERRAL_PROCESS
 from .models import SUBJECT_MEETING, Decision, Meeting
 
 
@@ -52,7 +53,13 @@ def project_special_referral(
     lead unit's 办理并反馈 completed with an outcome, in the referral's own process."""
     if instance.subject_type != SUBJECT_CASE:
         return
-    done = [row for row in closed if row.bpmn_id == "handle_referral"]
+    # Only a decision's referral runs in a process of its own (effects.REFERRAL_PROCESS): a
+    # case's one-door process holds none, and its feedback reads no decision.
+    done = [
+        row
+        for row in closed
+        if row.bpmn_id == "handle_referral" and row.process_id == REFERRAL_PROCESS
+    ]
     if not done:
         return
     decision = (

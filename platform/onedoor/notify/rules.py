@@ -250,5 +250,8 @@ def _send(ruled: Ruled) -> None:
                         data={"url": _url(role, event), "action": event.action},
                     )
                 )
-    if rows:
+    if len(rows) == 1:
+        # One row: its INSERT alone (bulk_create wraps even one row in BEGIN and COMMIT).
+        rows[0].save()
+    elif rows:
         Notification.objects.bulk_create(rows)

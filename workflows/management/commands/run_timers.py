@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 import signal
-import time
+import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,6 +25,11 @@ def is_database_locked(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
 
 
+def pause(stop: threading.Event, seconds: float) -> None:
+    """Sleep between sweeps, ended early by a stop signal."""
+    stop.wait(seconds)
+
+
 class Command(BaseCommand):
     help = "触发到期的流程定时器。Fire due BPMN timers (loops unless --once)."
 
@@ -38,17 +43,18 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=None, help="instances per transaction")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stop = False
+        # Set by SIGTERM or SIGINT (Ctrl-C at `make demo`): the sweep in progress finishes,
+        # and a sleep between sweeps ends at once rather than after its interval.
+        stop = threading.Event()
 
         def request_stop(signum: int, frame: Any) -> None:
-            nonlocal stop
-            stop = True
+            stop.set()
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         interval: float = options["interval"]
         failures = 0
-        while not stop:
+        while not stop.is_set():
             # The loop survives any error: the demo's sweeper is the only one, and a sweeper
             # that exits leaves every reminder and 督办 unfired with nobody noticing.
             try:
@@ -69,7 +75,7 @@ class Command(BaseCommand):
                         connection.close()
                 if options["once"] and failures >= ONCE_ATTEMPTS:
                     raise CommandError(f"timer sweep failed {failures} times: {exc}") from exc
-                time.sleep(delay)
+                pause(stop, delay)
                 continue
             failures = 0
             if result.claimed:
@@ -79,5 +85,5 @@ class Command(BaseCommand):
                 )
             if options["once"]:
                 return
-            time.sleep(interval)
+            pause(stop, interval)
             close_old_connections()  # drop a connection the database closed while we slept
