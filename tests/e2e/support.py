@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -44,16 +45,25 @@ class Picture:
     colours: int  # distinct colours among every 7th pixel: 1 for a blank page
 
 
+_decoders: weakref.WeakKeyDictionary[Browser, Page] = weakref.WeakKeyDictionary()
+
+
 def decode_png(page: Page, path: Path) -> Picture:
-    """Decode the PNG at `path` in the browser (a blank tab of `page`'s context, so the page
-    under test is left alone) and count its colours: the browser's own decoder, no image
-    library. A file that is not a PNG fails here."""
+    """Decode the PNG at `path` in the browser (a blank tab of a context of its own, so the
+    page under test is left alone and stays in front) and count its colours: the browser's own
+    decoder, no image library. A file that is not a PNG fails here."""
     data = path.read_bytes()
     assert data.startswith(PNG_SIGNATURE), f"{path.name} is not a PNG"
-    tab = page.context.new_page()
-    try:
-        found = tab.evaluate(
-            """async (source) => {
+    # One tab per browser decodes every screenshot (opening one for each was most of the time
+    # a screenshot took; one in the test's own context would put the page under test behind
+    # it, and a page behind is drawn late).
+    browser = page.context.browser
+    assert browser is not None
+    tab = _decoders.get(browser)
+    if tab is None or tab.is_closed():
+        tab = _decoders[browser] = browser.new_context().new_page()
+    found = tab.evaluate(
+        """async (source) => {
                 const image = new Image();
                 image.src = source;
                 await image.decode();
@@ -69,8 +79,6 @@ def decode_png(page: Page, path: Path) -> Picture:
                 }
                 return {width: image.width, height: image.height, colours: colours.size};
             }""",
-            "data:image/png;base64," + base64.b64encode(data).decode(),
-        )
-    finally:
-        tab.close()
+        "data:image/png;base64," + base64.b64encode(data).decode(),
+    )
     return Picture(found["width"], found["height"], found["colours"])

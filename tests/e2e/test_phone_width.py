@@ -95,10 +95,11 @@ def visit(page: Page, screenshot: Screenshot, url: str, name: str) -> None:
     for size, prefix in ((PHONE, "phone"), (LAPTOP, "laptop")):
         page.set_viewport_size(size)
         # The case page loads its process diagram after the page (htmx): measure the page
-        # as it finally stands, and once the diagram has been laid out at this width.
+        # as it finally stands, and once the diagram has been laid out at this width. (The
+        # other pages are laid out again as the width is read.)
         if page.locator("#process-diagram").count():
             expect(page.locator("#process-diagram .djs-container")).to_have_count(1)
-        page.wait_for_timeout(300)
+            page.wait_for_timeout(300)
         assert_no_sideways_scroll(page, f"{name} at {size['width']} px")
         screenshot(f"{prefix}-{name}")
         page.evaluate("window.scrollTo(0, 0)")
