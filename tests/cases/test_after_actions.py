@@ -3,6 +3,7 @@ a returned referral is no longer the returning agency's work."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -101,3 +102,21 @@ def _now_and_soon() -> tuple[Any, Any]:
 
     now = timezone.now()
     return now, now + timedelta(days=2)
+
+
+def test_a_form_sent_back_keeps_what_was_typed_once(referred: Case, bob: Any) -> None:
+    """A transfer with its reason written out but no agency chosen: the referral page comes
+    back with the reason still in its box and 移交 still chosen, beside the field's error; the
+    next visit shows the form empty again."""
+    referral = Referral.objects.get(case=referred)
+    page_url = f"/referrals/{referral.pk}/"
+    url, data = sign_form(referred, decision="transfer", reason="户籍已迁往外县，应由迁入地办理")
+    officer = client_for(bob)
+    page = officer.post(url, {**data, "next": page_url}, follow=True).content.decode()
+    assert "请修正" in page
+    assert "户籍已迁往外县，应由迁入地办理</textarea>" in page
+    [transfer] = re.findall(r'<input type="radio"[^>]*value="transfer"[^>]*>', page)
+    assert transfer.endswith(" checked>"), transfer
+    assert Referral.objects.get(pk=referral.pk).transfers == 0
+    again = officer.get(page_url).content.decode()
+    assert "户籍已迁往外县" not in again and "请修正" not in again

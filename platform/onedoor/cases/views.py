@@ -55,6 +55,7 @@ from .forms import action_for, cleaned, confirmation_of, form_for
 from .forms_registry import ConsentForm, IntakeForm, MemberFormSet
 from .models import Case, CaseItem
 from .progress import progress
+from .returned_input import keep_returned_input, returned_input
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # may see; in the order they were created, by id.
     open_tasks = sorted((t for t in steps if t.state == HumanTask.State.OPEN), key=lambda t: t.pk)
     actionable = [
-        _to_work(task, form_for(task, case), now)
+        _to_work(task, form_for(task, case, returned_input(request, task)), now)
         for task in open_tasks
         if can_act(request.user, task)
     ]
@@ -285,6 +286,7 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
             for error in field_errors
         )
         messages.error(request, _("Please correct: %(errors)s") % {"errors": errors})
+        keep_returned_input(request, task)
     return redirect(target)
 
 

@@ -40,6 +40,7 @@ from .forms import form_for
 from .forms_actions import ReassignForm, SupervisionAnswerForm, SupervisionForm
 from .models import INBOX_VIEWS, ClockChange, Referral
 from .panels import BOARD, INBOX, panels_for, referral_facts
+from .returned_input import returned_input
 
 DUE_SOON = timedelta(days=2)
 
@@ -88,7 +89,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = referral.current_task
     # The forms' fields as the template writes them by hand (onedoor/lib/fieldhtml.py).
     form = (
-        fieldhtml.fields_of(form_for(task, referral.case, referral=referral))
+        fieldhtml.fields_of(
+            form_for(task, referral.case, returned_input(request, task), referral=referral)
+        )
         if task is not None and rights.work_task
         else None
     )
