@@ -120,3 +120,12 @@ def test_a_form_sent_back_keeps_what_was_typed_once(referred: Case, bob: Any) ->
     assert Referral.objects.get(pk=referral.pk).transfers == 0
     again = officer.get(page_url).content.decode()
     assert "户籍已迁往外县" not in again and "请修正" not in again
+
+
+def test_a_window_step_sent_back_keeps_its_reason_on_the_case_page(alice: Any) -> None:
+    case = register(alice, "yiliao")
+    task = task_of(case, "review_application")
+    data = {f"t{task.pk}-reason": "申请人不在本辖区居住"}  # the decision itself left out
+    page = client_for(alice).post(f"/tasks/{task.task_id}/", data, follow=True).content.decode()
+    assert "请修正" in page and "申请人不在本辖区居住</textarea>" in page
+    assert Case.objects.get(pk=case.pk).stage == "review_application"
