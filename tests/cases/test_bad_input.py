@@ -45,7 +45,7 @@ QUERY_NAMES = [
     "stage", "item", "agency", "overdue", "page", "show", "township", "action", "preset",
     "start", "end", "q", "o", "p", "e", "_changelist_filters", "state", "lane", "kind", "step",
     "source_level", "is_workday", "county", "day", "day__year", "day__month", "next",
-    "version", "from", "to",
+    "version", "from", "to", "extensions_page",
 ]  # fmt: skip
 # The pages whose forms upload a file post multipart/form-data; every other form is posted as a
 # browser posts it, urlencoded (parsing 230 fields as multipart costs more than the view).

@@ -202,6 +202,32 @@ def test_an_approved_extension_moves_the_due_date_on_by_working_days(
         assert "需要调取住院病历" in page and "准予" in page
 
 
+def test_the_boards_extension_requests_come_a_page_at_a_time_oldest_first(
+    alice: Any, bob: Any, dave: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onedoor.cases import views_agency
+
+    monkeypatch.setattr(views_agency, "BOARD_PAGE", 1)
+    waiting = []
+    with time_machine.travel(at(date(2026, 9, 21)), tick=False) as traveller:
+        for seq in (1, 2):
+            referral = sign(referred(alice, seq=seq), bob)
+            clock_services.request_extension(
+                task_of(referral.case, "handle_referral"), actor=bob, days=3, reason="需要调取病历"
+            )
+            waiting.append(referral.case.reference)
+            traveller.shift(timedelta(hours=1))
+        client = client_for(dave)
+        first = client.get("/board/").content.decode().split("待审批的延期申请")[1]
+        second = client.get("/board/", {"extensions_page": 2}).content.decode()
+    first = first.split("</section>")[0]
+    second = second.split("待审批的延期申请")[1].split("</section>")[0]
+    assert waiting[0] in first and waiting[1] not in first
+    assert "?extensions_page=2" in first
+    assert waiting[1] in second and waiting[0] not in second
+    assert "?extensions_page=1" in second
+
+
 def test_a_refused_extension_keeps_the_due_date_and_raises_no_second_notice(
     alice: Any, bob: Any, dave: Any
 ) -> None:

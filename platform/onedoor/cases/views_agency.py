@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from onedoor.directory.models import Agency, Division
-from onedoor.lib import fieldhtml
+from onedoor.lib import fieldhtml, paging
 from onedoor.lib.http import AuthenticatedRequest
 from onedoor.lib.redirects import safe_next
 
@@ -194,9 +194,16 @@ def board(request: HttpRequest) -> HttpResponse:
     overdue_page = Paginator(overdue, BOARD_PAGE).get_page(request.GET.get("page"))
     # One click on the board sends the 督办 the referral page would draft, at its level.
     overdue_page.object_list = rows.board_rows(overdue_page.object_list, now, staff.county.code)
-    extensions = rows.listed_rows(
-        in_county.awaiting_extension_decision().order_by("referred_at").values(*rows.LISTED_FIELDS)
+    # Extension requests oldest first, a page at a time without counting them (lib/paging):
+    # a county with hundreds waiting is not one endless table.
+    extensions_page = paging.window(
+        in_county.awaiting_extension_decision()
+        .order_by("referred_at", "pk")
+        .values(*rows.LISTED_FIELDS),
+        BOARD_PAGE,
+        request.GET.get("extensions_page"),
     )
+    extensions = rows.listed_rows(extensions_page.object_list)
     rows.pending_changes(
         extensions,
         ClockChange.objects.filter(
@@ -218,6 +225,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "overdue": overdue_page,
             "narrowed": narrowed,
             "extensions": extensions,
+            "extensions_page": extensions_page,
             "broken": broken,
             "now": now,
             "county_code": staff.county.code,
