@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 
 from onedoor.cases import services, supervision
 from onedoor.cases.models import Case, Referral
+from onedoor.directory.models import Agency
 
 from .conftest import refer_all, register, task_of
 
@@ -271,3 +272,35 @@ def test_the_split_form_reads_the_agencies_once(alice) -> None:
     assert page.count("selected>") >= len(ITEMS)  # each with the catalogue's agency chosen
     assert many == few, f"{few} statements for one item to split, {many} for {len(ITEMS)}"
     assert many <= 15, listing()  # 12, and the split form's agencies, items and members
+
+
+def test_splitting_a_case_writes_its_referrals_at_once(alice) -> None:
+    """分办 into one referral or into several: the same statements, each referral then
+    awaiting its agency's signature."""
+    counts = []
+    for seq, items in ((1, ITEMS[:1]), (2, ITEMS[:1]), (3, ITEMS)):
+        with time_machine.travel(START, tick=False):
+            case = register(alice, *items, seq=seq)
+            services.review_application(
+                task_of(case, "review_application"), actor=alice, accepted=True
+            )
+            choices = [
+                (ci.item, Agency.objects.get(county=case.township.parent, kind=ci.item.agency_kind))
+                for ci in case.items.select_related("item")
+            ]
+            task = task_of(case, "split_case")
+            with CaptureQueriesContext(connection) as captured:
+                services.refer_case(task, actor=alice, choices=choices)
+        SEEN.append([q["sql"][:160] for q in captured.captured_queries])
+        counts.append(len(captured))
+        referrals = list(Referral.objects.filter(case=case).select_related("current_task"))
+        assert len(referrals) == len(items)
+        for referral in referrals:
+            assert referral.current_task is not None
+            assert referral.current_task.bpmn_id == "sign_for_referral"
+            assert referral.step == referral.current_task.name
+            assert referral.sign_due_at == referral.due_at == referral.current_task.due_at
+            assert referral.due_at is not None
+    assert counts[1] == counts[2], f"{counts[1:]}: splitting costs more for more items\n{listing()}"
+    # Before (2026-12-08): 15 for one item, 18 for four (an UPDATE per referral).
+    assert counts[2] <= 15, listing()

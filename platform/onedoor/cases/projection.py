@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db.models import F, Q, Subquery
+from django.db.models import Case, F, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 
@@ -22,7 +22,8 @@ from onedoor.directory.models import Agency
 from workflows.models import HumanTask, ProcessInstance
 from workflows.signals import instance_advanced
 
-from .models import SUBJECT_CASE, Case, Referral
+from .models import SUBJECT_CASE, Referral
+from .models import Case as CaseRow
 
 _carried = threading.local()
 
@@ -41,9 +42,7 @@ def carried(referral: Referral, fields: list[str]) -> Iterator[None]:
     projection is done, before any other receiver reads, or at the latest when the block
     ends. Nothing is written if the block fails (its transaction rolls back anyway)."""
     pending = _pending()
-    pending[referral.pk] = {
-        name: getattr(referral, Referral._meta.get_field(name).attname) for name in fields
-    }
+    pending[referral.pk] = {name: getattr(referral, _field(name).attname) for name in fields}
     try:
         yield
         left = pending.pop(referral.pk, None)
@@ -53,11 +52,16 @@ def carried(referral: Referral, fields: list[str]) -> Iterator[None]:
         pending.pop(referral.pk, None)
 
 
+def _field(name: str) -> Any:
+    """A concrete field of the referral's row, by its name or column's attribute name."""
+    return Referral._meta.get_field(name)
+
+
 def _by_attname(changes: dict[str, Any]) -> dict[str, Any]:
     """Field names to values for update(): a foreign key's is given as its id."""
     out: dict[str, Any] = {}
     for name, value in changes.items():
-        field = Referral._meta.get_field(name)
+        field = _field(name)
         out[field.attname if field.is_relation else name] = value
     return out
 
@@ -101,11 +105,12 @@ def _project_referrals(opened: list[HumanTask], closed: list[HumanTask]) -> None
             )
             if not done and carry:
                 pending[rid] = carry  # not its task any more: written on its own below
+    rows: dict[int, dict[str, Any]] = {}
     for row in opened:
         rid = _referral_id(row)
         if rid is None:
             continue
-        changes: dict[str, Any] = {"current_task": row, "step": row.name}
+        changes: dict[str, Any] = {"current_task_id": row.pk, "step": row.name}
         # While the coordinator weighs an extension the handling clock runs on: keep its due.
         if row.bpmn_id != "approve_extension":
             changes["due_at"] = row.due_at
@@ -119,7 +124,36 @@ def _project_referrals(opened: list[HumanTask], closed: list[HumanTask]) -> None
             named = Agency.objects.filter(code=code).order_by().values("pk")[:1]
             changes["agency"] = Coalesce(Subquery(named), F("agency_id"))
         changes.update(_by_attname(pending.pop(rid, {})))
+        # A second task of one referral: its changes after the first's, as two UPDATEs were.
+        rows.setdefault(rid, {}).update(changes)
+    if len(rows) == 1:
+        [(rid, changes)] = rows.items()
         Referral.objects.filter(pk=rid).update(**changes)
+    elif rows:
+        # A split's referrals, each given its first task: one UPDATE for them all.
+        Referral.objects.filter(pk__in=rows).update(**_each(rows))
+
+
+def _each(rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """update() arguments giving each referral (by id) its own changes; a field one of them
+    does not change keeps its value."""
+    names = list(dict.fromkeys(name for changes in rows.values() for name in changes))
+    out: dict[str, Any] = {}
+    for name in names:
+        field = _field(name)
+        target = field.target_field if field.is_relation else field
+        whens = [
+            When(
+                pk=rid,
+                then=changes[name]
+                if hasattr(changes[name], "resolve_expression")
+                else Value(changes[name], output_field=target),
+            )
+            for rid, changes in rows.items()
+            if name in changes
+        ]
+        out[name] = Case(*whens, default=F(field.attname), output_field=target)
+    return out
 
 
 def _project_stage(instance: ProcessInstance) -> None:
@@ -144,4 +178,4 @@ def _project_stage(instance: ProcessInstance) -> None:
             return  # no task open (nor finished): the stage stays as it was
     changes.update(stage=stage, stage_name=stage_name)
     own = Q(process_id__isnull=True) | Q(process_id=instance.pk)
-    Case.objects.filter(own, pk=instance.subject_id).update(**changes)
+    CaseRow.objects.filter(own, pk=instance.subject_id).update(**changes)
