@@ -489,22 +489,38 @@ def get_referral_for_user(user: Any, pk: int) -> Referral:
     return referral
 
 
-def get_task_to_work(user: Any, task_id: Any) -> tuple[HumanTask, Case]:
+def get_task_to_work(
+    user: Any, task_id: Any, *, with_referral: Callable[[HumanTask], bool] | None = None
+) -> tuple[HumanTask, Case, Referral | None]:
     """A task of a case the user can see, with that case as its form needs it (the county's
     agencies to choose from), in the task POST's two reads. An open or closed task; 404
-    outside the user's scope; acting is checked by can_act."""
+    outside the user's scope; acting is checked by can_act.
+
+    Where `with_referral(task)` says the form needs the task's referral (its item), that
+    referral is read instead of the case, with its case, item and agency: still two reads.
+    The referral is None otherwise, or when the task names none of the case's."""
     task = HumanTask.objects.filter(task_id=task_id).first()
+    if task is None:
+        raise Http404("task not found")
+    rid = task.properties.get("referralId")
+    if with_referral is not None and str(rid).isdigit() and with_referral(task):
+        visible = Case.objects.visible_to(user).filter(pk=int(task.subject_id)).values("pk")
+        referral = (
+            Referral.objects.select_related("case__township__parent", "item", "agency")
+            .filter(pk=int(rid), case__in=visible)
+            .first()
+        )
+        if referral is not None:
+            return task, referral.case, referral
     case = (
         Case.objects.visible_to(user)
         .select_related("township__parent")
         .filter(pk=int(task.subject_id))
         .first()
-        if task is not None
-        else None
     )
-    if task is None or case is None:
+    if case is None:
         raise Http404("task not found")
-    return task, case
+    return task, case, None
 
 
 def get_notice_to_answer(user: Any, pk: int) -> SupervisionNotice:

@@ -513,6 +513,13 @@ def form_for(
     return action.form(data, **kwargs)
 
 
+def reads_referral(task: HumanTask) -> bool:
+    """Whether the task's form is told its referral (or its referral's item): the task POST
+    then reads the referral with its case (access.get_task_to_work)."""
+    action = action_for(task)
+    return action.needs_item or action.needs_referral
+
+
 def _referral_id(task: HumanTask) -> int | None:
     value = task.properties.get("referralId")
     return int(value) if isinstance(value, int | str) and str(value).isdigit() else None

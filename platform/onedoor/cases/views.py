@@ -51,7 +51,7 @@ from .access import (
     visible_households,
     visible_materials,
 )
-from .forms import action_for, cleaned, confirmation_of, form_for
+from .forms import action_for, cleaned, confirmation_of, form_for, reads_referral
 from .forms_registry import ConsentForm, IntakeForm, MemberFormSet
 from .models import Case, CaseItem
 from .progress import progress
@@ -238,7 +238,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
     """Work one open task of a case: the form is chosen by the task's BPMN id."""
-    task, case = get_task_to_work(request.user, task_id)
+    task, case, referral = get_task_to_work(request.user, task_id, with_referral=reads_referral)
     target = safe_next(request, request.POST.get("next"), f"/cases/{case.pk}/")
     if task.state != HumanTask.State.OPEN:
         who = task.completed_by.get_username() if task.completed_by else _("System")
@@ -250,7 +250,7 @@ def perform_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
         return redirect(target)
     if not can_act(request.user, task):
         raise PermissionDenied(_("You cannot work on this task"))
-    form = form_for(task, case, request.POST)
+    form = form_for(task, case, request.POST, referral=referral)
     if form.is_valid():
         summary = confirmation_of(form)
         if summary is not None and request.POST.get("confirmed") != "yes":
