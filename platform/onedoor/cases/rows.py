@@ -135,9 +135,9 @@ def inbox_html(rows: Iterable[dict[str, Any]]) -> list[SafeString]:
         made.append(
             mark_safe(  # noqa: S308 -- every value above is escaped
                 f'<tr class="{urgency}">\n      <td><a class="ref" href="{e(r["href"])}">'
-                f'{e(r["reference"])}</a></td><td>{e(r["applicant"])}</td><td>{e(r["item"])}</td>'
-                f'<td>{e(r["township"])}</td><td>{e(r["received"])} <small>（{e(r["ago"])}）</small>'
-                f"</td><td>{e(r['step'])}</td><td>{due}</td><td>{notices}</td></tr>"
+                f"{e(r['reference'])}</a></td><td>{e(r['applicant'])}</td><td>{e(r['item'])}</td>"
+                f"<td>{e(r['township'])}</td><td>{e(r['received'])} <small>（{e(r['ago'])}）"
+                f"</small></td><td>{e(r['step'])}</td><td>{due}</td><td>{notices}</td></tr>"
             )
         )
     return made
@@ -177,8 +177,8 @@ def case_list_html(rows: Iterable[dict[str, Any]]) -> list[SafeString]:
     return [
         mark_safe(  # noqa: S308 -- every value is escaped
             f'<tr><td><a class="ref" href="{e(c["href"])}">{e(c["reference"])}</a></td>'
-            f'<td>{e(c["applicant"])}</td><td>{e(c["village"])}</td><td>{e(c["channel"])}</td>'
-            f'<td>{e(c["stage_name"])}</td><td>{e(c["registered"])}</td></tr>'
+            f"<td>{e(c['applicant'])}</td><td>{e(c['village'])}</td><td>{e(c['channel'])}</td>"
+            f"<td>{e(c['stage_name'])}</td><td>{e(c['registered'])}</td></tr>"
         )
         for c in rows
     ]
