@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from html import escape
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 
@@ -25,6 +27,12 @@ from . import supervision
 from .models import Case
 
 SENTINEL = 987654321
+
+
+def e(value: Any) -> str:
+    """`{{ value }}` with autoescaping, for a plain (unsafe) str or a number: what
+    `conditional_escape` writes for them, without a template variable per cell."""
+    return escape(str(value))
 
 
 def address_of(name: str) -> Callable[[int], str]:
@@ -79,7 +87,8 @@ INBOX_FIELDS = (
 
 
 def inbox_rows(rows: Iterable[dict[str, Any]], now: datetime, county: str) -> list[dict[str, Any]]:
-    """The inbox's rows (ReferralQuerySet.inbox read with INBOX_FIELDS)."""
+    """The inbox's rows (ReferralQuerySet.inbox read with INBOX_FIELDS); `inbox_html` writes
+    them."""
     href = address_of("cases:referral")
     lateness = Lateness(now, county)
     ago = gettext("%(ago)s ago")
@@ -109,6 +118,31 @@ def inbox_rows(rows: Iterable[dict[str, Any]], now: datetime, county: str) -> li
     return made
 
 
+def inbox_html(rows: Iterable[dict[str, Any]]) -> list[SafeString]:
+    """Each inbox row (`inbox_rows`) as its `<tr>`, escaped as the template escaped it: the
+    template placed 13 variables and 4 conditions per row, ~a quarter of the page's CPU."""
+    made = []
+    for r in rows:
+        urgency = e(r["urgency"])
+        due = e(r["due"] or "—")
+        if r["urgency"]:
+            due += f' <small class="{urgency}">{e(r["lateness"])}</small>'
+        notices = ""
+        if r["notices"]:
+            notices = e(r["notices"])
+            if r["to_answer"]:
+                notices += f' <strong class="overdue">（{e(r["to_answer"])}）</strong>'
+        made.append(
+            mark_safe(  # noqa: S308 -- every value above is escaped
+                f'<tr class="{urgency}">\n      <td><a class="ref" href="{e(r["href"])}">'
+                f"{e(r['reference'])}</a></td><td>{e(r['applicant'])}</td><td>{e(r['item'])}</td>"
+                f"<td>{e(r['township'])}</td><td>{e(r['received'])} <small>（{e(r['ago'])}）"
+                f"</small></td><td>{e(r['step'])}</td><td>{due}</td><td>{notices}</td></tr>"
+            )
+        )
+    return made
+
+
 CASE_LIST_FIELDS = (
     "pk",
     "reference",
@@ -134,6 +168,18 @@ def case_list_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             "stage_name": c["stage_name"],
             "registered": minute(c["created_at"]),
         }
+        for c in rows
+    ]
+
+
+def case_list_html(rows: Iterable[dict[str, Any]]) -> list[SafeString]:
+    """Each case list row (`case_list_rows`) as its `<tr>`, escaped as the template did."""
+    return [
+        mark_safe(  # noqa: S308 -- every value is escaped
+            f'<tr><td><a class="ref" href="{e(c["href"])}">{e(c["reference"])}</a></td>'
+            f"<td>{e(c['applicant'])}</td><td>{e(c['village'])}</td><td>{e(c['channel'])}</td>"
+            f"<td>{e(c['stage_name'])}</td><td>{e(c['registered'])}</td></tr>"
+        )
         for c in rows
     ]
 

@@ -87,6 +87,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     visible = Case.objects.visible_to(request.user)
     context = {
         "page": page,
+        "lines": rows.case_list_html(page.object_list),  # the rows written
         "stages": visible.order_by().values_list("stage", "stage_name").distinct(),
         "items": Item.objects.filter(is_active=True),
         # The county's member agencies: every case is referred within its county.

@@ -71,6 +71,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "cases/inbox.html",
         {
             "page": page,
+            "lines": rows.inbox_html(page.object_list),  # the rows written
             "counts": counts,
             "show": show,
             "now": now,
