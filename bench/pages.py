@@ -278,12 +278,7 @@ def main() -> None:
         run.post_statements.clear()  # type: ignore[attr-defined]
         n = min(args.posts, len(paths) - 5)
         cpu0 = time.process_time()
-        for _ in range(n):
-            if profile is not None:
-                profile.enable()
-            run()
-            if profile is not None:
-                profile.disable()
+        repeat(run, n, profile)
         post = statistics.mean(run.post_cpu) * 1000  # type: ignore[attr-defined]
         both = (time.process_time() - cpu0) / n * 1000
         print(f"{'task POST (sign)':<20} {post:8.2f} {'':>8} {'':>10}  (page + POST {both:.1f} ms;")
@@ -293,6 +288,16 @@ def main() -> None:
             pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
     if args.feedback:
         feedbacks(args.feedback, args.profile == "confirm POST", args)
+
+
+def repeat(run: Callable[[], Any], n: int, profile: cProfile.Profile | None) -> None:
+    """`run` n times, each profiled when `profile` is given."""
+    for _ in range(n):
+        if profile is not None:
+            profile.enable()
+        run()
+        if profile is not None:
+            profile.disable()
 
 
 def feedbacks(n: int, profiled: bool, args: Any) -> None:
@@ -307,12 +312,7 @@ def feedbacks(n: int, profiled: bool, args: Any) -> None:
         run.counts[kind].clear()  # type: ignore[attr-defined]
     profile = cProfile.Profile() if profiled else None
     done = min(n, len(paths) - 5)
-    for _ in range(done):
-        if profile is not None:
-            profile.enable()
-        run()
-        if profile is not None:
-            profile.disable()
+    repeat(run, done, profile)
     for kind, label in (("ask", "feedback POST"), ("confirm", "confirm POST")):
         cpu = statistics.mean(run.times[kind]) * 1000  # type: ignore[attr-defined]
         most = max(run.counts[kind])  # type: ignore[attr-defined]
