@@ -3,15 +3,11 @@
 Every completion runs this, so it writes without reading first where it can: the agency an
 opened task names is looked up inside the referral's UPDATE, and the case's stage is set by
 an UPDATE that matches only a case whose own process this is (issue 17: two statements fewer
-per task POST). A service's own changes to the referral it completes a task of are carried
-into the same UPDATE (`carried`): one write of that row per step, not two.
+per task POST).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import Case, F, Q, Subquery, Value, When
@@ -25,45 +21,10 @@ from workflows.signals import instance_advanced
 from .models import SUBJECT_CASE, Referral
 from .models import Case as CaseRow
 
-_carried = threading.local()
-
-
-def _pending() -> dict[int, dict[str, Any]]:
-    pending: dict[int, dict[str, Any]] | None = getattr(_carried, "pending", None)
-    if pending is None:
-        pending = _carried.pending = {}
-    return pending
-
-
-@contextmanager
-def carried(referral: Referral, fields: list[str]) -> Iterator[None]:
-    """The referral's `fields`, as set on it, written with the step run inside: by the
-    projection's UPDATE of that referral, else (no task of it came or went) once the
-    projection is done, before any other receiver reads, or at the latest when the block
-    ends. Nothing is written if the block fails (its transaction rolls back anyway)."""
-    pending = _pending()
-    pending[referral.pk] = {name: getattr(referral, _field(name).attname) for name in fields}
-    try:
-        yield
-        left = pending.pop(referral.pk, None)
-        if left:
-            Referral.objects.filter(pk=referral.pk).update(**_by_attname(left))
-    finally:
-        pending.pop(referral.pk, None)
-
 
 def _field(name: str) -> Any:
     """A concrete field of the referral's row, by its name or column's attribute name."""
     return Referral._meta.get_field(name)
-
-
-def _by_attname(changes: dict[str, Any]) -> dict[str, Any]:
-    """Field names to values for update(): a foreign key's is given as its id."""
-    out: dict[str, Any] = {}
-    for name, value in changes.items():
-        field = _field(name)
-        out[field.attname if field.is_relation else name] = value
-    return out
 
 
 @receiver(instance_advanced, dispatch_uid="cases.project_case")
@@ -82,10 +43,6 @@ def project_case(
     # referrals and no row to update: both writes below then match nothing.
     _project_referrals(opened, closed)
     _project_stage(instance)
-    pending = _pending()
-    for rid in list(pending):
-        # A carried change no task of the step wrote: written now, before meetings reads.
-        Referral.objects.filter(pk=rid).update(**_by_attname(pending.pop(rid)))
 
 
 def _referral_id(row: HumanTask) -> int | None:
@@ -95,16 +52,12 @@ def _referral_id(row: HumanTask) -> int | None:
 
 def _project_referrals(opened: list[HumanTask], closed: list[HumanTask]) -> None:
     reopened = {_referral_id(row) for row in opened}
-    pending = _pending()
     for row in closed:
         rid = _referral_id(row)
         if rid is not None and rid not in reopened:
-            carry = pending.pop(rid, {})
-            done = Referral.objects.filter(pk=rid, current_task_id=row.pk).update(
-                current_task=None, step="", due_at=None, **_by_attname(carry)
+            Referral.objects.filter(pk=rid, current_task_id=row.pk).update(
+                current_task=None, step="", due_at=None
             )
-            if not done and carry:
-                pending[rid] = carry  # not its task any more: written on its own below
     rows: dict[int, dict[str, Any]] = {}
     for row in opened:
         rid = _referral_id(row)
@@ -123,7 +76,6 @@ def _project_referrals(opened: list[HumanTask], closed: list[HumanTask]) -> None
             # The agency the task names, read in the UPDATE; a code naming none leaves it.
             named = Agency.objects.filter(code=code).order_by().values("pk")[:1]
             changes["agency"] = Coalesce(Subquery(named), F("agency_id"))
-        changes.update(_by_attname(pending.pop(rid, {})))
         # A second task of one referral: its changes after the first's, as two UPDATEs were.
         rows.setdefault(rid, {}).update(changes)
     if len(rows) == 1:

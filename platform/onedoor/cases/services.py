@@ -27,7 +27,6 @@ from .models import (
     Referral,
     describe,
 )
-from .projection import carried
 
 PROCESS_ID = "one_door"
 
@@ -219,6 +218,7 @@ def sign_referral(
         else:
             referral.signed_at = timezone.now()
             referral.officer = actor
+        referral.save(update_fields=["transfers", "returns", "signed_at", "officer"])
         if decision != "sign":
             # Credited to this agency, which the referral is about to leave.
             Handover.objects.create(
@@ -229,9 +229,7 @@ def sign_referral(
                 reason=reason,
                 actor=actor,
             )
-        # Written with the step's own UPDATE of the referral (one write of the row).
-        with carried(referral, ["transfers", "returns", "signed_at", "officer"]):
-            _complete(task, actor, data)
+        _complete(task, actor, data)
         reread(referral)
         action = {
             "sign": "referral.signed",
@@ -288,18 +286,19 @@ def give_feedback(
             timezone.localdate(referral.feedback_at),
             county.code if county else "",
         )
-        fields = ["outcome", "amount_fen", "note", "feedback_at", "working_days_taken"]
-        with carried(referral, fields):
-            _complete(
-                task,
-                actor,
-                {
-                    "handling": "feedback",
-                    "outcome": outcome,
-                    "amount_fen": amount_fen or 0,
-                    "note": note.strip(),
-                },
-            )
+        referral.save(
+            update_fields=["outcome", "amount_fen", "note", "feedback_at", "working_days_taken"]
+        )
+        _complete(
+            task,
+            actor,
+            {
+                "handling": "feedback",
+                "outcome": outcome,
+                "amount_fen": amount_fen or 0,
+                "note": note.strip(),
+            },
+        )
         reread(referral)
         log_action(
             "referral.feedback",
